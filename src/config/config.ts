@@ -1,0 +1,179 @@
+// One typed, validated configuration: defaults < YAML file < environment < flags, checked once
+// at start-up. The shape follows CNCF Distribution's config.yml where the meaning is the same,
+// so its file keys and REGISTRY_* variables work unchanged; BERTH_* variables name the same keys.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === "number") return value * 1000;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (e.g. 30s, 10m, 24h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])]).transform((v) =>
+  typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v),
+);
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, "must be host:port (e.g. 0.0.0.0:5000)");
+
+const schema = z
+  .object({
+    /** Distribution's config version marker; accepted and ignored */
+    version: z.union([z.string(), z.number()]).optional(),
+    http: z
+      .object({
+        addr: hostPort.default("0.0.0.0:5000"),
+        tls: z
+          .object({ certificate: z.string().optional(), key: z.string().optional() })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({ addr: "0.0.0.0:5000", tls: {} }),
+    storage: z
+      .object({
+        driver: z.enum(["filesystem", "inmemory"]).default("filesystem"),
+        filesystem: z.object({ rootdirectory: z.string().min(1).default("./data") }).strict().default({ rootdirectory: "./data" }),
+        delete: z.object({ enabled: bool.default(true) }).strict().default({ enabled: true }),
+        maintenance: z
+          .object({
+            uploadpurging: z
+              .object({
+                enabled: bool.default(true),
+                age: duration.default(24 * 3_600_000),
+                interval: duration.default(3_600_000),
+              })
+              .strict()
+              .default({ enabled: true, age: 24 * 3_600_000, interval: 3_600_000 }),
+          })
+          .strict()
+          .default({ uploadpurging: { enabled: true, age: 24 * 3_600_000, interval: 3_600_000 } }),
+      })
+      .strict()
+      .default({
+        driver: "filesystem",
+        filesystem: { rootdirectory: "./data" },
+        delete: { enabled: true },
+        maintenance: { uploadpurging: { enabled: true, age: 24 * 3_600_000, interval: 3_600_000 } },
+      }),
+    metadata: z
+      .object({
+        driver: z.enum(["sqlite"]).default("sqlite"),
+        /** default: `<rootdirectory>/berth.db` */
+        sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}),
+      })
+      .strict()
+      .default({ driver: "sqlite", sqlite: {} }),
+    log: z
+      .object({
+        level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+        /** one line per request */
+        accesslog: z.object({ disabled: bool.default(false) }).strict().default({ disabled: false }),
+      })
+      .strict()
+      .default({ level: "info", accesslog: { disabled: false } }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Flags from the command line, as dotted config keys (e.g. `http.addr`). */
+export type Overrides = Record<string, string | undefined>;
+
+export interface LoadOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: Overrides;
+}
+
+/** Environment variable prefixes, strongest last: Distribution's names, then Berth's own. */
+const ENV_PREFIXES = ["REGISTRY_", "BERTH_"];
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.BERTH_CONFIG;
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text);
+    } catch (err) {
+      throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
+    }
+    if (parsed !== null && parsed !== undefined) {
+      if (typeof parsed !== "object" || Array.isArray(parsed)) throw new ConfigError(`config file ${file} must hold a mapping`);
+      raw = parsed as Record<string, unknown>;
+    }
+  }
+  for (const prefix of ENV_PREFIXES) {
+    for (const key of LEAF_KEYS) {
+      const value = env[prefix + key.replaceAll(".", "_").toUpperCase()];
+      if (value !== undefined && value !== "") setPath(raw, key, value);
+    }
+  }
+  for (const [key, value] of Object.entries(options.flags ?? {})) if (value !== undefined) setPath(raw, key, value);
+
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.join(".") || "(top level)";
+      const unknown = issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+      return `  ${key}: ${unknown}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const config = result.data;
+  const { certificate, key } = config.http.tls;
+  if (Boolean(certificate) !== Boolean(key)) {
+    throw new ConfigError("invalid configuration:\n  http.tls: certificate and key must be given together");
+  }
+  config.storage.filesystem.rootdirectory = resolve(config.storage.filesystem.rootdirectory);
+  return config;
+}
+
+export function sqlitePath(config: Config): string {
+  return config.metadata.sqlite.path ?? resolve(config.storage.filesystem.rootdirectory, "berth.db");
+}
+
+/** Every settable leaf key, for environment variables. */
+const LEAF_KEYS = [
+  "http.addr",
+  "http.tls.certificate",
+  "http.tls.key",
+  "storage.driver",
+  "storage.filesystem.rootdirectory",
+  "storage.delete.enabled",
+  "storage.maintenance.uploadpurging.enabled",
+  "storage.maintenance.uploadpurging.age",
+  "storage.maintenance.uploadpurging.interval",
+  "metadata.driver",
+  "metadata.sqlite.path",
+  "log.level",
+  "log.accesslog.disabled",
+];
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split(".");
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== "object" || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}

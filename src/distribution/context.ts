@@ -1,0 +1,68 @@
+// What a handler gets: the request, the response, the parsed route and the services.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { AccessRequest, Principal } from "../auth/authorizer.js";
+import { RegistryError } from "../registry/errors.js";
+import type { Registry } from "../registry/registry.js";
+
+export interface HandlerContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** the request path's query parameters */
+  query: URLSearchParams;
+  /** the repository name of a `/v2/<name>/...` route, validated */
+  name: string;
+  /** the route's last path segment (reference, digest or upload id) when it has one */
+  ref: string;
+  registry: Registry;
+  principal: Principal;
+  /** asks for further access mid-request (e.g. pull on a mount's source repository) */
+  authorize(access: AccessRequest): Promise<Principal>;
+  log: Logger;
+}
+
+/** True when the request carries a body (a length above zero, or chunked transfer). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  if (length !== undefined) return length !== "0";
+  return req.headers["transfer-encoding"] !== undefined;
+}
+
+/** Reads a small body whole (manifests), refusing more than `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+function tooLarge(limit: number): RegistryError {
+  return new RegistryError("SIZE_INVALID", `request body larger than ${limit} bytes`, undefined, 413);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, head = false, contentType = "application/json"): void {
+  const body = JSON.stringify(value);
+  res.statusCode = status;
+  res.setHeader("Content-Type", contentType);
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(head ? undefined : body);
+}
+
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string | number> = {}): void {
+  res.statusCode = status;
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.setHeader("Content-Length", 0);
+  res.end();
+}
+
+/** `<path?n=..&last=..>; rel="next"` for paginated lists. */
+export function nextLink(path: string, n: number, last: string): string {
+  const query = new URLSearchParams({ n: String(n), last });
+  return `<${path}?${query.toString()}>; rel="next"`;
+}

@@ -1,0 +1,101 @@
+import type { IncomingMessage } from "node:http";
+import { RegistryError } from "../registry/errors.js";
+import { rangeHeader, type ContentRange, type UploadState } from "../registry/uploads.js";
+import { requireRepositoryName } from "../registry/validate.js";
+import type { Chunks } from "../storage/blobstore.js";
+import { hasBody, sendEmpty, type HandlerContext } from "./context.js";
+
+/**
+ * `POST /v2/<name>/blobs/uploads/`: starts a session, or with `?digest=` takes the whole blob
+ * at once, or with `?mount=` (and optionally `from=`) links an existing blob.
+ */
+export async function startUpload(ctx: HandlerContext): Promise<void> {
+  const { query, name } = ctx;
+  const mount = query.get("mount");
+  if (mount !== null) {
+    const from = query.get("from") ?? undefined;
+    if (await mayMountFrom(ctx, from)) {
+      const size = await ctx.registry.uploads.mount(name, mount, from);
+      if (size !== undefined) return blobCreated(ctx, mount);
+    }
+    // Nothing to mount (or no right to read the source): fall back to a normal session, as the spec says.
+  }
+  const digest = query.get("digest");
+  if (digest !== null) {
+    const { digest: committed } = await ctx.registry.uploads.putWhole(name, digest, body(ctx.req));
+    return blobCreated(ctx, committed);
+  }
+  const state = await ctx.registry.uploads.start(name);
+  // A POST body without a digest has nothing to be checked against; it is discarded.
+  sessionResponse(ctx, state, 202);
+}
+
+/** `GET /v2/<name>/blobs/uploads/<id>`: how far the upload got. */
+export async function uploadStatus(ctx: HandlerContext): Promise<void> {
+  sessionResponse(ctx, await ctx.registry.uploads.status(ctx.name, ctx.ref), 204);
+}
+
+/** `PATCH /v2/<name>/blobs/uploads/<id>`: one chunk (with Content-Range) or a stream (without). */
+export async function appendChunk(ctx: HandlerContext): Promise<void> {
+  const range = contentRange(ctx.req);
+  const state = await ctx.registry.uploads.append(ctx.name, ctx.ref, body(ctx.req), range);
+  sessionResponse(ctx, state, 202);
+}
+
+/** `PUT /v2/<name>/blobs/uploads/<id>?digest=`: the optional last chunk, then commit. */
+export async function completeUpload(ctx: HandlerContext): Promise<void> {
+  const range = contentRange(ctx.req);
+  const chunk = hasBody(ctx.req) ? body(ctx.req) : undefined;
+  const { digest } = await ctx.registry.uploads.complete(ctx.name, ctx.ref, ctx.query.get("digest"), chunk, range);
+  blobCreated(ctx, digest);
+}
+
+/** `DELETE /v2/<name>/blobs/uploads/<id>`: cancels the session. */
+export async function cancelUpload(ctx: HandlerContext): Promise<void> {
+  await ctx.registry.uploads.cancel(ctx.name, ctx.ref);
+  sendEmpty(ctx.res, 204);
+}
+
+async function mayMountFrom(ctx: HandlerContext, from: string | undefined): Promise<boolean> {
+  if (from === undefined) return true;
+  requireRepositoryName(from);
+  try {
+    await ctx.authorize({ repository: from, actions: ["pull"] });
+    return true;
+  } catch (err) {
+    if (err instanceof RegistryError) return false;
+    throw err;
+  }
+}
+
+function blobCreated(ctx: HandlerContext, digest: string): void {
+  sendEmpty(ctx.res, 201, { Location: `/v2/${ctx.name}/blobs/${digest}`, "Docker-Content-Digest": digest });
+}
+
+function sessionResponse(ctx: HandlerContext, state: UploadState, status: number): void {
+  sendEmpty(ctx.res, status, {
+    Location: `/v2/${ctx.name}/blobs/uploads/${state.id}`,
+    "Docker-Upload-UUID": state.id,
+    Range: rangeHeader(state.size),
+  });
+}
+
+function body(req: IncomingMessage): Chunks {
+  return req as AsyncIterable<Buffer>;
+}
+
+/** `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefixes and `/total` are tolerated). */
+function contentRange(req: IncomingMessage): ContentRange | undefined {
+  const header = req.headers["content-range"];
+  if (header === undefined) return undefined;
+  const m = /^(?:bytes[ =])?(\d{1,15})-(\d{1,15})(?:\/(?:\d{1,15}|\*))?$/.exec(header.trim());
+  if (!m) {
+    throw new RegistryError("BLOB_UPLOAD_INVALID", "malformed Content-Range; expected <start>-<end>", { contentRange: header.slice(0, 100) }, 416);
+  }
+  const range = { start: Number(m[1]), end: Number(m[2]) };
+  const length = req.headers["content-length"];
+  if (length !== undefined && Number(length) !== range.end - range.start + 1) {
+    throw new RegistryError("BLOB_UPLOAD_INVALID", "Content-Range does not match Content-Length", { contentRange: header, contentLength: length }, 416);
+  }
+  return range;
+}

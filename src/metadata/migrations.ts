@@ -1,0 +1,80 @@
+// Schema migrations, written once for every SQL backend. The only dialect difference (the
+// binary column type) is decided here, so no SQL dialect detail leaks into the store.
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
+
+export type SqlDialect = "sqlite" | "postgres";
+
+function migrations(dialect: SqlDialect): Record<string, Migration> {
+  const binary = dialect === "postgres" ? "bytea" : "blob";
+  return {
+    "0001_core": {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable("repositories")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("repo_blobs")
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("size", "bigint", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("repo_blobs_pk", ["repository", "digest"])
+          .execute();
+        await db.schema.createIndex("repo_blobs_digest").on("repo_blobs").column("digest").execute();
+        await db.schema
+          .createTable("manifests")
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("media_type", "text", (c) => c.notNull())
+          .addColumn("artifact_type", "text")
+          .addColumn("size", "bigint", (c) => c.notNull())
+          .addColumn("content", binary, (c) => c.notNull())
+          .addColumn("subject", "text")
+          .addColumn("annotations", "text")
+          .addColumn("pushed_at", "bigint", (c) => c.notNull())
+          .addColumn("last_pulled_at", "bigint")
+          .addColumn("pull_count", "bigint", (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint("manifests_pk", ["repository", "digest"])
+          .execute();
+        await db.schema.createIndex("manifests_subject").on("manifests").columns(["repository", "subject"]).execute();
+        await db.schema
+          .createTable("manifest_refs")
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("parent", "text", (c) => c.notNull())
+          .addColumn("child", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("manifest_refs_pk", ["repository", "parent", "child"])
+          .execute();
+        await db.schema.createIndex("manifest_refs_child").on("manifest_refs").columns(["repository", "child"]).execute();
+        await db.schema
+          .createTable("tags")
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("tags_pk", ["repository", "name"])
+          .execute();
+        await db.schema.createIndex("tags_digest").on("tags").columns(["repository", "digest"]).execute();
+        await db.schema
+          .createTable("uploads")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("uploads_updated").on("uploads").column("updated_at").execute();
+      },
+    },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`metadata migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,312 @@
+// The MetadataStore over Kysely: one implementation for every SQL backend.
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import type { Database } from "./schema.js";
+import type {
+  ManifestRecord,
+  ManifestReference,
+  MetadataStore,
+  NewManifest,
+  Page,
+  PullEvent,
+  ReferrerRecord,
+  UploadRecord,
+} from "./store.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export class SqlMetadataStore implements MetadataStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async repositoryExists(name: string): Promise<boolean> {
+    const row = await this.db.selectFrom("repositories").select("name").where("name", "=", name).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async ensureRepository(name: string, at: number): Promise<void> {
+    await ensureRepository(this.db, name, at);
+  }
+
+  async listRepositories(page: Page): Promise<string[]> {
+    let query = this.db.selectFrom("repositories").select("name").orderBy("name").limit(page.limit);
+    if (page.last !== undefined) query = query.where("name", ">", page.last);
+    return (await query.execute()).map((r) => r.name);
+  }
+
+  async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await ensureRepository(trx, repository, at);
+      await trx
+        .insertInto("repo_blobs")
+        .values({ repository, digest, size, created_at: at })
+        .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing())
+        .execute();
+    });
+  }
+
+  async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom("repo_blobs")
+      .select("size")
+      .where("repository", "=", repository)
+      .where("digest", "=", digest)
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.size);
+  }
+
+  async anyLinkedBlobSize(digest: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom("repo_blobs").select("size").where("digest", "=", digest).limit(1).executeTakeFirst();
+    return row === undefined ? undefined : Number(row.size);
+  }
+
+  async unlinkBlob(repository: string, digest: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("repo_blobs")
+      .where("repository", "=", repository)
+      .where("digest", "=", digest)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async linkedBlobSizes(repository: string, digests: string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const batch of batches(unique(digests))) {
+      const rows = await this.db
+        .selectFrom("repo_blobs")
+        .select(["digest", "size"])
+        .where("repository", "=", repository)
+        .where("digest", "in", batch)
+        .execute();
+      for (const r of rows) found.set(r.digest, Number(r.size));
+    }
+    return found;
+  }
+
+  async putManifest(manifest: NewManifest, references: ManifestReference[], tag?: string): Promise<void> {
+    const { repository, digest } = manifest;
+    await this.db.transaction().execute(async (trx) => {
+      await ensureRepository(trx, repository, manifest.pushedAt);
+      await trx
+        .insertInto("manifests")
+        .values({
+          repository,
+          digest,
+          media_type: manifest.mediaType,
+          artifact_type: manifest.artifactType,
+          size: manifest.size,
+          content: manifest.content,
+          subject: manifest.subject,
+          annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
+          pushed_at: manifest.pushedAt,
+          last_pulled_at: null,
+        })
+        .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing())
+        .execute();
+      const rows = uniqueBy(references, (r) => r.child).map((r) => ({ repository, parent: digest, child: r.child, kind: r.kind }));
+      for (const batch of batches(rows, 200)) {
+        await trx
+          .insertInto("manifest_refs")
+          .values(batch)
+          .onConflict((oc) => oc.columns(["repository", "parent", "child"]).doNothing())
+          .execute();
+      }
+      if (tag !== undefined) {
+        await trx
+          .insertInto("tags")
+          .values({ repository, name: tag, digest, updated_at: manifest.pushedAt })
+          .onConflict((oc) => oc.columns(["repository", "name"]).doUpdateSet({ digest, updated_at: manifest.pushedAt }))
+          .execute();
+      }
+    });
+  }
+
+  async getManifest(repository: string, digest: string): Promise<ManifestRecord | undefined> {
+    const row = await this.db
+      .selectFrom("manifests")
+      .selectAll()
+      .where("repository", "=", repository)
+      .where("digest", "=", digest)
+      .executeTakeFirst();
+    return row ? toManifest(row) : undefined;
+  }
+
+  async getTaggedManifest(repository: string, tag: string): Promise<ManifestRecord | undefined> {
+    const row = await this.db
+      .selectFrom("tags")
+      .innerJoin("manifests", (join) =>
+        join.onRef("manifests.repository", "=", "tags.repository").onRef("manifests.digest", "=", "tags.digest"),
+      )
+      .selectAll("manifests")
+      .where("tags.repository", "=", repository)
+      .where("tags.name", "=", tag)
+      .executeTakeFirst();
+    return row ? toManifest(row) : undefined;
+  }
+
+  async missingManifests(repository: string, digests: string[]): Promise<string[]> {
+    if (digests.length === 0) return [];
+    const found = new Set<string>();
+    for (const batch of batches(unique(digests))) {
+      const rows = await this.db
+        .selectFrom("manifests")
+        .select("digest")
+        .where("repository", "=", repository)
+        .where("digest", "in", batch)
+        .execute();
+      for (const r of rows) found.add(r.digest);
+    }
+    return unique(digests).filter((d) => !found.has(d));
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("tags").where("repository", "=", repository).where("digest", "=", digest).execute();
+      await trx.deleteFrom("manifest_refs").where("repository", "=", repository).where("parent", "=", digest).execute();
+      const result = await trx
+        .deleteFrom("manifests")
+        .where("repository", "=", repository)
+        .where("digest", "=", digest)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  async recordPulls(events: PullEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const e of events) {
+        await trx
+          .updateTable("manifests")
+          .set({ pull_count: sql<number>`pull_count + ${e.count}`, last_pulled_at: e.at })
+          .where("repository", "=", e.repository)
+          .where("digest", "=", e.digest)
+          .execute();
+      }
+    });
+  }
+
+  async resolveTag(repository: string, tag: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom("tags")
+      .select("digest")
+      .where("repository", "=", repository)
+      .where("name", "=", tag)
+      .executeTakeFirst();
+    return row?.digest;
+  }
+
+  async listTags(repository: string, page: Page): Promise<string[]> {
+    let query = this.db
+      .selectFrom("tags")
+      .select("name")
+      .where("repository", "=", repository)
+      .orderBy("name")
+      .limit(page.limit);
+    if (page.last !== undefined) query = query.where("name", ">", page.last);
+    return (await query.execute()).map((r) => r.name);
+  }
+
+  async deleteTag(repository: string, tag: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("tags")
+      .where("repository", "=", repository)
+      .where("name", "=", tag)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]> {
+    let query = this.db
+      .selectFrom("manifests")
+      .select(["digest", "media_type", "artifact_type", "size", "annotations"])
+      .where("repository", "=", repository)
+      .where("subject", "=", subject)
+      .orderBy("pushed_at")
+      .orderBy("digest");
+    if (artifactType !== undefined) query = query.where("artifact_type", "=", artifactType);
+    return (await query.execute()).map((r) => ({
+      digest: r.digest,
+      mediaType: r.media_type,
+      artifactType: r.artifact_type,
+      size: Number(r.size),
+      annotations: r.annotations ? (JSON.parse(r.annotations) as Record<string, string>) : null,
+    }));
+  }
+
+  async createUpload(upload: UploadRecord): Promise<void> {
+    await this.db
+      .insertInto("uploads")
+      .values({ id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt })
+      .execute();
+  }
+
+  async getUpload(id: string): Promise<UploadRecord | undefined> {
+    const row = await this.db.selectFrom("uploads").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? toUpload(row) : undefined;
+  }
+
+  async touchUpload(id: string, at: number): Promise<void> {
+    await this.db.updateTable("uploads").set({ updated_at: at }).where("id", "=", id).execute();
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await this.db.deleteFrom("uploads").where("id", "=", id).execute();
+  }
+
+  async staleUploads(before: number, limit: number): Promise<UploadRecord[]> {
+    const rows = await this.db
+      .selectFrom("uploads")
+      .selectAll()
+      .where("updated_at", "<", before)
+      .orderBy("updated_at")
+      .limit(limit)
+      .execute();
+    return rows.map(toUpload);
+  }
+}
+
+async function ensureRepository(db: Db, name: string, at: number): Promise<void> {
+  await db
+    .insertInto("repositories")
+    .values({ name, created_at: at })
+    .onConflict((oc) => oc.column("name").doNothing())
+    .execute();
+}
+
+function toManifest(row: Selectable<Database["manifests"]>): ManifestRecord {
+  return {
+    repository: row.repository,
+    digest: row.digest,
+    mediaType: row.media_type,
+    artifactType: row.artifact_type,
+    size: Number(row.size),
+    content: row.content,
+    subject: row.subject,
+    annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
+    pushedAt: Number(row.pushed_at),
+    lastPulledAt: row.last_pulled_at === null ? null : Number(row.last_pulled_at),
+    pullCount: Number(row.pull_count),
+  };
+}
+
+function toUpload(row: { id: string; repository: string; created_at: number | string; updated_at: number | string }): UploadRecord {
+  return { id: row.id, repository: row.repository, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function uniqueBy<T>(values: T[], key: (v: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const v of values) if (!seen.has(key(v))) seen.set(key(v), v);
+  return [...seen.values()];
+}
+
+/** Keeps parameter lists well under every backend's bind-variable limit. */
+function* batches<T>(values: T[], size = 500): Iterable<T[]> {
+  for (let i = 0; i < values.length; i += size) yield values.slice(i, i + size);
+}

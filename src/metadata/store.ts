@@ -1,0 +1,98 @@
+// What the registry remembers besides blob bytes. One interface, several backends (SQLite now,
+// PostgreSQL next); every backend passes test/metadata/store-suite.ts.
+
+export interface ManifestRecord {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  /** `artifactType`, or the config media type of an image manifest (what referrers report) */
+  artifactType: string | null;
+  size: number;
+  content: Uint8Array;
+  subject: string | null;
+  annotations: Record<string, string> | null;
+  pushedAt: number;
+  lastPulledAt: number | null;
+  pullCount: number;
+}
+
+export type NewManifest = Omit<ManifestRecord, "lastPulledAt" | "pullCount">;
+
+/** An edge from a manifest to what it needs: its config and layers (blobs) or children (manifests). */
+export interface ManifestReference {
+  child: string;
+  kind: "blob" | "manifest";
+}
+
+export interface ReferrerRecord {
+  digest: string;
+  mediaType: string;
+  artifactType: string | null;
+  size: number;
+  annotations: Record<string, string> | null;
+}
+
+export interface UploadRecord {
+  id: string;
+  repository: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Page {
+  /** exclusive lower bound (lexical) */
+  last?: string;
+  limit: number;
+}
+
+export interface PullEvent {
+  repository: string;
+  digest: string;
+  at: number;
+  count: number;
+}
+
+export interface MetadataStore {
+  close(): Promise<void>;
+
+  repositoryExists(name: string): Promise<boolean>;
+  ensureRepository(name: string, at: number): Promise<void>;
+  listRepositories(page: Page): Promise<string[]>;
+
+  /** Records that `repository` holds blob `digest`; idempotent. Creates the repository. */
+  linkBlob(repository: string, digest: string, size: number, at: number): Promise<void>;
+  /** Size of a blob linked into `repository`, or undefined. */
+  linkedBlobSize(repository: string, digest: string): Promise<number | undefined>;
+  /** Size of a blob linked into any repository, or undefined. */
+  anyLinkedBlobSize(digest: string): Promise<number | undefined>;
+  unlinkBlob(repository: string, digest: string): Promise<boolean>;
+  /** Sizes of those of `digests` that are linked into `repository`. */
+  linkedBlobSizes(repository: string, digests: string[]): Promise<Map<string, number>>;
+
+  /**
+   * Stores a manifest with its references and (optionally) points `tag` at it, in one
+   * transaction. Re-putting an existing digest keeps its pull statistics.
+   */
+  putManifest(manifest: NewManifest, references: ManifestReference[], tag?: string): Promise<void>;
+  getManifest(repository: string, digest: string): Promise<ManifestRecord | undefined>;
+  /** The manifest a tag points at, in one round trip. */
+  getTaggedManifest(repository: string, tag: string): Promise<ManifestRecord | undefined>;
+  /** Of `digests`, those not stored as manifests in `repository`. */
+  missingManifests(repository: string, digests: string[]): Promise<string[]>;
+  /** Deletes a manifest, its references and every tag pointing at it. */
+  deleteManifest(repository: string, digest: string): Promise<boolean>;
+  recordPulls(events: PullEvent[]): Promise<void>;
+
+  resolveTag(repository: string, tag: string): Promise<string | undefined>;
+  listTags(repository: string, page: Page): Promise<string[]>;
+  deleteTag(repository: string, tag: string): Promise<boolean>;
+
+  listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]>;
+
+  createUpload(upload: UploadRecord): Promise<void>;
+  getUpload(id: string): Promise<UploadRecord | undefined>;
+  touchUpload(id: string, at: number): Promise<void>;
+  deleteUpload(id: string): Promise<void>;
+  /** Uploads last touched before `before`, oldest first. */
+  staleUploads(before: number, limit: number): Promise<UploadRecord[]>;
+}

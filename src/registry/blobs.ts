@@ -1,0 +1,60 @@
+// Reading and unlinking blobs of a repository. A repository sees only the blobs linked into it,
+// even when the bytes are stored once for everyone.
+import type { Readable } from "node:stream";
+import type { ByteRange } from "../storage/blobstore.js";
+import type { RegistryContext } from "./context.js";
+import { blobUnknown, RegistryError, unsupported } from "./errors.js";
+import { toDigest } from "./validate.js";
+
+export class BlobService {
+  constructor(private readonly ctx: RegistryContext) {}
+
+  /** Size of a blob visible in `repository`; BLOB_UNKNOWN otherwise. */
+  async stat(repository: string, digestParam: string): Promise<{ digest: string; size: number }> {
+    const digest = toDigest(digestParam).digest;
+    const size = await this.ctx.meta.linkedBlobSize(repository, digest);
+    if (size === undefined) throw blobUnknown(digest);
+    return { digest, size };
+  }
+
+  /** Opens a blob (or a range of it) for streaming. */
+  async open(repository: string, digestParam: string, rangeHeader: string | undefined) {
+    const { digest, size } = await this.stat(repository, digestParam);
+    const range = rangeHeader === undefined ? undefined : parseRange(rangeHeader, size);
+    const stream: Readable | undefined = await this.ctx.blobs.read(digest, range);
+    // Linked but missing bytes (e.g. deleted by hand): tell the client the truth, not a 500.
+    if (!stream) throw blobUnknown(digest);
+    return { digest, size, range, stream };
+  }
+
+  async delete(repository: string, digestParam: string): Promise<void> {
+    if (!this.ctx.deleteEnabled) throw unsupported("deletes are disabled on this registry");
+    const digest = toDigest(digestParam).digest;
+    // Bytes stay until garbage collection finds no repository linking them.
+    if (!(await this.ctx.meta.unlinkBlob(repository, digest))) throw blobUnknown(digest);
+  }
+}
+
+/**
+ * Parses a single-range `Range: bytes=a-b` header (also `a-` and `-suffix`). Multiple ranges are
+ * not supported and answer 416 like an unsatisfiable one.
+ */
+export function parseRange(header: string, size: number): ByteRange {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  let start: number;
+  let end: number;
+  if (m && (m[1] !== "" || m[2] !== "")) {
+    if (m[1] === "") {
+      const suffix = Number(m[2]);
+      start = Math.max(size - suffix, 0);
+      end = size - 1;
+    } else {
+      start = Number(m[1]);
+      end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+    }
+    if (Number.isSafeInteger(start) && Number.isSafeInteger(end) && start <= end && start < size) return { start, end };
+  }
+  throw new RegistryError("RANGE_INVALID", "requested range not satisfiable", { range: header.slice(0, 100), size }, 416, {
+    "Content-Range": `bytes */${size}`,
+  });
+}

@@ -1,0 +1,215 @@
+// Blob uploads: sessions, chunks, commit. Bytes are hashed once, as they arrive; the running
+// hash lives in this process between requests and is rebuilt from the stored bytes only when a
+// session continues on another process (or after a restart, or with another algorithm).
+import { randomUUID, type Hash } from "node:crypto";
+import { newHash, type ParsedDigest } from "../content/digest.js";
+import type { Chunks } from "../storage/blobstore.js";
+import { isUploadId } from "../storage/upload-id.js";
+import type { RegistryContext } from "./context.js";
+import { RegistryError, uploadUnknown } from "./errors.js";
+import { toDigest } from "./validate.js";
+
+export interface UploadState {
+  id: string;
+  /** bytes received so far */
+  size: number;
+}
+
+export interface ContentRange {
+  start: number;
+  end: number;
+}
+
+interface RunningHash {
+  hash: Hash;
+  /** bytes hashed so far; valid only while it equals the upload's size */
+  offset: number;
+}
+
+export class UploadService {
+  private readonly hashes = new Map<string, RunningHash>();
+  /** one request at a time per session: chunks of one upload must never interleave */
+  private readonly busy = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly ctx: RegistryContext) {}
+
+  async start(repository: string): Promise<UploadState> {
+    const id = randomUUID();
+    const at = this.ctx.now();
+    // Metadata first: a crash in between leaves a record the purger cleans, never an orphan file.
+    await this.ctx.meta.createUpload({ id, repository, createdAt: at, updatedAt: at });
+    await this.ctx.blobs.createUpload(id);
+    this.hashes.set(id, { hash: newHash("sha256"), offset: 0 });
+    return { id, size: 0 };
+  }
+
+  async status(repository: string, id: string): Promise<UploadState> {
+    return { id, size: await this.sizeOf(repository, id) };
+  }
+
+  /** Appends a chunk. `range`, when the client sent Content-Range, must start where the upload ends. */
+  async append(repository: string, id: string, body: Chunks, range?: ContentRange): Promise<UploadState> {
+    return this.exclusive(id, async () => {
+      const size = await this.sizeOf(repository, id);
+      if (range) checkRange(range, size);
+      const newSize = await this.write(id, size, body);
+      await this.ctx.meta.touchUpload(id, this.ctx.now());
+      return { id, size: newSize };
+    });
+  }
+
+  /** Appends an optional last chunk, verifies the digest and commits the blob. */
+  async complete(repository: string, id: string, digestParam: string | null, body: Chunks | undefined, range?: ContentRange) {
+    if (digestParam === null) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to complete an upload");
+    const expected = toDigest(digestParam);
+    return this.exclusive(id, async () => {
+      let size = await this.sizeOf(repository, id);
+      if (range) checkRange(range, size);
+      if (body) size = await this.write(id, size, body);
+      const actual = await this.digestOf(id, size, expected);
+      if (actual !== expected.digest) {
+        await this.ctx.meta.touchUpload(id, this.ctx.now());
+        throw new RegistryError("DIGEST_INVALID", "provided digest did not match uploaded content", {
+          expected: expected.digest,
+          actual,
+        });
+      }
+      // The same bytes may already be stored (another repository pushed them): skip the copy.
+      if ((await this.ctx.blobs.stat(actual)) === size) await this.ctx.blobs.deleteUpload(id);
+      else await this.ctx.blobs.commit(id, actual);
+      await this.ctx.meta.linkBlob(repository, actual, size, this.ctx.now());
+      await this.ctx.meta.deleteUpload(id);
+      this.hashes.delete(id);
+      return { digest: actual, size };
+    });
+  }
+
+  /** Monolithic upload: one request carries the whole blob. */
+  async putWhole(repository: string, digestParam: string, body: Chunks) {
+    const expected = toDigest(digestParam);
+    const { id } = await this.start(repository);
+    try {
+      return await this.complete(repository, id, expected.digest, body);
+    } catch (err) {
+      await this.discard(id);
+      throw err;
+    }
+  }
+
+  /**
+   * Links an existing blob into `repository` without moving bytes. `from` names the source
+   * repository; without it any repository's copy will do (automatic cross-mount). Returns the
+   * size, or undefined when there is nothing to mount.
+   */
+  async mount(repository: string, digestParam: string, from: string | undefined): Promise<number | undefined> {
+    const digest = toDigest(digestParam).digest;
+    const size =
+      from === undefined
+        ? await this.ctx.meta.anyLinkedBlobSize(digest)
+        : await this.ctx.meta.linkedBlobSize(from, digest);
+    if (size === undefined || (await this.ctx.blobs.stat(digest)) !== size) return undefined;
+    await this.ctx.meta.linkBlob(repository, digest, size, this.ctx.now());
+    return size;
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    await this.sizeOf(repository, id);
+    await this.discard(id);
+  }
+
+  /** Removes sessions untouched since `before`; returns how many. */
+  async purgeStale(before: number): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const stale = await this.ctx.meta.staleUploads(before, 100);
+      for (const upload of stale) await this.discard(upload.id);
+      purged += stale.length;
+      if (stale.length < 100) return purged;
+    }
+  }
+
+  private async discard(id: string): Promise<void> {
+    this.hashes.delete(id);
+    await this.ctx.blobs.deleteUpload(id);
+    await this.ctx.meta.deleteUpload(id);
+  }
+
+  /** Size of a live session of `repository`; BLOB_UPLOAD_UNKNOWN otherwise. */
+  private async sizeOf(repository: string, id: string): Promise<number> {
+    if (!isUploadId(id)) throw uploadUnknown(id);
+    const record = await this.ctx.meta.getUpload(id);
+    if (!record || record.repository !== repository) throw uploadUnknown(id);
+    const size = await this.ctx.blobs.uploadSize(id);
+    if (size === undefined) {
+      // Half-created session (crash between the two writes of start()): finish removing it.
+      await this.ctx.meta.deleteUpload(id);
+      throw uploadUnknown(id);
+    }
+    return size;
+  }
+
+  private async write(id: string, size: number, body: Chunks): Promise<number> {
+    let running = this.hashes.get(id);
+    if (running && running.offset !== size) {
+      this.hashes.delete(id);
+      running = undefined;
+    }
+    try {
+      const newSize = await this.ctx.blobs.append(id, running ? hashing(body, running) : body);
+      if (running && running.offset !== newSize) this.hashes.delete(id);
+      return newSize;
+    } catch (err) {
+      // What reached the disk is unknown to the hash now; it is rebuilt at commit if needed.
+      this.hashes.delete(id);
+      throw err;
+    }
+  }
+
+  private async digestOf(id: string, size: number, expected: ParsedDigest): Promise<string> {
+    const running = this.hashes.get(id);
+    if (expected.algorithm === "sha256" && running && running.offset === size) {
+      // copy(): a mismatch leaves the session usable, so keep the running state intact.
+      return `sha256:${running.hash.copy().digest("hex")}`;
+    }
+    const hash = newHash(expected.algorithm);
+    for await (const chunk of await this.ctx.blobs.readUpload(id)) hash.update(chunk as Uint8Array);
+    return `${expected.algorithm}:${hash.digest("hex")}`;
+  }
+
+  private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.busy.get(id) ?? Promise.resolve();
+    const current = previous.then(work, work);
+    const settled = current.catch(() => undefined);
+    this.busy.set(id, settled);
+    try {
+      return await current;
+    } finally {
+      if (this.busy.get(id) === settled) this.busy.delete(id);
+    }
+  }
+}
+
+async function* hashing(body: Chunks, running: RunningHash): Chunks {
+  for await (const chunk of body) {
+    running.hash.update(chunk);
+    running.offset += chunk.byteLength;
+    yield chunk;
+  }
+}
+
+function checkRange(range: ContentRange, size: number): void {
+  if (range.start !== size || range.end < range.start) {
+    throw new RegistryError(
+      "BLOB_UPLOAD_INVALID",
+      `chunk range ${range.start}-${range.end} does not continue the upload at offset ${size}`,
+      { expectedStart: size },
+      416,
+      { Range: rangeHeader(size) },
+    );
+  }
+}
+
+/** The `Range` header of an upload holding `size` bytes (`0-0` when empty, as clients expect). */
+export function rangeHeader(size: number): string {
+  return `0-${Math.max(size - 1, 0)}`;
+}

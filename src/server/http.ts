@@ -1,0 +1,109 @@
+// HTTP assembly: request ids, routing, authorization, error mapping and the access log.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { Authorizer } from "../auth/authorizer.js";
+import type { HandlerContext } from "../distribution/context.js";
+import { internalError, statusOf, writeError } from "../distribution/errors.js";
+import { matchRoute } from "../distribution/routes.js";
+import { RegistryError } from "../registry/errors.js";
+import type { Registry } from "../registry/registry.js";
+import { requireRepositoryName } from "../registry/validate.js";
+
+export interface HttpDeps {
+  registry: Registry;
+  authorizer: Authorizer;
+  log: Logger;
+  accessLog: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createRequestListener(deps: HttpDeps): RequestListener {
+  return (req, res) => {
+    void handle(deps, req, res);
+  };
+}
+
+async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const incomingId = req.headers["x-request-id"];
+  const id = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+  const started = performance.now();
+  res.setHeader("X-Request-Id", id);
+  res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+  if (deps.accessLog) {
+    res.once("finish", () => {
+      deps.log.info(
+        { req: id, method: req.method, path: redactQuery(req.url), status: res.statusCode, ms: Math.round(performance.now() - started) },
+        "request",
+      );
+    });
+  }
+  const head = req.method === "HEAD";
+  try {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const match = matchRoute(path);
+    if (!match) throw new RegistryError("NAME_UNKNOWN", "no such endpoint", { path: path.slice(0, 200) }, 404);
+    const method = match.route.methods[req.method ?? ""];
+    if (!method) {
+      throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405, {
+        Allow: Object.keys(match.route.methods).join(", "),
+      });
+    }
+    if (match.route.hasName) requireRepositoryName(match.name);
+    const principal = await deps.authorizer.authorize(req, method.access(match.name));
+    const ctx: HandlerContext = {
+      req,
+      res,
+      query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)),
+      name: match.name,
+      ref: match.ref,
+      registry: deps.registry,
+      principal,
+      authorize: (access) => deps.authorizer.authorize(req, access),
+      log: deps.log,
+    };
+    await method.handle(ctx);
+  } catch (err) {
+    fail(deps.log, id, req, res, err, head);
+  }
+}
+
+function fail(log: Logger, id: string, req: IncomingMessage, res: ServerResponse, err: unknown, head: boolean): void {
+  if (clientWentAway(req, err)) {
+    log.info({ req: id }, "client closed the connection mid-request");
+    res.destroy();
+    return;
+  }
+  let error: RegistryError;
+  if (err instanceof RegistryError) {
+    error = err;
+  } else {
+    log.error({ req: id, err }, "request failed");
+    error = internalError();
+  }
+  if (res.headersSent) {
+    // The status line is gone; the only honest signal left is a broken connection.
+    log.warn({ req: id, code: error.code }, "error after the response started; closing the connection");
+    res.destroy();
+    return;
+  }
+  if (statusOf(error) >= 500) log.error({ req: id, code: error.code }, error.message);
+  // Unread request bytes would otherwise be parsed as the next request.
+  if (!req.complete) res.setHeader("Connection", "close");
+  writeError(res, error, head);
+}
+
+function clientWentAway(req: IncomingMessage, err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return req.destroyed || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ECONNABORTED";
+}
+
+/** Query strings can carry tokens later (the token endpoint); log paths only. */
+function redactQuery(url: string | undefined): string {
+  if (!url) return "/";
+  const q = url.indexOf("?");
+  return (q < 0 ? url : url.slice(0, q)).slice(0, 300);
+}

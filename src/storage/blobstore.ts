@@ -1,0 +1,42 @@
+// The contract every blob driver fulfils. Blobs are content-addressed and immutable once
+// committed; uploads are private scratch objects that become blobs by an atomic commit.
+import type { Readable } from "node:stream";
+
+export interface ByteRange {
+  /** first byte, inclusive */
+  start: number;
+  /** last byte, inclusive */
+  end: number;
+}
+
+export type Chunks = AsyncIterable<Uint8Array>;
+
+export interface BlobStore {
+  /** Size of a committed blob, or undefined when absent. */
+  stat(digest: string): Promise<number | undefined>;
+  /** Streams a committed blob (or a byte range of it). Resolves undefined when absent. */
+  read(digest: string, range?: ByteRange): Promise<Readable | undefined>;
+  /** Removes a committed blob; false when it was absent. */
+  delete(digest: string): Promise<boolean>;
+  /** Every committed blob digest (for garbage collection and consistency checks). */
+  list(): AsyncIterable<string>;
+
+  /** Creates an empty upload. */
+  createUpload(id: string): Promise<void>;
+  /** Bytes received so far, or undefined when the upload does not exist. */
+  uploadSize(id: string): Promise<number | undefined>;
+  /**
+   * Appends chunks to an upload. Returns the new size. If writing fails midway, the upload keeps
+   * whatever was durably appended; callers re-read uploadSize().
+   */
+  append(id: string, chunks: Chunks): Promise<number>;
+  /** Streams the bytes of an upload from the start (used to re-hash when no hash state is at hand). */
+  readUpload(id: string): Promise<Readable>;
+  /**
+   * Atomically turns the upload into the blob `digest` (the caller has verified the digest) and
+   * removes the upload. If the blob already exists the upload is simply discarded.
+   */
+  commit(id: string, digest: string): Promise<void>;
+  /** Discards an upload; no error when absent. */
+  deleteUpload(id: string): Promise<void>;
+}

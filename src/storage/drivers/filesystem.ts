@@ -1,0 +1,143 @@
+// Blobs on a local filesystem: `<root>/blobs/<alg>/<first two hex>/<hex>`, uploads in
+// `<root>/uploads/<id>`. A blob appears only by rename(2) of a fully written, fsynced upload, so a
+// crash leaves either no blob or the whole blob, never half of one.
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { parseDigest } from "../../content/digest.js";
+import type { BlobStore, ByteRange, Chunks } from "../blobstore.js";
+import { assertUploadId } from "../upload-id.js";
+
+export class FilesystemBlobStore implements BlobStore {
+  private readonly blobsDir: string;
+  private readonly uploadsDir: string;
+
+  constructor(readonly root: string) {
+    this.blobsDir = join(root, "blobs");
+    this.uploadsDir = join(root, "uploads");
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.blobsDir, { recursive: true });
+    await mkdir(this.uploadsDir, { recursive: true });
+  }
+
+  private blobPath(digest: string): string {
+    const { algorithm, hex } = parseDigest(digest);
+    return join(this.blobsDir, algorithm, hex.slice(0, 2), hex);
+  }
+
+  private uploadPath(id: string): string {
+    assertUploadId(id);
+    return join(this.uploadsDir, id);
+  }
+
+  async stat(digest: string): Promise<number | undefined> {
+    return sizeOf(this.blobPath(digest));
+  }
+
+  async read(digest: string, range?: ByteRange): Promise<Readable | undefined> {
+    const path = this.blobPath(digest);
+    // Open first so that a missing blob is an answer, not a stream error.
+    let handle;
+    try {
+      handle = await open(path, "r");
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    return createReadStream(path, { fd: handle, start: range?.start, end: range?.end, highWaterMark: 256 * 1024 });
+  }
+
+  async delete(digest: string): Promise<boolean> {
+    try {
+      await unlink(this.blobPath(digest));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async *list(): AsyncIterable<string> {
+    for (const algorithm of await listDir(this.blobsDir)) {
+      for (const prefix of await listDir(join(this.blobsDir, algorithm))) {
+        for (const hex of await listDir(join(this.blobsDir, algorithm, prefix))) yield `${algorithm}:${hex}`;
+      }
+    }
+  }
+
+  async createUpload(id: string): Promise<void> {
+    const handle = await open(this.uploadPath(id), "wx");
+    await handle.close();
+  }
+
+  async uploadSize(id: string): Promise<number | undefined> {
+    return sizeOf(this.uploadPath(id));
+  }
+
+  async append(id: string, chunks: Chunks): Promise<number> {
+    const path = this.uploadPath(id);
+    // "r+" rather than "a": the upload must already exist (a cancelled upload is not recreated).
+    const handle = await open(path, "r+");
+    try {
+      let position = (await handle.stat()).size;
+      for await (const chunk of chunks) {
+        let written = 0;
+        while (written < chunk.byteLength) {
+          const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written, position);
+          written += bytesWritten;
+          position += bytesWritten;
+        }
+      }
+      return position;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async readUpload(id: string): Promise<Readable> {
+    const path = this.uploadPath(id);
+    return createReadStream(path, { fd: await open(path, "r"), highWaterMark: 1024 * 1024 });
+  }
+
+  async commit(id: string, digest: string): Promise<void> {
+    const source = this.uploadPath(id);
+    const target = this.blobPath(digest);
+    const handle = await open(source, "r+");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await mkdir(join(target, ".."), { recursive: true });
+    await rename(source, target);
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await rm(this.uploadPath(id), { force: true });
+  }
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+async function listDir(path: string): Promise<string[]> {
+  try {
+    return (await readdir(path)).sort();
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === "ENOENT";
+}
