@@ -1,0 +1,121 @@
+// The one suite every BlobStore driver must pass. A new driver is done when this is green.
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { describe, it } from "node:test";
+import type { BlobStore } from "../../src/storage/blobstore.js";
+
+export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): void {
+  describe(`BlobStore contract: ${name}`, () => {
+    const sha = (data: Buffer) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
+    const collect = async (stream: AsyncIterable<unknown>) => {
+      const parts: Buffer[] = [];
+      for await (const c of stream) parts.push(Buffer.from(c as Uint8Array));
+      return Buffer.concat(parts);
+    };
+    async function* chunksOf(...parts: Buffer[]) {
+      yield* parts;
+    }
+    let counter = 0;
+    const newId = () => `upload-${process.pid}-${Date.now()}-${counter++}`;
+
+    it("an absent blob is absent everywhere", async () => {
+      const store = await open();
+      const digest = sha(randomBytes(8));
+      assert.equal(await store.stat(digest), undefined);
+      assert.equal(await store.read(digest), undefined);
+      assert.equal(await store.delete(digest), false);
+    });
+
+    it("appends chunks, commits, reads back whole and by range", async () => {
+      const store = await open();
+      const a = randomBytes(100_000);
+      const b = randomBytes(33_333);
+      const whole = Buffer.concat([a, b]);
+      const id = newId();
+      await store.createUpload(id);
+      assert.equal(await store.uploadSize(id), 0);
+      assert.equal(await store.append(id, chunksOf(a)), a.length);
+      assert.equal(await store.append(id, chunksOf(b.subarray(0, 10), b.subarray(10))), whole.length);
+      assert.equal(await store.uploadSize(id), whole.length);
+      assert.deepEqual(await collect(await store.readUpload(id)), whole);
+      const digest = sha(whole);
+      await store.commit(id, digest);
+      assert.equal(await store.uploadSize(id), undefined, "the upload is gone after commit");
+      assert.equal(await store.stat(digest), whole.length);
+      assert.deepEqual(await collect((await store.read(digest))!), whole);
+      assert.deepEqual(await collect((await store.read(digest, { start: 5, end: 99_999 + 7 }))!), whole.subarray(5, 100_007));
+      assert.ok((await collectList(store)).includes(digest));
+      assert.equal(await store.delete(digest), true);
+      assert.equal(await store.stat(digest), undefined);
+    });
+
+    it("an empty blob is a blob", async () => {
+      const store = await open();
+      const id = newId();
+      await store.createUpload(id);
+      const digest = sha(Buffer.alloc(0));
+      await store.commit(id, digest);
+      assert.equal(await store.stat(digest), 0);
+      assert.deepEqual(await collect((await store.read(digest))!), Buffer.alloc(0));
+    });
+
+    it("committing bytes that already exist keeps one blob", async () => {
+      const store = await open();
+      const data = randomBytes(1000);
+      const digest = sha(data);
+      for (let i = 0; i < 2; i++) {
+        const id = newId();
+        await store.createUpload(id);
+        await store.append(id, chunksOf(data));
+        await store.commit(id, digest);
+      }
+      assert.equal(await store.stat(digest), 1000);
+      assert.equal((await collectList(store)).filter((d) => d === digest).length, 1);
+    });
+
+    it("a deleted upload cannot be appended to, and deleting twice is fine", async () => {
+      const store = await open();
+      const id = newId();
+      await store.createUpload(id);
+      await store.deleteUpload(id);
+      await store.deleteUpload(id);
+      assert.equal(await store.uploadSize(id), undefined);
+      await assert.rejects(store.append(id, chunksOf(Buffer.from("x"))));
+    });
+
+    it("creating an upload twice fails", async () => {
+      const store = await open();
+      const id = newId();
+      await store.createUpload(id);
+      await assert.rejects(store.createUpload(id));
+    });
+
+    it("refuses ids and digests that could escape its namespace", async () => {
+      const store = await open();
+      for (const id of ["../x", "a/b", "", ".", "x".repeat(65)]) {
+        await assert.rejects(store.createUpload(id), `id ${JSON.stringify(id)}`);
+      }
+      for (const digest of ["sha256:../../etc/passwd", "../sha256:00", "sha256:" + "g".repeat(64)]) {
+        await assert.rejects(store.stat(digest), `digest ${digest}`);
+      }
+    });
+
+    it("a failing chunk source leaves what was appended before it", async () => {
+      const store = await open();
+      const id = newId();
+      await store.createUpload(id);
+      async function* broken() {
+        yield Buffer.from("abc");
+        throw new Error("client went away");
+      }
+      await assert.rejects(store.append(id, broken()), /client went away/);
+      assert.equal(await store.uploadSize(id), 3);
+    });
+  });
+}
+
+async function collectList(store: BlobStore): Promise<string[]> {
+  const all: string[] = [];
+  for await (const d of store.list()) all.push(d);
+  return all;
+}

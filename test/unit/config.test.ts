@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { loadConfig, sqlitePath } from "../../src/config/config.js";
+import { parseDuration } from "../../src/config/duration.js";
+
+describe("configuration", () => {
+  it("has embedded defaults", () => {
+    const c = loadConfig({ env: {} });
+    assert.equal(c.http.addr, "0.0.0.0:5000");
+    assert.equal(c.storage.filesystem.rootdirectory, resolve("./data"));
+    assert.equal(sqlitePath(c), resolve("./data/berth.db"));
+    assert.equal(c.storage.delete.enabled, true);
+    assert.equal(c.storage.maintenance.uploadpurging.age, 24 * 3600_000);
+  });
+
+  it("file < Distribution env < Berth env < flags", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "berth-config-"));
+    const file = join(dir, "config.yml");
+    await writeFile(file, "version: 0.1\nhttp:\n  addr: 127.0.0.1:1000\nstorage:\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      age: 2h\n");
+    assert.equal(loadConfig({ file, env: {} }).http.addr, "127.0.0.1:1000");
+    const env = { REGISTRY_HTTP_ADDR: "127.0.0.1:2000", REGISTRY_STORAGE_DELETE_ENABLED: "false", REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: "/srv/reg" };
+    const c = loadConfig({ file, env });
+    assert.equal(c.http.addr, "127.0.0.1:2000");
+    assert.equal(c.storage.delete.enabled, false);
+    assert.equal(c.storage.filesystem.rootdirectory, "/srv/reg");
+    assert.equal(c.storage.maintenance.uploadpurging.age, 2 * 3600_000);
+    assert.equal(loadConfig({ file, env: { ...env, BERTH_HTTP_ADDR: "127.0.0.1:3000" } }).http.addr, "127.0.0.1:3000");
+    assert.equal(loadConfig({ file, env, flags: { "http.addr": "127.0.0.1:4000" } }).http.addr, "127.0.0.1:4000");
+  });
+
+  it("names the bad key", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "berth-config-"));
+    const file = join(dir, "config.yml");
+    await writeFile(file, "http:\n  adr: x\nstorage:\n  maintenance:\n    uploadpurging:\n      age: forever\n");
+    assert.throws(() => loadConfig({ file, env: {} }), (err: Error) => {
+      assert.match(err.message, /http: unknown key\(s\) "adr"/);
+      assert.match(err.message, /storage.maintenance.uploadpurging.age: "forever" is not a duration/);
+      return true;
+    });
+    assert.throws(() => loadConfig({ env: { REGISTRY_HTTP_ADDR: "nope" } }), /http.addr: must be host:port/);
+    assert.throws(() => loadConfig({ env: { REGISTRY_HTTP_TLS_CERTIFICATE: "/c.pem" } }), /certificate and key must be given together/);
+    assert.throws(() => loadConfig({ file: join(dir, "missing.yml"), env: {} }), /cannot read config file/);
+  });
+
+  it("durations", () => {
+    assert.equal(parseDuration("1h30m"), 5_400_000);
+    assert.equal(parseDuration("500ms"), 500);
+    assert.equal(parseDuration("7d"), 7 * 86_400_000);
+    assert.equal(parseDuration("soon"), undefined);
+  });
+});
