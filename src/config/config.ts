@@ -71,6 +71,53 @@ const schema = z
       })
       .strict()
       .default({ driver: "sqlite", sqlite: {} }),
+    auth: z
+      .object({
+        /** false runs an open registry (anyone may push and pull), like Distribution without auth */
+        enabled: bool.default(true),
+        operator: z
+          .object({
+            /** the operator tenancy, bootstrapped on first start with its Administrators */
+            namespace: z.string().default("berth"),
+            user: z.string().default("admin"),
+            /** the admin's first auth token; generated and printed once when absent */
+            token: z.string().min(16, "must be at least 16 characters").optional(),
+          })
+          .strict()
+          .default({ namespace: "berth", user: "admin" }),
+        token: z
+          .object({
+            /** the `service` of the Bearer challenge and the JWT audience */
+            service: z.string().min(1).default("berth"),
+            issuer: z.string().min(1).default("berth"),
+            /** absolute URL of the token endpoint; default: derived from each request's host */
+            realm: z.string().url().optional(),
+            ttl: duration.default(300_000),
+            refreshttl: duration.default(86_400_000),
+          })
+          .strict()
+          .default({ service: "berth", issuer: "berth", ttl: 300_000, refreshttl: 86_400_000 }),
+        ratelimit: z
+          .object({
+            /** failed logins allowed per user, then per address, within the window */
+            peruser: z.coerce.number().int().positive().default(10),
+            peraddress: z.coerce.number().int().positive().default(30),
+            window: duration.default(900_000),
+          })
+          .strict()
+          .default({ peruser: 10, peraddress: 30, window: 900_000 }),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        operator: { namespace: "berth", user: "admin" },
+        token: { service: "berth", issuer: "berth", ttl: 300_000, refreshttl: 86_400_000 },
+        ratelimit: { peruser: 10, peraddress: 30, window: 900_000 },
+      }),
+    tenancy: z
+      .object({ repositorylimit: z.coerce.number().int().nonnegative().default(500) })
+      .strict()
+      .default({ repositorylimit: 500 }),
     log: z
       .object({
         level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -163,6 +210,19 @@ const LEAF_KEYS = [
   "storage.maintenance.uploadpurging.interval",
   "metadata.driver",
   "metadata.sqlite.path",
+  "auth.enabled",
+  "auth.operator.namespace",
+  "auth.operator.user",
+  "auth.operator.token",
+  "auth.token.service",
+  "auth.token.issuer",
+  "auth.token.realm",
+  "auth.token.ttl",
+  "auth.token.refreshttl",
+  "auth.ratelimit.peruser",
+  "auth.ratelimit.peraddress",
+  "auth.ratelimit.window",
+  "tenancy.repositorylimit",
   "log.level",
   "log.accesslog.disabled",
 ];

@@ -67,6 +67,86 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("uploads_updated").on("uploads").column("updated_at").execute();
       },
     },
+    "0002_iam": {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable("repositories").addColumn("is_public", "integer", (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable("repositories").addColumn("created_by", "text").execute();
+        await db.schema
+          .createTable("tenancies")
+          .addColumn("namespace", "text", (c) => c.primaryKey())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("repository_limit", "integer", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("users")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("tenancy", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addUniqueConstraint("users_name", ["tenancy", "name"])
+          .execute();
+        await db.schema
+          .createTable("groups")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("tenancy", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          // group names are case-insensitive in policies, so they are unique case-insensitively
+          .addColumn("name_key", "text", (c) => c.notNull())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addUniqueConstraint("groups_name", ["tenancy", "name_key"])
+          .execute();
+        await db.schema
+          .createTable("group_members")
+          .addColumn("group_id", "text", (c) => c.notNull())
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("group_members_pk", ["group_id", "user_id"])
+          .execute();
+        await db.schema.createIndex("group_members_user").on("group_members").column("user_id").execute();
+        await db.schema
+          .createTable("policies")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("tenancy", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("statements", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addUniqueConstraint("policies_name", ["tenancy", "name"])
+          .execute();
+        await db.schema
+          .createTable("auth_tokens")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("hash", "text", (c) => c.notNull().unique())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_used_at", "bigint")
+          .execute();
+        await db.schema.createIndex("auth_tokens_user").on("auth_tokens").column("user_id").execute();
+        await db.schema
+          .createTable("signing_keys")
+          .addColumn("kid", "text", (c) => c.primaryKey())
+          .addColumn("private_jwk", "text", (c) => c.notNull())
+          .addColumn("public_jwk", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("retired_at", "bigint")
+          .execute();
+        await db.schema
+          .createTable("audit_events")
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addColumn("tenancy", "text")
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("target", "text", (c) => c.notNull())
+          .addColumn("outcome", "text", (c) => c.notNull())
+          .addColumn("address", "text")
+          .addColumn("detail", "text")
+          .execute();
+        await db.schema.createIndex("audit_events_at").on("audit_events").columns(["tenancy", "at"]).execute();
+      },
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import type { ColumnType, Generated } from "kysely";
 type Int = ColumnType<number | string, number, number>;
 
 export interface Database {
-  repositories: { name: string; created_at: Int };
+  repositories: { name: string; created_at: Int; is_public: Generated<number>; created_by: string | null };
   repo_blobs: { repository: string; digest: string; size: Int; created_at: Int };
   manifests: {
     repository: string;
@@ -23,4 +23,21 @@ export interface Database {
   manifest_refs: { repository: string; parent: string; child: string; kind: string };
   tags: { repository: string; name: string; digest: string; updated_at: Int };
   uploads: { id: string; repository: string; created_at: Int; updated_at: Int };
+  tenancies: { namespace: string; description: string; repository_limit: number; created_at: Int };
+  users: { id: string; tenancy: string; name: string; description: string; created_at: Int };
+  groups: { id: string; tenancy: string; name: string; name_key: string; description: string; created_at: Int };
+  group_members: { group_id: string; user_id: string };
+  policies: { id: string; tenancy: string; name: string; description: string; statements: string; created_at: Int };
+  auth_tokens: { id: string; user_id: string; description: string; hash: string; created_at: Int; last_used_at: Int | null };
+  signing_keys: { kid: string; private_jwk: string; public_jwk: string; created_at: Int; retired_at: Int | null };
+  audit_events: {
+    at: Int;
+    tenancy: string | null;
+    actor: string;
+    action: string;
+    target: string;
+    outcome: string;
+    address: string | null;
+    detail: string | null;
+  };
 }

@@ -8,6 +8,7 @@ import type {
   NewManifest,
   Page,
   PullEvent,
+  RepositoryStats,
   ReferrerRecord,
   UploadRecord,
 } from "./store.js";
@@ -34,6 +35,55 @@ export class SqlMetadataStore implements MetadataStore {
     let query = this.db.selectFrom("repositories").select("name").orderBy("name").limit(page.limit);
     if (page.last !== undefined) query = query.where("name", ">", page.last);
     return (await query.execute()).map((r) => r.name);
+  }
+
+  async deleteRepository(name: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      for (const table of ["tags", "manifest_refs", "manifests", "repo_blobs", "uploads"] as const) {
+        await trx.deleteFrom(table).where("repository", "=", name).execute();
+      }
+      const result = await trx.deleteFrom("repositories").where("name", "=", name).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  async repositoryStats(names: string[]): Promise<Map<string, RepositoryStats>> {
+    const stats = new Map<string, RepositoryStats>();
+    for (const n of names) stats.set(n, { tags: 0, manifests: 0, size: 0, pulls: 0, lastPushedAt: null });
+    for (const batch of batches(unique(names))) {
+      const tags = await this.db
+        .selectFrom("tags")
+        .select(["repository", (eb) => eb.fn.countAll<number | string>().as("n")])
+        .where("repository", "in", batch)
+        .groupBy("repository")
+        .execute();
+      for (const r of tags) stats.get(r.repository)!.tags = Number(r.n);
+      const manifests = await this.db
+        .selectFrom("manifests")
+        .select([
+          "repository",
+          (eb) => eb.fn.countAll<number | string>().as("n"),
+          (eb) => eb.fn.sum<number | string>("pull_count").as("pulls"),
+          (eb) => eb.fn.max<number | string>("pushed_at").as("pushed"),
+        ])
+        .where("repository", "in", batch)
+        .groupBy("repository")
+        .execute();
+      for (const r of manifests) {
+        const s = stats.get(r.repository)!;
+        s.manifests = Number(r.n);
+        s.pulls = Number(r.pulls ?? 0);
+        s.lastPushedAt = r.pushed === null ? null : Number(r.pushed);
+      }
+      const sizes = await this.db
+        .selectFrom("repo_blobs")
+        .select(["repository", (eb) => eb.fn.sum<number | string>("size").as("size")])
+        .where("repository", "in", batch)
+        .groupBy("repository")
+        .execute();
+      for (const r of sizes) stats.get(r.repository)!.size = Number(r.size ?? 0);
+    }
+    return stats;
   }
 
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {

@@ -39,6 +39,15 @@ export interface UploadRecord {
   updatedAt: number;
 }
 
+export interface RepositoryStats {
+  tags: number;
+  manifests: number;
+  /** bytes of the blobs linked into the repository (each counted once) */
+  size: number;
+  pulls: number;
+  lastPushedAt: number | null;
+}
+
 export interface Page {
   /** exclusive lower bound (lexical) */
   last?: string;
@@ -58,6 +67,10 @@ export interface MetadataStore {
   repositoryExists(name: string): Promise<boolean>;
   ensureRepository(name: string, at: number): Promise<void>;
   listRepositories(page: Page): Promise<string[]>;
+  /** Removes a repository with its manifests, tags, blob links and uploads. */
+  deleteRepository(name: string): Promise<boolean>;
+  /** Tag count, manifest count and the summed size of linked blobs, per repository. */
+  repositoryStats(names: string[]): Promise<Map<string, RepositoryStats>>;
 
   /** Records that `repository` holds blob `digest`; idempotent. Creates the repository. */
   linkBlob(repository: string, digest: string, size: number, at: number): Promise<void>;

@@ -1,0 +1,24 @@
+import type { Logger } from "pino";
+import type { AccessControl } from "../iam/access.js";
+import type { AuditLog } from "../iam/audit.js";
+import type { IamStore } from "../iam/store.js";
+import type { MetadataStore } from "../metadata/store.js";
+
+export interface AdminSettings {
+  /** the tenancy whose Administrators run the whole registry (create tenancies) */
+  operatorNamespace: string;
+  /** repositories a new tenancy may hold (OCIR: 500) */
+  defaultRepositoryLimit: number;
+  /** auth tokens a user may hold at once (OCIR: 2) */
+  maxTokensPerUser: number;
+}
+
+export interface AdminContext {
+  iam: IamStore;
+  meta: MetadataStore;
+  access: AccessControl;
+  audit: AuditLog;
+  now: () => number;
+  log: Logger;
+  settings: AdminSettings;
+}

@@ -1,0 +1,93 @@
+// Repositories as the console and CLI see them: create (public or private), list with sizes and
+// pull counts, change visibility, delete. Every call is decided by the tenancy's policies.
+import { isValidRepositoryName } from "../content/names.js";
+import { splitRepository } from "../iam/names.js";
+import type { Operation } from "../iam/operations.js";
+import type { Principal } from "../iam/principal.js";
+import type { RepositoryInfo } from "../iam/store.js";
+import type { RepositoryStats } from "../metadata/store.js";
+import type { AdminContext } from "./context.js";
+import { AdminError, conflict, forbidden, invalid, notFound } from "./errors.js";
+
+export interface RepositoryView extends RepositoryInfo, RepositoryStats {}
+
+export class RepositoryAdmin {
+  constructor(private readonly ctx: AdminContext) {}
+
+  async create(actor: Principal, name: string, options: { isPublic?: boolean } = {}): Promise<RepositoryView> {
+    const { namespace } = this.parse(name);
+    await this.require(actor, "CreateContainerRepository", name);
+    if (await this.ctx.iam.getRepositoryInfo(name)) throw conflict(`repository ${name} already exists`);
+    await this.checkLimit(namespace);
+    await this.ctx.meta.ensureRepository(name, this.ctx.now());
+    if (options.isPublic) await this.ctx.iam.setRepositoryPublic(name, true);
+    this.ctx.audit.record({ actor, action: "CreateContainerRepository", target: name, outcome: "ok", tenancy: namespace, detail: options.isPublic ? "public" : "private" });
+    return this.get(actor, name);
+  }
+
+  /** Repositories of a tenancy that the actor may inspect, with their statistics. */
+  async list(actor: Principal, tenancy: string): Promise<RepositoryView[]> {
+    const infos = await this.ctx.iam.listRepositoryInfos(tenancy);
+    const visible: RepositoryInfo[] = [];
+    for (const info of infos) {
+      if (await this.may(actor, "ListDockerRepositories", info.name)) visible.push(info);
+    }
+    const stats = await this.ctx.meta.repositoryStats(visible.map((r) => r.name));
+    return visible.map((info) => ({ ...info, ...stats.get(info.name)! }));
+  }
+
+  async get(actor: Principal, name: string): Promise<RepositoryView> {
+    this.parse(name);
+    await this.require(actor, "GetContainerRepository", name);
+    const info = await this.ctx.iam.getRepositoryInfo(name);
+    if (!info) throw notFound(`repository ${name}`);
+    const stats = await this.ctx.meta.repositoryStats([name]);
+    return { ...info, ...stats.get(name)! };
+  }
+
+  async setVisibility(actor: Principal, name: string, isPublic: boolean): Promise<RepositoryView> {
+    const { namespace } = this.parse(name);
+    await this.require(actor, "UpdateContainerRepository", name);
+    if (!(await this.ctx.iam.setRepositoryPublic(name, isPublic))) throw notFound(`repository ${name}`);
+    this.ctx.audit.record({ actor, action: "UpdateContainerRepository", target: name, outcome: "ok", tenancy: namespace, detail: isPublic ? "public" : "private" });
+    return this.get(actor, name);
+  }
+
+  async delete(actor: Principal, name: string): Promise<void> {
+    const { namespace } = this.parse(name);
+    await this.require(actor, "DeleteContainerRepository", name);
+    if (!(await this.ctx.meta.deleteRepository(name))) throw notFound(`repository ${name}`);
+    this.ctx.audit.record({ actor, action: "DeleteContainerRepository", target: name, outcome: "ok", tenancy: namespace });
+  }
+
+  /** Refuses a new repository once the tenancy holds its limit. */
+  async checkLimit(namespace: string): Promise<void> {
+    const tenancy = await this.ctx.iam.getTenancy(namespace);
+    if (!tenancy) throw notFound(`tenancy ${namespace}`);
+    const count = await this.ctx.iam.countRepositories(namespace);
+    if (count >= tenancy.repositoryLimit) {
+      throw new AdminError("limit", `tenancy ${namespace} has reached its limit of ${tenancy.repositoryLimit} repositories`);
+    }
+  }
+
+  private parse(name: string): { namespace: string; path: string } {
+    const parts = splitRepository(name);
+    if (!isValidRepositoryName(name) || parts.path === "") {
+      throw invalid(`invalid repository name "${name}": expected <tenancy-namespace>/<repository>, lowercase`);
+    }
+    return parts;
+  }
+
+  private may(actor: Principal, operation: Operation, name: string): Promise<boolean> {
+    const { namespace, path } = splitRepository(name);
+    return this.ctx.access.allowed(actor, { operation, tenancy: namespace, repository: path });
+  }
+
+  private async require(actor: Principal, operation: Operation, name: string): Promise<void> {
+    if (!(await this.may(actor, operation, name))) {
+      this.ctx.audit.record({ actor, action: operation, target: name, outcome: "denied", tenancy: splitRepository(name).namespace });
+      // The same answer whether or not the repository exists: nothing leaks to outsiders.
+      throw forbidden(`not allowed to ${operation} on ${name}`);
+    }
+  }
+}

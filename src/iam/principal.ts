@@ -1,0 +1,26 @@
+// Who is asking. `local` is the operator at the machine (offline CLI on the data directory).
+export type Principal =
+  | { kind: "anonymous"; name: "anonymous" }
+  | { kind: "local"; name: "local-operator" }
+  | {
+      kind: "user";
+      /** `<namespace>/<user>`, as the user logs in */
+      name: string;
+      userId: string;
+      tenancy: string;
+      userName: string;
+      /** names of the user's groups */
+      groups: string[];
+      /** the auth token or session the request came with, when any */
+      tokenId?: string;
+    };
+
+export const ANONYMOUS: Principal = { kind: "anonymous", name: "anonymous" };
+export const LOCAL_OPERATOR: Principal = { kind: "local", name: "local-operator" };
+
+/** Every tenancy's all-powerful group, created with the tenancy. */
+export const ADMINISTRATORS = "Administrators";
+
+export function isAdministrator(p: Principal): boolean {
+  return p.kind === "user" && p.groups.some((g) => g.toLowerCase() === ADMINISTRATORS.toLowerCase());
+}

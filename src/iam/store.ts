@@ -1,0 +1,121 @@
+// Persistence contract for identities and access: tenancies, users, groups, memberships,
+// policies, auth tokens (hashes only), repository visibility, signing keys and the audit log.
+
+export interface Tenancy {
+  namespace: string;
+  description: string;
+  repositoryLimit: number;
+  createdAt: number;
+}
+
+export interface User {
+  id: string;
+  tenancy: string;
+  name: string;
+  description: string;
+  createdAt: number;
+}
+
+export interface Group {
+  id: string;
+  tenancy: string;
+  name: string;
+  description: string;
+  createdAt: number;
+}
+
+export interface Policy {
+  id: string;
+  tenancy: string;
+  name: string;
+  description: string;
+  statements: string[];
+  createdAt: number;
+}
+
+export interface AuthTokenRecord {
+  id: string;
+  userId: string;
+  description: string;
+  /** hex SHA-256 of the token; the token itself is never stored */
+  hash: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface RepositoryInfo {
+  name: string;
+  isPublic: boolean;
+  createdAt: number;
+  createdBy: string | null;
+}
+
+export interface SigningKey {
+  kid: string;
+  privateJwk: string;
+  publicJwk: string;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+export interface AuditEvent {
+  at: number;
+  tenancy: string | null;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: "allowed" | "denied" | "ok" | "failed";
+  address: string | null;
+  detail: string | null;
+}
+
+export interface IamStore {
+  createTenancy(t: Tenancy): Promise<void>;
+  getTenancy(namespace: string): Promise<Tenancy | undefined>;
+  listTenancies(): Promise<Tenancy[]>;
+  updateTenancy(namespace: string, changes: { repositoryLimit?: number; description?: string }): Promise<boolean>;
+  /** Removes the tenancy and everything in its IAM (not its repositories: the caller does that first). */
+  deleteTenancy(namespace: string): Promise<boolean>;
+
+  createUser(u: User): Promise<void>;
+  getUser(tenancy: string, name: string): Promise<User | undefined>;
+  getUserById(id: string): Promise<User | undefined>;
+  listUsers(tenancy: string): Promise<User[]>;
+  deleteUser(id: string): Promise<boolean>;
+
+  createGroup(g: Group): Promise<void>;
+  getGroup(tenancy: string, name: string): Promise<Group | undefined>;
+  listGroups(tenancy: string): Promise<Group[]>;
+  deleteGroup(id: string): Promise<boolean>;
+  addMember(groupId: string, userId: string): Promise<void>;
+  removeMember(groupId: string, userId: string): Promise<boolean>;
+  listMembers(groupId: string): Promise<User[]>;
+  groupsOfUser(userId: string): Promise<Group[]>;
+
+  createPolicy(p: Policy): Promise<void>;
+  getPolicy(tenancy: string, name: string): Promise<Policy | undefined>;
+  listPolicies(tenancy: string): Promise<Policy[]>;
+  updatePolicy(id: string, changes: { statements?: string[]; description?: string }): Promise<boolean>;
+  deletePolicy(id: string): Promise<boolean>;
+
+  /** Inserts the token unless the user already holds `max`; returns false then. Atomic. */
+  createAuthToken(t: AuthTokenRecord, max: number): Promise<boolean>;
+  listAuthTokens(userId: string): Promise<AuthTokenRecord[]>;
+  findAuthTokenByHash(hash: string): Promise<AuthTokenRecord | undefined>;
+  deleteAuthToken(userId: string, id: string): Promise<boolean>;
+  authTokenExists(id: string): Promise<boolean>;
+  touchAuthToken(id: string, at: number): Promise<void>;
+
+  getRepositoryInfo(name: string): Promise<RepositoryInfo | undefined>;
+  /** Repositories of a namespace (`<namespace>/...`), sorted. */
+  listRepositoryInfos(namespace: string): Promise<RepositoryInfo[]>;
+  countRepositories(namespace: string): Promise<number>;
+  setRepositoryPublic(name: string, isPublic: boolean): Promise<boolean>;
+
+  listSigningKeys(): Promise<SigningKey[]>;
+  addSigningKey(k: SigningKey): Promise<void>;
+  retireSigningKey(kid: string, at: number): Promise<void>;
+
+  appendAudit(events: AuditEvent[]): Promise<void>;
+  listAudit(filter: { tenancy?: string; limit: number; before?: number }): Promise<AuditEvent[]>;
+}

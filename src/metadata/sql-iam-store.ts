@@ -1,0 +1,331 @@
+// The IamStore over Kysely, sharing the metadata database.
+import type { Kysely, Selectable } from "kysely";
+import type { AuditEvent, AuthTokenRecord, Group, IamStore, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
+import type { Database } from "./schema.js";
+
+export class SqlIamStore implements IamStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createTenancy(t: Tenancy): Promise<void> {
+    await this.db
+      .insertInto("tenancies")
+      .values({ namespace: t.namespace, description: t.description, repository_limit: t.repositoryLimit, created_at: t.createdAt })
+      .execute();
+  }
+
+  async getTenancy(namespace: string): Promise<Tenancy | undefined> {
+    const row = await this.db.selectFrom("tenancies").selectAll().where("namespace", "=", namespace).executeTakeFirst();
+    return row ? toTenancy(row) : undefined;
+  }
+
+  async listTenancies(): Promise<Tenancy[]> {
+    return (await this.db.selectFrom("tenancies").selectAll().orderBy("namespace").execute()).map(toTenancy);
+  }
+
+  async updateTenancy(namespace: string, changes: { repositoryLimit?: number; description?: string }): Promise<boolean> {
+    const set: { repository_limit?: number; description?: string } = {};
+    if (changes.repositoryLimit !== undefined) set.repository_limit = changes.repositoryLimit;
+    if (changes.description !== undefined) set.description = changes.description;
+    if (Object.keys(set).length === 0) return (await this.getTenancy(namespace)) !== undefined;
+    const r = await this.db.updateTable("tenancies").set(set).where("namespace", "=", namespace).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async deleteTenancy(namespace: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const users = trx.selectFrom("users").select("id").where("tenancy", "=", namespace);
+      const groups = trx.selectFrom("groups").select("id").where("tenancy", "=", namespace);
+      await trx.deleteFrom("auth_tokens").where("user_id", "in", users).execute();
+      await trx.deleteFrom("group_members").where("group_id", "in", groups).execute();
+      await trx.deleteFrom("users").where("tenancy", "=", namespace).execute();
+      await trx.deleteFrom("groups").where("tenancy", "=", namespace).execute();
+      await trx.deleteFrom("policies").where("tenancy", "=", namespace).execute();
+      const r = await trx.deleteFrom("tenancies").where("namespace", "=", namespace).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    });
+  }
+
+  async createUser(u: User): Promise<void> {
+    await this.db
+      .insertInto("users")
+      .values({ id: u.id, tenancy: u.tenancy, name: u.name, description: u.description, created_at: u.createdAt })
+      .execute();
+  }
+
+  async getUser(tenancy: string, name: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom("users").selectAll().where("tenancy", "=", tenancy).where("name", "=", name).executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  }
+
+  async getUserById(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  }
+
+  async listUsers(tenancy: string): Promise<User[]> {
+    return (await this.db.selectFrom("users").selectAll().where("tenancy", "=", tenancy).orderBy("name").execute()).map(toUser);
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("auth_tokens").where("user_id", "=", id).execute();
+      await trx.deleteFrom("group_members").where("user_id", "=", id).execute();
+      const r = await trx.deleteFrom("users").where("id", "=", id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    });
+  }
+
+  async createGroup(g: Group): Promise<void> {
+    await this.db
+      .insertInto("groups")
+      .values({ id: g.id, tenancy: g.tenancy, name: g.name, name_key: g.name.toLowerCase(), description: g.description, created_at: g.createdAt })
+      .execute();
+  }
+
+  async getGroup(tenancy: string, name: string): Promise<Group | undefined> {
+    const row = await this.db
+      .selectFrom("groups")
+      .selectAll()
+      .where("tenancy", "=", tenancy)
+      .where("name_key", "=", name.toLowerCase())
+      .executeTakeFirst();
+    return row ? toGroup(row) : undefined;
+  }
+
+  async listGroups(tenancy: string): Promise<Group[]> {
+    return (await this.db.selectFrom("groups").selectAll().where("tenancy", "=", tenancy).orderBy("name_key").execute()).map(toGroup);
+  }
+
+  async deleteGroup(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("group_members").where("group_id", "=", id).execute();
+      const r = await trx.deleteFrom("groups").where("id", "=", id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    });
+  }
+
+  async addMember(groupId: string, userId: string): Promise<void> {
+    await this.db
+      .insertInto("group_members")
+      .values({ group_id: groupId, user_id: userId })
+      .onConflict((oc) => oc.columns(["group_id", "user_id"]).doNothing())
+      .execute();
+  }
+
+  async removeMember(groupId: string, userId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom("group_members").where("group_id", "=", groupId).where("user_id", "=", userId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async listMembers(groupId: string): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom("group_members")
+      .innerJoin("users", "users.id", "group_members.user_id")
+      .selectAll("users")
+      .where("group_members.group_id", "=", groupId)
+      .orderBy("users.name")
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async groupsOfUser(userId: string): Promise<Group[]> {
+    const rows = await this.db
+      .selectFrom("group_members")
+      .innerJoin("groups", "groups.id", "group_members.group_id")
+      .selectAll("groups")
+      .where("group_members.user_id", "=", userId)
+      .orderBy("groups.name_key")
+      .execute();
+    return rows.map(toGroup);
+  }
+
+  async createPolicy(p: Policy): Promise<void> {
+    await this.db
+      .insertInto("policies")
+      .values({
+        id: p.id,
+        tenancy: p.tenancy,
+        name: p.name,
+        description: p.description,
+        statements: JSON.stringify(p.statements),
+        created_at: p.createdAt,
+      })
+      .execute();
+  }
+
+  async getPolicy(tenancy: string, name: string): Promise<Policy | undefined> {
+    const row = await this.db.selectFrom("policies").selectAll().where("tenancy", "=", tenancy).where("name", "=", name).executeTakeFirst();
+    return row ? toPolicy(row) : undefined;
+  }
+
+  async listPolicies(tenancy: string): Promise<Policy[]> {
+    return (await this.db.selectFrom("policies").selectAll().where("tenancy", "=", tenancy).orderBy("name").execute()).map(toPolicy);
+  }
+
+  async updatePolicy(id: string, changes: { statements?: string[]; description?: string }): Promise<boolean> {
+    const set: { statements?: string; description?: string } = {};
+    if (changes.statements !== undefined) set.statements = JSON.stringify(changes.statements);
+    if (changes.description !== undefined) set.description = changes.description;
+    if (Object.keys(set).length === 0) return true;
+    const r = await this.db.updateTable("policies").set(set).where("id", "=", id).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async deletePolicy(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom("policies").where("id", "=", id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async createAuthToken(t: AuthTokenRecord, max: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const { count } = await trx
+        .selectFrom("auth_tokens")
+        .select((eb) => eb.fn.countAll<number | string>().as("count"))
+        .where("user_id", "=", t.userId)
+        .executeTakeFirstOrThrow();
+      if (Number(count) >= max) return false;
+      await trx
+        .insertInto("auth_tokens")
+        .values({ id: t.id, user_id: t.userId, description: t.description, hash: t.hash, created_at: t.createdAt, last_used_at: null })
+        .execute();
+      return true;
+    });
+  }
+
+  async listAuthTokens(userId: string): Promise<AuthTokenRecord[]> {
+    return (await this.db.selectFrom("auth_tokens").selectAll().where("user_id", "=", userId).orderBy("created_at").execute()).map(toToken);
+  }
+
+  async findAuthTokenByHash(hash: string): Promise<AuthTokenRecord | undefined> {
+    const row = await this.db.selectFrom("auth_tokens").selectAll().where("hash", "=", hash).executeTakeFirst();
+    return row ? toToken(row) : undefined;
+  }
+
+  async deleteAuthToken(userId: string, id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom("auth_tokens").where("user_id", "=", userId).where("id", "=", id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async authTokenExists(id: string): Promise<boolean> {
+    return (await this.db.selectFrom("auth_tokens").select("id").where("id", "=", id).executeTakeFirst()) !== undefined;
+  }
+
+  async touchAuthToken(id: string, at: number): Promise<void> {
+    await this.db.updateTable("auth_tokens").set({ last_used_at: at }).where("id", "=", id).execute();
+  }
+
+  async getRepositoryInfo(name: string): Promise<RepositoryInfo | undefined> {
+    const row = await this.db.selectFrom("repositories").selectAll().where("name", "=", name).executeTakeFirst();
+    return row ? toRepository(row) : undefined;
+  }
+
+  async listRepositoryInfos(namespace: string): Promise<RepositoryInfo[]> {
+    const rows = await this.db
+      .selectFrom("repositories")
+      .selectAll()
+      .where("name", ">", `${namespace}/`)
+      .where("name", "<", `${namespace}0`) // '0' follows '/' in byte order: the namespace's prefix range
+      .orderBy("name")
+      .execute();
+    return rows.map(toRepository);
+  }
+
+  async countRepositories(namespace: string): Promise<number> {
+    const { count } = await this.db
+      .selectFrom("repositories")
+      .select((eb) => eb.fn.countAll<number | string>().as("count"))
+      .where("name", ">", `${namespace}/`)
+      .where("name", "<", `${namespace}0`)
+      .executeTakeFirstOrThrow();
+    return Number(count);
+  }
+
+  async setRepositoryPublic(name: string, isPublic: boolean): Promise<boolean> {
+    const r = await this.db.updateTable("repositories").set({ is_public: isPublic ? 1 : 0 }).where("name", "=", name).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async listSigningKeys(): Promise<SigningKey[]> {
+    const rows = await this.db.selectFrom("signing_keys").selectAll().orderBy("created_at").execute();
+    return rows.map((r) => ({
+      kid: r.kid,
+      privateJwk: r.private_jwk,
+      publicJwk: r.public_jwk,
+      createdAt: Number(r.created_at),
+      retiredAt: r.retired_at === null ? null : Number(r.retired_at),
+    }));
+  }
+
+  async addSigningKey(k: SigningKey): Promise<void> {
+    await this.db
+      .insertInto("signing_keys")
+      .values({ kid: k.kid, private_jwk: k.privateJwk, public_jwk: k.publicJwk, created_at: k.createdAt, retired_at: k.retiredAt })
+      .execute();
+  }
+
+  async retireSigningKey(kid: string, at: number): Promise<void> {
+    await this.db.updateTable("signing_keys").set({ retired_at: at }).where("kid", "=", kid).where("retired_at", "is", null).execute();
+  }
+
+  async appendAudit(events: AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < events.length; i += 100) await trx.insertInto("audit_events").values(events.slice(i, i + 100)).execute();
+    });
+  }
+
+  async listAudit(filter: { tenancy?: string; limit: number; before?: number }): Promise<AuditEvent[]> {
+    let q = this.db.selectFrom("audit_events").selectAll().orderBy("at", "desc").limit(filter.limit);
+    if (filter.tenancy !== undefined) q = q.where("tenancy", "=", filter.tenancy);
+    if (filter.before !== undefined) q = q.where("at", "<", filter.before);
+    return (await q.execute()).map((r) => ({ ...r, at: Number(r.at), outcome: r.outcome as AuditEvent["outcome"] }));
+  }
+}
+
+const toTenancy = (r: Selectable<Database["tenancies"]>): Tenancy => ({
+  namespace: r.namespace,
+  description: r.description,
+  repositoryLimit: Number(r.repository_limit),
+  createdAt: Number(r.created_at),
+});
+
+const toUser = (r: Selectable<Database["users"]>): User => ({
+  id: r.id,
+  tenancy: r.tenancy,
+  name: r.name,
+  description: r.description,
+  createdAt: Number(r.created_at),
+});
+
+const toGroup = (r: Selectable<Database["groups"]>): Group => ({
+  id: r.id,
+  tenancy: r.tenancy,
+  name: r.name,
+  description: r.description,
+  createdAt: Number(r.created_at),
+});
+
+const toPolicy = (r: Selectable<Database["policies"]>): Policy => ({
+  id: r.id,
+  tenancy: r.tenancy,
+  name: r.name,
+  description: r.description,
+  statements: JSON.parse(r.statements) as string[],
+  createdAt: Number(r.created_at),
+});
+
+const toToken = (r: Selectable<Database["auth_tokens"]>): AuthTokenRecord => ({
+  id: r.id,
+  userId: r.user_id,
+  description: r.description,
+  hash: r.hash,
+  createdAt: Number(r.created_at),
+  lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+});
+
+const toRepository = (r: Selectable<Database["repositories"]>): RepositoryInfo => ({
+  name: r.name,
+  isPublic: Number(r.is_public) === 1,
+  createdAt: Number(r.created_at),
+  createdBy: r.created_by,
+});
