@@ -1,7 +1,8 @@
 // The one place where every request is authorized, before its handler acts. The router asks
 // for the access a route needs; an Authorizer answers with who is asking or throws the spec's
-// UNAUTHORIZED/DENIED. Until IAM lands, the registry runs open (AllowAll).
+// UNAUTHORIZED/DENIED. `AllowAll` runs an open registry (auth.enabled: false).
 import type { IncomingMessage } from "node:http";
+import { ANONYMOUS, type Principal } from "../iam/principal.js";
 
 export type RepositoryAction = "pull" | "push" | "delete";
 
@@ -13,19 +14,24 @@ export interface AccessRequest {
   catalog?: boolean;
 }
 
-export interface Principal {
-  /** `anonymous` when no credentials were given */
-  name: string;
-}
-
 export interface Authorizer {
   authorize(req: IncomingMessage, access: AccessRequest): Promise<Principal>;
+  /** The catalog shows a principal only the repositories it may inspect. */
+  visibleRepositories(principal: Principal, names: string[]): Promise<string[]>;
+  /** A name prefix every repository visible to the principal starts with, if there is one. */
+  catalogPrefix(principal: Principal): string | undefined;
 }
-
-export const ANONYMOUS: Principal = { name: "anonymous" };
 
 export class AllowAll implements Authorizer {
   async authorize(): Promise<Principal> {
     return ANONYMOUS;
+  }
+
+  async visibleRepositories(_principal: Principal, names: string[]): Promise<string[]> {
+    return names;
+  }
+
+  catalogPrefix(): string | undefined {
+    return undefined;
   }
 }

@@ -2,6 +2,7 @@
 // The `berth` command. Thin: parse, call, print.
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/config.js";
+import type { Logger } from "pino";
 import { createLogger } from "../server/logger.js";
 import { startServer } from "../server/start.js";
 
@@ -39,7 +40,8 @@ program
     const log = createLogger(config.log.level);
     const running = await startServer(config, log);
     const scheme = config.http.tls.certificate ? "https" : "http";
-    log.info({ addr: running.address, scheme, root: config.storage.filesystem.rootdirectory }, "listening");
+    if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, log);
+    log.info({ addr: running.address, scheme, root: config.storage.filesystem.rootdirectory, auth: config.auth.enabled }, "listening");
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -56,6 +58,26 @@ program
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGTERM", () => stop("SIGTERM"));
   });
+
+/** The operator's first token is shown once, on the terminal, never in the log stream. */
+function announceBootstrap(bootstrap: { login: string; token?: string }, address: string, log: Logger): void {
+  log.info({ login: bootstrap.login }, "created the operator tenancy and its administrator");
+  if (!bootstrap.token) return;
+  const host = address.startsWith("0.0.0.0") ? `localhost${address.slice(7)}` : address;
+  process.stderr.write(
+    [
+      "",
+      "  Berth created the operator tenancy. Log in once with this auth token; it is not shown again:",
+      "",
+      `    docker login ${host} -u ${bootstrap.login} -p ${bootstrap.token}`,
+      "",
+      "  Keep it safe (it is stored only as a hash), or delete it and create another with",
+      `  \`berth iam auth-token create --tenancy ${bootstrap.login.split("/")[0]} --user ${bootstrap.login.split("/")[1]}\`.`,
+      "",
+      "",
+    ].join("\n"),
+  );
+}
 
 program.parseAsync().catch((err) => {
   process.stderr.write(`berth: ${(err as Error).stack ?? String(err)}\n`);

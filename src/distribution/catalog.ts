@@ -2,12 +2,14 @@ import { toPageSize } from "../registry/validate.js";
 import { nextLink, sendJson, type HandlerContext } from "./context.js";
 import { MAX_PAGE } from "./tags.js";
 
-/** `GET /v2/_catalog?n=&last=` */
+/** `GET /v2/_catalog?n=&last=`: the repositories the caller may inspect. */
 export async function catalog(ctx: HandlerContext): Promise<void> {
   const n = toPageSize(ctx.query.get("n"), MAX_PAGE);
   const last = ctx.query.get("last") ?? undefined;
   const limit = n ?? MAX_PAGE;
-  const repositories = limit === 0 ? [] : await ctx.registry.repositories.list(limit + 1, last);
+  const prefix = ctx.authorizer.catalogPrefix(ctx.principal);
+  const visible = (names: string[]) => ctx.authorizer.visibleRepositories(ctx.principal, names);
+  const repositories = limit === 0 ? [] : await ctx.registry.repositories.list(limit + 1, last, prefix, visible);
   if (repositories.length > limit) {
     repositories.length = limit;
     ctx.res.setHeader("Link", nextLink("/v2/_catalog", limit, repositories[limit - 1]!));

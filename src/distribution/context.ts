@@ -1,7 +1,8 @@
 // What a handler gets: the request, the response, the parsed route and the services.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import type { AccessRequest, Principal } from "../auth/authorizer.js";
+import type { AccessRequest, Authorizer } from "../auth/authorizer.js";
+import type { Principal } from "../iam/principal.js";
 import { RegistryError } from "../registry/errors.js";
 import type { Registry } from "../registry/registry.js";
 
@@ -15,6 +16,7 @@ export interface HandlerContext {
   /** the route's last path segment (reference, digest or upload id) when it has one */
   ref: string;
   registry: Registry;
+  authorizer: Authorizer;
   principal: Principal;
   /** asks for further access mid-request (e.g. pull on a mount's source repository) */
   authorize(access: AccessRequest): Promise<Principal>;

@@ -16,6 +16,8 @@ export type Handler = (ctx: HandlerContext) => Promise<void>;
 export interface Method {
   handle: Handler;
   access: (name: string) => AccessRequest;
+  /** audit action recorded when the request succeeds (changes only) */
+  audit?: string;
 }
 
 export interface Route {
@@ -40,8 +42,8 @@ export const routes: Route[] = [
     hasName: true,
     methods: {
       ...readable(getManifest),
-      PUT: { handle: putManifest, access: push },
-      DELETE: { handle: deleteManifest, access: remove },
+      PUT: { handle: putManifest, access: push, audit: "PushManifest" },
+      DELETE: { handle: deleteManifest, access: remove, audit: "DeleteManifest" },
     },
   },
   { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, hasName: true, methods: { POST: { handle: startUpload, access: push } } },
@@ -58,7 +60,7 @@ export const routes: Route[] = [
   {
     pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/,
     hasName: true,
-    methods: { ...readable(getBlob), DELETE: { handle: deleteBlob, access: remove } },
+    methods: { ...readable(getBlob), DELETE: { handle: deleteBlob, access: remove, audit: "DeleteBlob" } },
   },
   { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, hasName: true, methods: readable(listReferrers) },
 ];

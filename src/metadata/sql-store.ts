@@ -34,6 +34,7 @@ export class SqlMetadataStore implements MetadataStore {
   async listRepositories(page: Page): Promise<string[]> {
     let query = this.db.selectFrom("repositories").select("name").orderBy("name").limit(page.limit);
     if (page.last !== undefined) query = query.where("name", ">", page.last);
+    if (page.prefix !== undefined) query = query.where("name", ">=", page.prefix).where("name", "<", prefixEnd(page.prefix));
     return (await query.execute()).map((r) => r.name);
   }
 
@@ -344,6 +345,11 @@ function toManifest(row: Selectable<Database["manifests"]>): ManifestRecord {
 
 function toUpload(row: { id: string; repository: string; created_at: number | string; updated_at: number | string }): UploadRecord {
   return { id: row.id, repository: row.repository, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+}
+
+/** The least string greater than every string starting with `prefix` (byte order). */
+export function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 function unique(values: string[]): string[] {

@@ -5,9 +5,10 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
+import { SqlIamStore } from "./sql-iam-store.js";
 import { SqlMetadataStore } from "./sql-store.js";
 
-export async function openSqliteStore(path: string): Promise<SqlMetadataStore> {
+export async function openSqliteDatabase(path: string): Promise<Kysely<Database>> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const database = new Sqlite(path);
   database.pragma("journal_mode = WAL");
@@ -15,8 +16,17 @@ export async function openSqliteStore(path: string): Promise<SqlMetadataStore> {
   // only lose the last transactions, never corrupt the file.
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
-  database.pragma("foreign_keys = ON");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   await migrateToLatest(db, "sqlite");
-  return new SqlMetadataStore(db);
+  return db;
+}
+
+export async function openSqliteStore(path: string): Promise<SqlMetadataStore> {
+  return new SqlMetadataStore(await openSqliteDatabase(path));
+}
+
+/** Both stores over one database; closing `meta` closes it. */
+export async function openSqliteStores(path: string): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore }> {
+  const db = await openSqliteDatabase(path);
+  return { meta: new SqlMetadataStore(db), iam: new SqlIamStore(db) };
 }

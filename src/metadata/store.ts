@@ -52,6 +52,8 @@ export interface Page {
   /** exclusive lower bound (lexical) */
   last?: string;
   limit: number;
+  /** only names starting with this */
+  prefix?: string;
 }
 
 export interface PullEvent {

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Authorizer } from "../auth/authorizer.js";
+import type { AuditLog } from "../iam/audit.js";
 import type { HandlerContext } from "../distribution/context.js";
 import { internalError, statusOf, writeError } from "../distribution/errors.js";
 import { matchRoute } from "../distribution/routes.js";
@@ -10,11 +11,17 @@ import { RegistryError } from "../registry/errors.js";
 import type { Registry } from "../registry/registry.js";
 import { requireRepositoryName } from "../registry/validate.js";
 
+/** Serves a path outside /v2/ (token endpoint, admin API); false when the path is not its own. */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => Promise<boolean>;
+
 export interface HttpDeps {
   registry: Registry;
   authorizer: Authorizer;
   log: Logger;
   accessLog: boolean;
+  /** records who changed which repository; absent in an open registry */
+  audit?: AuditLog;
+  extra: ExtraHandler[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -44,6 +51,10 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
+    if (!path.startsWith("/v2")) {
+      const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+      for (const extra of deps.extra) if (await extra(req, res, path, query)) return;
+    }
     const match = matchRoute(path);
     if (!match) throw new RegistryError("NAME_UNKNOWN", "no such endpoint", { path: path.slice(0, 200) }, 404);
     const method = match.route.methods[req.method ?? ""];
@@ -61,11 +72,15 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       name: match.name,
       ref: match.ref,
       registry: deps.registry,
+      authorizer: deps.authorizer,
       principal,
       authorize: (access) => deps.authorizer.authorize(req, access),
       log: deps.log,
     };
     await method.handle(ctx);
+    if (method.audit && deps.audit) {
+      deps.audit.record({ actor: principal, action: method.audit, target: `${match.name}@${match.ref}`, outcome: "ok", tenancy: match.name.split("/")[0]! });
+    }
   } catch (err) {
     fail(deps.log, id, req, res, err, head);
   }

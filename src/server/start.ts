@@ -1,44 +1,50 @@
-// Builds a running registry from a configuration: stores, services, jobs and the HTTP server.
+// Starts a registry from a configuration: the application, its jobs and the HTTP(S) server.
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { AllowAll } from "../auth/authorizer.js";
-import { sqlitePath, type Config } from "../config/config.js";
+import { AdminApi } from "../api/admin-api.js";
+import type { Config } from "../config/config.js";
 import { UploadPurger } from "../gc/upload-purger.js";
-import { openSqliteStore } from "../metadata/sqlite.js";
-import { Registry } from "../registry/registry.js";
-import type { BlobStore } from "../storage/blobstore.js";
-import { FilesystemBlobStore } from "../storage/drivers/filesystem.js";
-import { MemoryBlobStore } from "../storage/drivers/memory.js";
-import { createRequestListener } from "./http.js";
+import { assemble, bootstrapOperator, type App } from "./assemble.js";
+import { createRequestListener, type ExtraHandler } from "./http.js";
 
 export interface RunningServer {
   server: Server;
   /** host:port actually bound */
   address: string;
-  registry: Registry;
+  app: App;
+  /** the operator's login and first token, when this start bootstrapped them */
+  bootstrap?: { login: string; token?: string };
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const blobs = await openBlobStore(config);
-  const meta = await openSqliteStore(sqlitePath(config));
-  const registry = new Registry({ blobs, meta, now: Date.now, deleteEnabled: config.storage.delete.enabled, log });
+  const app = await assemble(config, log);
+  const bootstrap = app.auth ? await bootstrapOperator(app) : undefined;
 
   const purging = config.storage.maintenance.uploadpurging;
-  const purger = new UploadPurger(registry.uploads, purging.age, Date.now, log);
+  const purger = new UploadPurger(app.registry.uploads, purging.age, Date.now, log);
   if (purging.enabled) {
     purger.start(purging.interval);
     void purger.run();
   }
 
+  const extra: ExtraHandler[] = [];
+  if (app.auth) {
+    const { tokenEndpoint, authorizer } = app.auth;
+    const api = new AdminApi(app.admin, authorizer);
+    extra.push((req, res, path, query) => (path.startsWith("/auth/") ? tokenEndpoint.handle(req, res, path, query) : Promise.resolve(false)));
+    extra.push((req, res, path, query) => api.handle(req, res, path, query));
+  }
   const listener = createRequestListener({
-    registry,
-    authorizer: new AllowAll(),
+    registry: app.registry,
+    authorizer: app.authorizer,
     log,
     accessLog: !config.log.accesslog.disabled,
+    audit: app.auth ? app.audit : undefined,
+    extra,
   });
   const { certificate, key } = config.http.tls;
   const server: Server =
@@ -64,7 +70,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   return {
     server,
     address,
-    registry,
+    app,
+    bootstrap,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -73,17 +80,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
       });
       await purger.stop();
-      await registry.close();
-      await meta.close();
+      await app.close();
     },
   };
-}
-
-async function openBlobStore(config: Config): Promise<BlobStore> {
-  if (config.storage.driver === "inmemory") return new MemoryBlobStore();
-  const store = new FilesystemBlobStore(config.storage.filesystem.rootdirectory);
-  await store.init();
-  return store;
 }
 
 function splitHostPort(addr: string): [string, number] {

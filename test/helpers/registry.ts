@@ -37,7 +37,11 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   const child = spawn(
     process.execPath,
     [BERTH_MAIN, "serve", "--addr", "127.0.0.1:0", "--root", root, ...(options.args ?? [])],
-    { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      // Open registry unless a test turns auth on: the protocol and client suites test the API itself.
+      env: { ...process.env, BERTH_LOG_LEVEL: "info", BERTH_AUTH_ENABLED: "false", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   let output = "";
   child.stdout!.setEncoding("utf8");

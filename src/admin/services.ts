@@ -1,0 +1,45 @@
+// The admin services, assembled once: the console API and the CLI both call these.
+import type { KeyRing } from "../auth/keys.js";
+import type { Principal } from "../iam/principal.js";
+import type { AuditEvent } from "../iam/store.js";
+import type { AdminContext } from "./context.js";
+import { requireOperator, requireTenancyAdmin } from "./guard.js";
+import { IdentityAdmin } from "./identities.js";
+import { PolicyAdmin } from "./policies.js";
+import { RepositoryAdmin } from "./repositories.js";
+import { TenancyAdmin } from "./tenancies.js";
+import { TokenAdmin } from "./tokens.js";
+
+export class AdminServices {
+  readonly tokens: TokenAdmin;
+  readonly tenancies: TenancyAdmin;
+  readonly identities: IdentityAdmin;
+  readonly policies: PolicyAdmin;
+  readonly repositories: RepositoryAdmin;
+
+  constructor(
+    readonly ctx: AdminContext,
+    private readonly keys?: KeyRing,
+  ) {
+    this.tokens = new TokenAdmin(ctx);
+    this.tenancies = new TenancyAdmin(ctx, this.tokens);
+    this.identities = new IdentityAdmin(ctx, this.tokens);
+    this.policies = new PolicyAdmin(ctx);
+    this.repositories = new RepositoryAdmin(ctx);
+  }
+
+  /** The audit log of a tenancy, newest first (its Administrators only). */
+  async audit(actor: Principal, tenancy: string, limit: number): Promise<AuditEvent[]> {
+    requireTenancyAdmin(actor, tenancy);
+    await this.ctx.audit.flush();
+    return this.ctx.iam.listAudit({ tenancy, limit });
+  }
+
+  async rotateSigningKey(actor: Principal): Promise<string> {
+    requireOperator(this.ctx, actor);
+    if (!this.keys) throw new Error("no key ring in this process");
+    const kid = await this.keys.rotate();
+    this.ctx.audit.record({ actor, action: "RotateSigningKey", target: kid, outcome: "ok", tenancy: null });
+    return kid;
+  }
+}

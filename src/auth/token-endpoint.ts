@@ -1,0 +1,141 @@
+// The Docker token endpoint: `GET /auth/token?service=&scope=` (HTTP Basic or anonymous) and
+// the OAuth2 form `POST /auth/token` (password and refresh_token grants) that containerd uses.
+// Grants exactly what the policies allow for each requested scope.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isValidRepositoryName } from "../content/names.js";
+import type { Principal } from "../iam/principal.js";
+import { RegistryError } from "../registry/errors.js";
+import type { RepositoryAction } from "./authorizer.js";
+import type { CredentialVerifier } from "./credentials.js";
+import type { AccessGranter } from "./grants.js";
+import type { KeyRing } from "./keys.js";
+import { addressOf, type TokenAuthorizer } from "./token-authorizer.js";
+import type { ResourceAccess, TokenService, TokenSubject } from "./tokens.js";
+
+const ACTIONS: ReadonlySet<string> = new Set(["pull", "push", "delete", "*"]);
+const MAX_FORM_BYTES = 64 * 1024;
+
+export class TokenEndpoint {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly credentials: CredentialVerifier,
+    private readonly granter: AccessGranter,
+    private readonly authorizer: TokenAuthorizer,
+    private readonly keys: KeyRing,
+    private readonly now: () => number,
+  ) {}
+
+  /** Handles `/auth/*`; false when the path is not one of ours. */
+  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
+    if (path === "/auth/jwks" && (req.method === "GET" || req.method === "HEAD")) {
+      json(res, 200, this.keys.jwks());
+      return true;
+    }
+    if (path !== "/auth/token") return false;
+    if (req.method === "GET") {
+      const principal = await this.basicOrAnonymous(req);
+      const offline = query.get("offline_token") === "true";
+      await this.respond(res, principal, query.getAll("scope"), offline, false);
+      return true;
+    }
+    if (req.method === "POST") {
+      const form = new URLSearchParams(await readForm(req));
+      const grant = form.get("grant_type");
+      let subject: Principal;
+      if (grant === "password") {
+        subject = await this.credentials.verify(form.get("username") ?? "", form.get("password") ?? "", addressOf(req));
+      } else if (grant === "refresh_token") {
+        subject = await this.fromRefresh(form.get("refresh_token") ?? "");
+      } else {
+        throw new RegistryError("UNSUPPORTED", `unsupported grant_type "${(grant ?? "").slice(0, 40)}"`, undefined, 400);
+      }
+      const offline = form.get("access_type") === "offline" || grant === "refresh_token";
+      await this.respond(res, subject, form.getAll("scope"), offline, true);
+      return true;
+    }
+    throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405, { Allow: "GET, POST" });
+  }
+
+  private async respond(res: ServerResponse, principal: Principal, scopes: string[], offline: boolean, oauth: boolean): Promise<void> {
+    const access = await this.grants(principal, scopes);
+    const subject = subjectOf(principal);
+    const token = await this.tokens.issueAccess(subject, access);
+    const body: Record<string, unknown> = {
+      token,
+      access_token: token,
+      expires_in: this.tokens.ttlSeconds,
+      issued_at: new Date(this.now()).toISOString(),
+    };
+    if (oauth) body.scope = access.map((a) => `${a.type}:${a.name}:${a.actions.join(",")}`).join(" ");
+    if (offline && principal.kind === "user") body.refresh_token = await this.tokens.issueRefresh(subject);
+    res.setHeader("Cache-Control", "no-store");
+    json(res, 200, body);
+  }
+
+  /** What each requested scope gets; scopes that do not parse get nothing. */
+  private async grants(principal: Principal, scopes: string[]): Promise<ResourceAccess[]> {
+    const out: ResourceAccess[] = [];
+    for (const scope of scopes.flatMap((s) => s.split(" ")).filter(Boolean).slice(0, 50)) {
+      const parsed = parseScope(scope);
+      if (!parsed) continue;
+      if (parsed.type === "registry") {
+        if (parsed.name === "catalog" && principal.kind !== "anonymous") out.push({ type: "registry", name: "catalog", actions: ["*"] });
+        continue;
+      }
+      const requested = parsed.actions.includes("*") ? (["pull", "push", "delete"] as RepositoryAction[]) : (parsed.actions as RepositoryAction[]);
+      const granted = await this.granter.grant(principal, parsed.name, requested);
+      out.push({ type: "repository", name: parsed.name, actions: requested.filter((a) => granted.has(a)) });
+    }
+    return out;
+  }
+
+  private async basicOrAnonymous(req: IncomingMessage): Promise<Principal> {
+    const { principal } = await this.authorizer.identify(req);
+    return principal;
+  }
+
+  private async fromRefresh(token: string): Promise<Principal> {
+    const subject = await this.tokens.verifyRefresh(token);
+    if (!subject || !(await this.authorizer.alive(subject))) {
+      throw new RegistryError("UNAUTHORIZED", "invalid or expired refresh token", undefined, 401);
+    }
+    return this.authorizer.principalOf(subject);
+  }
+}
+
+/** `repository:ns/app:pull,push`, `repository(plugin):name:pull`, `registry:catalog:*` */
+export function parseScope(scope: string): { type: "repository" | "registry"; name: string; actions: string[] } | undefined {
+  const first = scope.indexOf(":");
+  const last = scope.lastIndexOf(":");
+  if (first < 0 || last === first) return undefined;
+  const type = scope.slice(0, first).replace(/\(.*\)$/, "");
+  const name = scope.slice(first + 1, last);
+  const actions = scope.slice(last + 1).split(",").filter((a) => ACTIONS.has(a));
+  if (type === "registry" && name === "catalog") return { type, name, actions };
+  if (type !== "repository" || !isValidRepositoryName(name) || actions.length === 0) return undefined;
+  return { type, name, actions };
+}
+
+function subjectOf(principal: Principal): TokenSubject {
+  if (principal.kind !== "user") return { name: "anonymous" };
+  const subject: TokenSubject = { name: principal.name, userId: principal.userId, tenancy: principal.tenancy };
+  if (principal.tokenId) subject.tokenId = principal.tokenId;
+  return subject;
+}
+
+async function readForm(req: IncomingMessage): Promise<string> {
+  let total = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > MAX_FORM_BYTES) throw new RegistryError("SIZE_INVALID", "form too large", undefined, 413);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,115 @@
+// Builds the application from a configuration: stores, registry services, IAM and auth.
+// Shared by `berth serve` and the offline CLI, so both see the same system.
+import type { Logger } from "pino";
+import { AdminServices } from "../admin/services.js";
+import { AllowAll, type Authorizer } from "../auth/authorizer.js";
+import { CredentialVerifier } from "../auth/credentials.js";
+import { AccessGranter } from "../auth/grants.js";
+import { KeyRing } from "../auth/keys.js";
+import { TokenAuthorizer } from "../auth/token-authorizer.js";
+import { TokenEndpoint } from "../auth/token-endpoint.js";
+import { TokenService } from "../auth/tokens.js";
+import { sqlitePath, type Config } from "../config/config.js";
+import { AccessControl } from "../iam/access.js";
+import { AuditLog } from "../iam/audit.js";
+import { isValidIdentifier, isValidNamespace } from "../iam/names.js";
+import { LOCAL_OPERATOR } from "../iam/principal.js";
+import type { IamStore } from "../iam/store.js";
+import { openSqliteStores } from "../metadata/sqlite.js";
+import type { MetadataStore } from "../metadata/store.js";
+import { Registry } from "../registry/registry.js";
+import type { BlobStore } from "../storage/blobstore.js";
+import { FilesystemBlobStore } from "../storage/drivers/filesystem.js";
+import { MemoryBlobStore } from "../storage/drivers/memory.js";
+
+export interface Auth {
+  authorizer: TokenAuthorizer;
+  tokenEndpoint: TokenEndpoint;
+  keys: KeyRing;
+}
+
+export interface App {
+  config: Config;
+  blobs: BlobStore;
+  meta: MetadataStore;
+  iam: IamStore;
+  registry: Registry;
+  audit: AuditLog;
+  admin: AdminServices;
+  authorizer: Authorizer;
+  /** present when auth.enabled */
+  auth?: Auth;
+  close(): Promise<void>;
+}
+
+export async function assemble(config: Config, log: Logger): Promise<App> {
+  const blobs = await openBlobStore(config);
+  const { meta, iam } = await openSqliteStores(sqlitePath(config));
+  const now = Date.now;
+  const registry = new Registry({ blobs, meta, now, deleteEnabled: config.storage.delete.enabled, log });
+  const audit = new AuditLog(iam, log, now);
+  const access = new AccessControl(iam, log);
+  const settings = {
+    operatorNamespace: config.auth.operator.namespace,
+    defaultRepositoryLimit: config.tenancy.repositorylimit,
+    maxTokensPerUser: 2,
+  };
+
+  let auth: Auth | undefined;
+  if (config.auth.enabled) {
+    const t = config.auth.token;
+    const keys = new KeyRing(iam, now, Math.max(t.ttl, t.refreshttl));
+    await keys.init();
+    const tokens = new TokenService(keys, { issuer: t.issuer, service: t.service, ttl: t.ttl, refreshTtl: t.refreshttl }, now);
+    const r = config.auth.ratelimit;
+    const credentials = new CredentialVerifier(iam, audit, now, { perUser: r.peruser, perAddress: r.peraddress, window: r.window });
+    const granter = new AccessGranter(iam, access);
+    const authorizer = new TokenAuthorizer(iam, tokens, credentials, granter, audit, { realm: t.realm, tls: Boolean(config.http.tls.certificate) }, now);
+    auth = { authorizer, keys, tokenEndpoint: new TokenEndpoint(tokens, credentials, granter, authorizer, keys, now) };
+  }
+  const admin = new AdminServices({ iam, meta, access, audit, now, log, settings }, auth?.keys);
+  if (auth) admin.tokens.onRevoked((id) => auth.authorizer.forgetToken(id));
+
+  return {
+    config,
+    blobs,
+    meta,
+    iam,
+    registry,
+    audit,
+    admin,
+    authorizer: auth?.authorizer ?? new AllowAll(),
+    auth,
+    async close() {
+      await registry.close();
+      await audit.close();
+      await meta.close();
+    },
+  };
+}
+
+/**
+ * First start with auth: creates the operator tenancy and its admin, and returns the admin's
+ * first auth token when Berth generated it (the caller shows it once). Nothing runs with a
+ * default password: the token is random unless the operator configured one.
+ */
+export async function bootstrapOperator(app: App): Promise<{ login: string; token?: string } | undefined> {
+  const { namespace, user, token } = app.config.auth.operator;
+  if (!isValidNamespace(namespace)) throw new Error(`auth.operator.namespace: "${namespace}" is not a valid namespace`);
+  if (!isValidIdentifier(user)) throw new Error(`auth.operator.user: "${user}" is not a valid user name`);
+  if (await app.iam.getTenancy(namespace)) return undefined;
+  const created = await app.admin.tenancies.create(LOCAL_OPERATOR, {
+    namespace,
+    description: "Registry operators",
+    adminUser: user,
+    adminToken: token,
+  });
+  return { login: `${namespace}/${user}`, token: token === undefined ? created.token : undefined };
+}
+
+async function openBlobStore(config: Config): Promise<BlobStore> {
+  if (config.storage.driver === "inmemory") return new MemoryBlobStore();
+  const store = new FilesystemBlobStore(config.storage.filesystem.rootdirectory);
+  await store.init();
+  return store;
+}
