@@ -2,6 +2,7 @@
 // The `berth` command. Thin: parse, call, print.
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/config.js";
+import { registerAdminCommands } from "./admin-commands.js";
 import type { Logger } from "pino";
 import { createLogger } from "../server/logger.js";
 import { startServer } from "../server/start.js";
@@ -58,6 +59,8 @@ program
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGTERM", () => stop("SIGTERM"));
   });
+
+registerAdminCommands(program);
 
 /** The operator's first token is shown once, on the terminal, never in the log stream. */
 function announceBootstrap(bootstrap: { login: string; token?: string }, address: string, log: Logger): void {
