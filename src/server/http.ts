@@ -113,7 +113,8 @@ function fail(log: Logger, id: string, req: IncomingMessage, res: ServerResponse
 
 function clientWentAway(req: IncomingMessage, err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return req.destroyed || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ECONNABORTED";
+  // Not `req.destroyed`: a request body read to its end is destroyed too, with the client still there.
+  return req.socket.destroyed || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ECONNABORTED";
 }
 
 /** Query strings can carry tokens later (the token endpoint); log paths only. */
