@@ -6,7 +6,7 @@ import type { ManifestRecord, ManifestReference, ReferrerRecord } from "../metad
 import type { RegistryContext } from "./context.js";
 import { manifestUnknown, nameUnknown, RegistryError, unsupported } from "./errors.js";
 import type { PullRecorder } from "./pulls.js";
-import { toDigest, toReference } from "./validate.js";
+import { toDigest, toLookupReference, toReference } from "./validate.js";
 
 export interface PutResult {
   digest: string;
@@ -64,7 +64,7 @@ export class ManifestService {
 
   /** A manifest by tag or digest. `pull` counts it as a pull (GET, not HEAD). */
   async get(repository: string, referenceParam: string, accept: string | undefined, pull: boolean): Promise<ManifestRecord> {
-    const reference = toReference(referenceParam);
+    const reference = toLookupReference(referenceParam);
     const manifest =
       reference.kind === "tag"
         ? await this.ctx.meta.getTaggedManifest(repository, reference.tag)
@@ -83,7 +83,7 @@ export class ManifestService {
   /** By digest: removes the manifest and its tags. By tag: removes only the tag. */
   async delete(repository: string, referenceParam: string): Promise<void> {
     if (!this.ctx.deleteEnabled) throw unsupported("deletes are disabled on this registry");
-    const reference = toReference(referenceParam);
+    const reference = toLookupReference(referenceParam);
     const deleted =
       reference.kind === "tag"
         ? await this.ctx.meta.deleteTag(repository, reference.tag)

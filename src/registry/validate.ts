@@ -28,6 +28,17 @@ export function toReference(value: string): Reference {
   return { kind: "tag", tag: value };
 }
 
+/**
+ * A reference to look up (GET, HEAD, DELETE): a string that cannot be a tag names nothing, so it
+ * is simply unknown (the conformance suite expects 404, not 400, for such a name).
+ */
+export function toLookupReference(value: string): Reference {
+  if (!value.includes(":") && !isValidTag(value)) {
+    throw new RegistryError("MANIFEST_UNKNOWN", "manifest unknown", { reference: value.slice(0, 200) });
+  }
+  return toReference(value);
+}
+
 /** `n` of a paginated list: a non-negative integer, capped at `max`. */
 export function toPageSize(value: string | null, max: number): number | undefined {
   if (value === null) return undefined;
