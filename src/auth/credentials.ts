@@ -42,7 +42,8 @@ export class CredentialVerifier {
     const hash = hashSecret(secret);
     const cacheKey = `${login}\n${hash}`;
     const hit = this.cache.get(cacheKey);
-    if (hit && hit.until > this.now()) return hit.principal;
+    // The cache spares the user and group look-ups; the token's existence is always re-checked.
+    if (hit && hit.until > this.now() && (await this.iam.authTokenExists(hit.principal.tokenId!))) return hit.principal;
 
     const principal = await this.lookup(login, hash);
     if (!principal) {

@@ -26,7 +26,6 @@ export interface ChallengeSettings {
 }
 
 export class TokenAuthorizer implements Authorizer {
-  private readonly liveTokens = new Map<string, number>();
   private readonly users = new Map<string, { principal: Principal; until: number }>();
 
   constructor(
@@ -95,9 +94,8 @@ export class TokenAuthorizer implements Authorizer {
     throw this.unauthorized(req, "unsupported authorization scheme");
   }
 
-  /** Drops a deleted auth token from every cache at once. */
+  /** Drops a deleted auth token from this process's caches. */
   forgetToken(tokenId: string): void {
-    this.liveTokens.delete(tokenId);
     this.credentials.forgetToken(tokenId);
   }
 
@@ -123,15 +121,13 @@ export class TokenAuthorizer implements Authorizer {
     return principal;
   }
 
-  /** A token obtained with an auth token lives only as long as that auth token (checked each second). */
+  /**
+   * A token obtained with an auth token lives only as long as that auth token. Checked in the
+   * shared store on every request (one indexed lookup), so a deletion is seen at once by every
+   * process and every node.
+   */
   async alive(subject: TokenSubject): Promise<boolean> {
-    if (!subject.tokenId) return true;
-    const checked = this.liveTokens.get(subject.tokenId);
-    if (checked !== undefined && checked > this.now() - 1000) return true;
-    if (!(await this.iam.authTokenExists(subject.tokenId))) return false;
-    if (this.liveTokens.size > 10_000) this.liveTokens.clear();
-    this.liveTokens.set(subject.tokenId, this.now());
-    return true;
+    return !subject.tokenId || this.iam.authTokenExists(subject.tokenId);
   }
 
   challengeFor(req: IncomingMessage, scope?: string, error?: string): string {
