@@ -147,6 +147,13 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("audit_events_at").on("audit_events").columns(["tenancy", "at"]).execute();
       },
     },
+    "0003_upload_lease": {
+      async up(db: Kysely<any>) {
+        // One writer per upload session across processes and nodes: a lease, not a lock held by a
+        // connection, so a crashed writer frees the session when the lease runs out.
+        await db.schema.alterTable("uploads").addColumn("leased_until", "bigint").execute();
+      },
+    },
   };
 }
 

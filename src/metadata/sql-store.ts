@@ -290,7 +290,7 @@ export class SqlMetadataStore implements MetadataStore {
   async createUpload(upload: UploadRecord): Promise<void> {
     await this.db
       .insertInto("uploads")
-      .values({ id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt })
+      .values({ id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt, leased_until: null })
       .execute();
   }
 
@@ -301,6 +301,20 @@ export class SqlMetadataStore implements MetadataStore {
 
   async touchUpload(id: string, at: number): Promise<void> {
     await this.db.updateTable("uploads").set({ updated_at: at }).where("id", "=", id).execute();
+  }
+
+  async leaseUpload(id: string, now: number, until: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("uploads")
+      .set({ leased_until: until })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async releaseUpload(id: string): Promise<void> {
+    await this.db.updateTable("uploads").set({ leased_until: null }).where("id", "=", id).execute();
   }
 
   async deleteUpload(id: string): Promise<void> {

@@ -107,6 +107,9 @@ export interface MetadataStore {
   createUpload(upload: UploadRecord): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | undefined>;
   touchUpload(id: string, at: number): Promise<void>;
+  /** Takes the session's write lease until `until` unless someone holds it past `now`; atomic. */
+  leaseUpload(id: string, now: number, until: number): Promise<boolean>;
+  releaseUpload(id: string): Promise<void>;
   deleteUpload(id: string): Promise<void>;
   /** Uploads last touched before `before`, oldest first. */
   staleUploads(before: number, limit: number): Promise<UploadRecord[]>;

@@ -26,6 +26,9 @@ interface RunningHash {
   offset: number;
 }
 
+/** How long one request may hold an upload session; a crashed writer frees it after this. */
+const UPLOAD_LEASE_MS = 15 * 60_000;
+
 export class UploadService {
   private readonly hashes = new Map<string, RunningHash>();
   /** one request at a time per session: chunks of one upload must never interleave */
@@ -176,9 +179,27 @@ export class UploadService {
     return `${expected.algorithm}:${hash.digest("hex")}`;
   }
 
+  /**
+   * Runs `work` as the session's only writer: requests in this process queue up; a request
+   * while another process or node holds the session's lease is refused (416, with the Range).
+   */
   private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const leased = async () => {
+      if (!(await this.ctx.meta.leaseUpload(id, this.ctx.now(), this.ctx.now() + UPLOAD_LEASE_MS))) {
+        if (!isUploadId(id) || !(await this.ctx.meta.getUpload(id))) throw uploadUnknown(id);
+        const size = await this.ctx.blobs.uploadSize(id);
+        throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
+          ...(size !== undefined ? { Range: rangeHeader(size) } : {}),
+        });
+      }
+      try {
+        return await work();
+      } finally {
+        await this.ctx.meta.releaseUpload(id);
+      }
+    };
     const previous = this.busy.get(id) ?? Promise.resolve();
-    const current = previous.then(work, work);
+    const current = previous.then(leased, leased);
     const settled = current.catch(() => undefined);
     this.busy.set(id, settled);
     try {

@@ -117,5 +117,17 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await assert.rejects(store.createUpload({ id: "u2", repository: "r", createdAt: 1, updatedAt: 1 }));
       await store.close();
     });
+
+    it("uploads: one write lease at a time, free again when released or expired", async () => {
+      const store = await open();
+      await store.createUpload({ id: "u1", repository: "r", createdAt: 100, updatedAt: 100 });
+      assert.equal(await store.leaseUpload("u1", 100, 200), true);
+      assert.equal(await store.leaseUpload("u1", 150, 250), false);
+      assert.equal(await store.leaseUpload("u1", 201, 300), true, "an expired lease can be taken");
+      await store.releaseUpload("u1");
+      assert.equal(await store.leaseUpload("u1", 202, 300), true);
+      assert.equal(await store.leaseUpload("missing", 0, 1), false);
+      await store.close();
+    });
   });
 }
