@@ -7,19 +7,13 @@ import { hashSecret, sameSecret } from "../iam/secrets.js";
 import type { IamStore } from "../iam/store.js";
 import type { AuditLog } from "../iam/audit.js";
 import { RegistryError } from "../registry/errors.js";
-import { FailureLimiter } from "./rate-limit.js";
+import { LoginThrottle, type ThrottleSettings } from "./rate-limit.js";
 
-export interface CredentialSettings {
-  perUser: number;
-  perAddress: number;
-  window: number;
-}
 
 type UserPrincipal = Extract<Principal, { kind: "user" }>;
 
 export class CredentialVerifier {
-  private readonly byUser: FailureLimiter;
-  private readonly byAddress: FailureLimiter;
+  private readonly throttle: LoginThrottle;
   private readonly cache = new Map<string, { principal: UserPrincipal; until: number }>();
   private readonly lastTouched = new Map<string, number>();
 
@@ -27,16 +21,14 @@ export class CredentialVerifier {
     private readonly iam: IamStore,
     private readonly audit: AuditLog,
     private readonly now: () => number,
-    settings: CredentialSettings,
+    settings: ThrottleSettings,
   ) {
-    this.byUser = new FailureLimiter(settings.perUser, settings.window, now);
-    this.byAddress = new FailureLimiter(settings.perAddress, settings.window, now);
+    this.throttle = new LoginThrottle(iam, settings, now);
   }
 
   /** The user behind the credentials, or UNAUTHORIZED / TOOMANYREQUESTS. */
   async verify(login: string, secret: string, address: string): Promise<UserPrincipal> {
-    const userKey = login.toLowerCase();
-    if (this.byUser.blocked(userKey) || this.byAddress.blocked(address)) {
+    if (await this.throttle.blocked(login, address)) {
       throw new RegistryError("TOOMANYREQUESTS", "too many failed logins; try again later");
     }
     const hash = hashSecret(secret);
@@ -47,8 +39,7 @@ export class CredentialVerifier {
 
     const principal = await this.lookup(login, hash);
     if (!principal) {
-      this.byUser.fail(userKey);
-      this.byAddress.fail(address);
+      await this.throttle.fail(login, address);
       this.audit.record({
         actor: { kind: "anonymous", name: "anonymous" },
         action: "Login",
@@ -59,7 +50,7 @@ export class CredentialVerifier {
       });
       throw new RegistryError("UNAUTHORIZED", "invalid username or auth token");
     }
-    this.byUser.succeed(userKey);
+    await this.throttle.succeed(login);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(cacheKey, { principal, until: this.now() + 2000 });
     this.touch(principal.tokenId!);

@@ -46,8 +46,12 @@ export class KeyRing {
     return kid;
   }
 
-  /** The key that signs new tokens. */
-  signing(): LoadedKey {
+  /**
+   * The key that signs new tokens. The key list is re-read from the store each time (a tiny
+   * table, read only when a token is issued), so a rotation on any process or node applies at once.
+   */
+  async signing(): Promise<LoadedKey> {
+    await this.reload();
     const key = this.active();
     if (!key) throw new Error("no active signing key");
     return key;
@@ -63,7 +67,8 @@ export class KeyRing {
     return key?.publicKey;
   }
 
-  jwks(): { keys: JWK[] } {
+  async jwks(): Promise<{ keys: JWK[] }> {
+    await this.reload();
     return { keys: this.keys.map((k) => k.publicJwk) };
   }
 
@@ -77,6 +82,12 @@ export class KeyRing {
     const loaded: LoadedKey[] = [];
     for (const k of await this.store.listSigningKeys()) {
       if (k.retiredAt !== null && k.retiredAt < cutoff) continue;
+      const known = this.keys.find((x) => x.kid === k.kid);
+      if (known) {
+        // Importing keys is the slow part; only their retirement can change.
+        loaded.push({ ...known, retiredAt: k.retiredAt });
+        continue;
+      }
       const publicJwk = JSON.parse(k.publicJwk) as JWK;
       loaded.push({
         kid: k.kid,

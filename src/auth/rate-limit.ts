@@ -1,43 +1,41 @@
-// Failed-login throttling: after `limit` failures for one key (a login name or an address)
-// within `window`, further attempts are refused until the window has passed. In memory, per node.
-export class FailureLimiter {
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
+// Failed-login throttling: after `perUser` failures for one login, or `perAddress` from one
+// address, within `window`, further attempts are refused until the window has passed. Counted
+// in the shared metadata store, so every worker process and node enforces the same limits.
+import type { IamStore } from "../iam/store.js";
 
+export interface ThrottleSettings {
+  perUser: number;
+  perAddress: number;
+  window: number;
+}
+
+export class LoginThrottle {
   constructor(
-    private readonly limit: number,
-    private readonly window: number,
-    private readonly now: () => number = Date.now,
-    /** bound on tracked keys, so a spray of random names cannot exhaust memory */
-    private readonly maxKeys = 100_000,
+    private readonly store: IamStore,
+    private readonly settings: ThrottleSettings,
+    private readonly now: () => number,
   ) {}
 
-  blocked(key: string): boolean {
-    const entry = this.failures.get(key);
-    if (!entry) return false;
-    if (entry.resetAt <= this.now()) {
-      this.failures.delete(key);
-      return false;
-    }
-    return entry.count >= this.limit;
-  }
-
-  fail(key: string): void {
+  async blocked(login: string, address: string): Promise<boolean> {
     const now = this.now();
-    const entry = this.failures.get(key);
-    if (entry && entry.resetAt > now) {
-      entry.count += 1;
-      return;
-    }
-    if (this.failures.size >= this.maxKeys) this.evictExpired(now);
-    if (this.failures.size >= this.maxKeys) this.failures.delete(this.failures.keys().next().value!);
-    this.failures.set(key, { count: 1, resetAt: now + this.window });
+    return (
+      (await this.store.loginFailures(userKey(login), now)) >= this.settings.perUser ||
+      (await this.store.loginFailures(addressKey(address), now)) >= this.settings.perAddress
+    );
   }
 
-  succeed(key: string): void {
-    this.failures.delete(key);
+  async fail(login: string, address: string): Promise<void> {
+    const now = this.now();
+    await this.store.addLoginFailure(userKey(login), now, this.settings.window);
+    await this.store.addLoginFailure(addressKey(address), now, this.settings.window);
   }
 
-  private evictExpired(now: number): void {
-    for (const [key, entry] of this.failures) if (entry.resetAt <= now) this.failures.delete(key);
+  /** A successful login clears the user's counter (not the address's: others may guess from there). */
+  async succeed(login: string): Promise<void> {
+    const key = userKey(login);
+    if ((await this.store.loginFailures(key, this.now())) > 0) await this.store.clearLoginFailures(key);
   }
 }
+
+const userKey = (login: string) => `user:${login.toLowerCase().slice(0, 300)}`;
+const addressKey = (address: string) => `address:${address}`;

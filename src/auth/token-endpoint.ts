@@ -28,7 +28,7 @@ export class TokenEndpoint {
   /** Handles `/auth/*`; false when the path is not one of ours. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
     if (path === "/auth/jwks" && (req.method === "GET" || req.method === "HEAD")) {
-      json(res, 200, this.keys.jwks());
+      json(res, 200, await this.keys.jwks());
       return true;
     }
     if (path !== "/auth/token") return false;

@@ -89,7 +89,7 @@ export class TokenService {
   }
 
   private async sign(subject: TokenSubject, extra: Partial<Claims>, ttl: number): Promise<string> {
-    const key = this.keys.signing();
+    const key = await this.keys.signing();
     const iat = Math.floor(this.now() / 1000);
     const claims: Claims = { ...extra };
     if (subject.userId) claims.uid = subject.userId;

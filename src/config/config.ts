@@ -30,13 +30,17 @@ const schema = z
     http: z
       .object({
         addr: hostPort.default("0.0.0.0:5000"),
+        /** worker processes sharing the socket: a number, or `auto` (one per core, at most 8) */
+        workers: z
+          .union([z.literal("auto"), z.coerce.number().int().min(1).max(64)])
+          .default("auto"),
         tls: z
           .object({ certificate: z.string().optional(), key: z.string().optional() })
           .strict()
           .default({}),
       })
       .strict()
-      .default({ addr: "0.0.0.0:5000", tls: {} }),
+      .default({ addr: "0.0.0.0:5000", workers: "auto", tls: {} }),
     storage: z
       .object({
         driver: z.enum(["filesystem", "inmemory"]).default("filesystem"),
@@ -200,6 +204,7 @@ export function sqlitePath(config: Config): string {
 /** Every settable leaf key, for environment variables. */
 const LEAF_KEYS = [
   "http.addr",
+  "http.workers",
   "http.tls.certificate",
   "http.tls.key",
   "storage.driver",

@@ -112,6 +112,12 @@ export interface IamStore {
   countRepositories(namespace: string): Promise<number>;
   setRepositoryPublic(name: string, isPublic: boolean): Promise<boolean>;
 
+  /** Failed logins for `key` in its current window (0 once the window has passed). */
+  loginFailures(key: string, now: number): Promise<number>;
+  /** Counts one failure; a new window of `window` ms starts when the last one has passed. */
+  addLoginFailure(key: string, now: number, window: number): Promise<void>;
+  clearLoginFailures(key: string): Promise<void>;
+
   listSigningKeys(): Promise<SigningKey[]>;
   addSigningKey(k: SigningKey): Promise<void>;
   retireSigningKey(kid: string, at: number): Promise<void>;

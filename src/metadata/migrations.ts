@@ -154,6 +154,18 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable("uploads").addColumn("leased_until", "bigint").execute();
       },
     },
+    "0004_login_failures": {
+      async up(db: Kysely<any>) {
+        // Failed-login counters live in the shared store so every process and node counts together.
+        await db.schema
+          .createTable("login_failures")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("count", "integer", (c) => c.notNull())
+          .addColumn("reset_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("login_failures_reset").on("login_failures").column("reset_at").execute();
+      },
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 // The IamStore over Kysely, sharing the metadata database.
-import type { Kysely, Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEvent, AuthTokenRecord, Group, IamStore, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
 import type { Database } from "./schema.js";
 
@@ -243,6 +243,27 @@ export class SqlIamStore implements IamStore {
   async setRepositoryPublic(name: string, isPublic: boolean): Promise<boolean> {
     const r = await this.db.updateTable("repositories").set({ is_public: isPublic ? 1 : 0 }).where("name", "=", name).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
+  }
+
+  async loginFailures(key: string, now: number): Promise<number> {
+    const row = await this.db.selectFrom("login_failures").select(["count", "reset_at"]).where("key", "=", key).executeTakeFirst();
+    return row && Number(row.reset_at) > now ? Number(row.count) : 0;
+  }
+
+  async addLoginFailure(key: string, now: number, window: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      // Expired counters are dropped as we go, so a spray of random names cannot grow the table.
+      await trx.deleteFrom("login_failures").where("reset_at", "<=", now).execute();
+      await trx
+        .insertInto("login_failures")
+        .values({ key, count: 1, reset_at: now + window })
+        .onConflict((oc) => oc.column("key").doUpdateSet({ count: sql<number>`login_failures.count + 1` }))
+        .execute();
+    });
+  }
+
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.db.deleteFrom("login_failures").where("key", "=", key).execute();
   }
 
   async listSigningKeys(): Promise<SigningKey[]> {

@@ -20,13 +20,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export interface StartOptions {
+  /** create the operator tenancy on first start (one process of a cluster does it) */
+  bootstrap: boolean;
+  /** run the upload purger (one process of a cluster does it) */
+  jobs: boolean;
+}
+
+export async function startServer(config: Config, log: Logger, options: StartOptions = { bootstrap: true, jobs: true }): Promise<RunningServer> {
   const app = await assemble(config, log);
-  const bootstrap = app.auth ? await bootstrapOperator(app) : undefined;
+  const bootstrap = app.auth && options.bootstrap ? await bootstrapOperator(app) : undefined;
 
   const purging = config.storage.maintenance.uploadpurging;
   const purger = new UploadPurger(app.registry.uploads, purging.age, Date.now, log);
-  if (purging.enabled) {
+  if (purging.enabled && options.jobs) {
     purger.start(purging.interval);
     void purger.run();
   }

@@ -216,13 +216,22 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
   });
 
   it("the audit log records changes and denials, without secrets", async () => {
-    const res = await admin.get("/tenancies/ourtenant/audit?limit=500");
-    expectStatus(res, 200, "audit");
-    const events = res.body as { actor: string; action: string; target: string; outcome: string; detail: string | null }[];
-    assert.ok(events.some((e) => e.actor === "ourtenant/dockerdev" && e.action === "PushManifest" && e.target === "ourtenant/oxar@0.0.1"));
-    assert.ok(events.some((e) => e.actor === "ourtenant/dockeruser" && e.outcome === "denied" && e.target === "ourtenant/basic-app"));
-    assert.ok(events.some((e) => e.action === "CreatePolicy" && e.outcome === "ok"));
-    assert.ok(events.some((e) => e.action === "Login" && e.outcome === "denied"));
+    type Event = { actor: string; action: string; target: string; outcome: string; detail: string | null };
+    const expected: [string, (e: Event) => boolean][] = [
+      ["a manifest push", (e) => e.actor === "ourtenant/dockerdev" && e.action === "PushManifest" && e.target === "ourtenant/oxar@0.0.1"],
+      ["a denied push", (e) => e.actor === "ourtenant/dockeruser" && e.outcome === "denied" && e.target === "ourtenant/basic-app"],
+      ["a policy change", (e) => e.action === "CreatePolicy" && e.outcome === "ok"],
+      ["a failed login", (e) => e.action === "Login" && e.outcome === "denied"],
+    ];
+    // Each worker process writes its events in batches every second.
+    let events: Event[] = [];
+    for (let i = 0; i < 30 && !expected.every(([, match]) => events.some(match)); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      const res = await admin.get("/tenancies/ourtenant/audit?limit=500");
+      expectStatus(res, 200, "audit");
+      events = res.body as Event[];
+    }
+    for (const [what, match] of expected) assert.ok(events.some(match), what);
     const text = JSON.stringify(events);
     for (const secret of Object.values(tokens)) assert.ok(!text.includes(secret), "no token in the audit log");
     assert.ok(!registry.output().includes(tokens.dockerdev!), "no token in the server log");

@@ -1,32 +1,31 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FailureLimiter } from "../../src/auth/rate-limit.js";
+import { LoginThrottle } from "../../src/auth/rate-limit.js";
+import { openSqliteStores } from "../../src/metadata/sqlite.js";
 import { parseScope } from "../../src/auth/token-endpoint.js";
 import { splitLogin, splitRepository } from "../../src/iam/names.js";
 import { generateAuthToken, hashSecret, sameSecret } from "../../src/iam/secrets.js";
 
 describe("auth building blocks", () => {
-  it("throttles a key after the limit, until the window passes", () => {
-    let now = 0;
-    const limiter = new FailureLimiter(3, 1000, () => now);
+  it("throttles a login after its limit and an address after its own, until the window passes", async () => {
+    let now = 1000;
+    const { iam, meta } = await openSqliteStores(":memory:");
+    const throttle = new LoginThrottle(iam, { perUser: 3, perAddress: 5, window: 1000 }, () => now);
     for (let i = 0; i < 3; i++) {
-      assert.equal(limiter.blocked("u"), false);
-      limiter.fail("u");
+      assert.equal(await throttle.blocked("ns/u", "10.0.0.1"), false);
+      await throttle.fail("ns/u", "10.0.0.1");
     }
-    assert.equal(limiter.blocked("u"), true);
-    assert.equal(limiter.blocked("other"), false);
-    now = 1001;
-    assert.equal(limiter.blocked("u"), false);
-    limiter.fail("u");
-    limiter.succeed("u");
-    assert.equal(limiter.blocked("u"), false);
-  });
-
-  it("keeps a bounded number of keys", () => {
-    const limiter = new FailureLimiter(1, 1000, () => 0, 10);
-    for (let i = 0; i < 100; i++) limiter.fail(`k${i}`);
-    assert.equal(limiter.blocked("k99"), true);
-    assert.equal(limiter.blocked("k0"), false);
+    assert.equal(await throttle.blocked("NS/U", "10.0.0.2"), true, "per login, case-insensitively");
+    assert.equal(await throttle.blocked("ns/other", "10.0.0.2"), false);
+    await throttle.fail("ns/a", "10.0.0.1");
+    await throttle.fail("ns/b", "10.0.0.1");
+    assert.equal(await throttle.blocked("ns/c", "10.0.0.1"), true, "per address");
+    now = 2001;
+    assert.equal(await throttle.blocked("ns/u", "10.0.0.1"), false, "the window passed");
+    await throttle.fail("ns/u", "10.0.0.3");
+    await throttle.succeed("ns/u");
+    assert.equal(await iam.loginFailures("user:ns/u", now), 0);
+    await meta.close();
   });
 
   it("parses Docker token scopes and refuses malformed ones", () => {
