@@ -13,12 +13,15 @@ export async function startUpload(ctx: HandlerContext): Promise<void> {
   const { query, name } = ctx;
   const mount = query.get("mount");
   if (mount !== null) {
-    const from = query.get("from") ?? undefined;
-    if (await mayMountFrom(ctx, from)) {
-      const size = await ctx.registry.uploads.mount(name, mount, from);
-      if (size !== undefined) return blobCreated(ctx, mount);
+    const from = query.get("from");
+    // Without `from`, any repository holding the blob will do (automatic cross-mount), but only
+    // one the caller may pull from: a digest must never open another tenancy's private bytes.
+    const sources = from !== null ? [requireRepositoryName(from)] : await ctx.registry.uploads.mountSources(mount);
+    for (const source of sources) {
+      if (!(await mayPull(ctx, source))) continue;
+      if ((await ctx.registry.uploads.mount(name, mount, source)) !== undefined) return blobCreated(ctx, mount);
     }
-    // Nothing to mount (or no right to read the source): fall back to a normal session, as the spec says.
+    // Nothing to mount (or no right to read a source): fall back to a normal session, as the spec says.
   }
   const digest = query.get("digest");
   if (digest !== null) {
@@ -56,11 +59,9 @@ export async function cancelUpload(ctx: HandlerContext): Promise<void> {
   sendEmpty(ctx.res, 204);
 }
 
-async function mayMountFrom(ctx: HandlerContext, from: string | undefined): Promise<boolean> {
-  if (from === undefined) return true;
-  requireRepositoryName(from);
+async function mayPull(ctx: HandlerContext, repository: string): Promise<boolean> {
   try {
-    await ctx.authorize({ repository: from, actions: ["pull"] });
+    await ctx.authorize({ repository, actions: ["pull"] });
     return true;
   } catch (err) {
     if (err instanceof RegistryError) return false;

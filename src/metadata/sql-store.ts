@@ -108,9 +108,9 @@ export class SqlMetadataStore implements MetadataStore {
     return row === undefined ? undefined : Number(row.size);
   }
 
-  async anyLinkedBlobSize(digest: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom("repo_blobs").select("size").where("digest", "=", digest).limit(1).executeTakeFirst();
-    return row === undefined ? undefined : Number(row.size);
+  async repositoriesWithBlob(digest: string, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom("repo_blobs").select("repository").where("digest", "=", digest).orderBy("repository").limit(limit).execute();
+    return rows.map((r) => r.repository);
   }
 
   async unlinkBlob(repository: string, digest: string): Promise<boolean> {

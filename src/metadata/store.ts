@@ -78,8 +78,8 @@ export interface MetadataStore {
   linkBlob(repository: string, digest: string, size: number, at: number): Promise<void>;
   /** Size of a blob linked into `repository`, or undefined. */
   linkedBlobSize(repository: string, digest: string): Promise<number | undefined>;
-  /** Size of a blob linked into any repository, or undefined. */
-  anyLinkedBlobSize(digest: string): Promise<number | undefined>;
+  /** Repositories that hold blob `digest`, sorted, at most `limit`. */
+  repositoriesWithBlob(digest: string, limit: number): Promise<string[]>;
   unlinkBlob(repository: string, digest: string): Promise<boolean>;
   /** Sizes of those of `digests` that are linked into `repository`. */
   linkedBlobSizes(repository: string, digests: string[]): Promise<Map<string, number>>;

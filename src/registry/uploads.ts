@@ -100,19 +100,20 @@ export class UploadService {
   }
 
   /**
-   * Links an existing blob into `repository` without moving bytes. `from` names the source
-   * repository; without it any repository's copy will do (automatic cross-mount). Returns the
-   * size, or undefined when there is nothing to mount.
+   * Links an existing blob of repository `from` into `repository` without moving bytes. Returns
+   * the size, or undefined when `from` does not hold it.
    */
-  async mount(repository: string, digestParam: string, from: string | undefined): Promise<number | undefined> {
+  async mount(repository: string, digestParam: string, from: string): Promise<number | undefined> {
     const digest = toDigest(digestParam).digest;
-    const size =
-      from === undefined
-        ? await this.ctx.meta.anyLinkedBlobSize(digest)
-        : await this.ctx.meta.linkedBlobSize(from, digest);
+    const size = await this.ctx.meta.linkedBlobSize(from, digest);
     if (size === undefined || (await this.ctx.blobs.stat(digest)) !== size) return undefined;
     await this.ctx.meta.linkBlob(repository, digest, size, this.ctx.now());
     return size;
+  }
+
+  /** Where a blob could be mounted from when the client names no source (automatic cross-mount). */
+  async mountSources(digestParam: string): Promise<string[]> {
+    return this.ctx.meta.repositoriesWithBlob(toDigest(digestParam).digest, 20);
   }
 
   async cancel(repository: string, id: string): Promise<void> {

@@ -185,6 +185,14 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
     assert.equal((await call(`${registry.url}/v2/ourtenant/oxar/manifests/0.0.1`, { headers: { Authorization: auth } })).status, 403);
     assert.equal(await pushImage(registry, "ourtenant/mallory", "v1", auth), 403);
     assert.equal(await pushImage(registry, "othertenant/app", "v1", auth), 201);
+    // Knowing a digest of another tenancy's private layer must not mount it (automatic cross-mount).
+    const manifest = await call(`${registry.url}/v2/ourtenant/oxar/manifests/0.0.1`, { headers: { Authorization: basic(login("tenantadmin"), tokens.tenantadmin!) } });
+    const layer = manifest.body.layers[0].digest as string;
+    const mount = await call(`${registry.url}/v2/othertenant/app/blobs/uploads/?mount=${layer}`, { method: "POST", headers: { Authorization: auth } });
+    assert.equal(mount.status, 202, "a fresh upload session, not a mount");
+    assert.equal((await call(`${registry.url}/v2/othertenant/app/blobs/${layer}`, { method: "HEAD", headers: { Authorization: auth } })).status, 404);
+    const named = await call(`${registry.url}/v2/othertenant/app/blobs/uploads/?mount=${layer}&from=ourtenant/oxar`, { method: "POST", headers: { Authorization: auth } });
+    assert.equal(named.status, 202);
     assert.deepEqual((await token(registry, ["repository:ourtenant/oxar:pull,push,delete"], "othertenant/mallory", mallory)).access[0]?.actions, []);
     assert.deepEqual((await call(`${registry.url}/v2/_catalog`, { headers: { Authorization: auth } })).body.repositories, ["othertenant/app"]);
     // The other tenancy's admin cannot read or change this tenancy's IAM either.

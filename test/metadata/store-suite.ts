@@ -38,11 +38,13 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.linkBlob("one", D(1), 10, 2);
       assert.equal(await store.linkedBlobSize("one", D(1)), 10);
       assert.equal(await store.linkedBlobSize("two", D(1)), undefined);
-      assert.equal(await store.anyLinkedBlobSize(D(1)), 10);
+      await store.linkBlob("a-first", D(1), 10, 1);
+      assert.deepEqual(await store.repositoriesWithBlob(D(1), 10), ["a-first", "one"]);
+      assert.deepEqual(await store.repositoriesWithBlob(D(1), 1), ["a-first"]);
       assert.deepEqual([...(await store.linkedBlobSizes("one", [D(1), D(2), D(1)])).entries()], [[D(1), 10]]);
       assert.equal(await store.unlinkBlob("one", D(1)), true);
       assert.equal(await store.unlinkBlob("one", D(1)), false);
-      assert.equal(await store.anyLinkedBlobSize(D(1)), undefined);
+      assert.deepEqual(await store.repositoriesWithBlob(D(1), 10), ["a-first"]);
       await store.close();
     });
 
