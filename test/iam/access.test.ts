@@ -215,6 +215,24 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
     expectStatus(await api(registry, "small/owner", small.body.token).post("/repositories", { name: "small/three" }), 409, "limit via API");
   });
 
+  it("records pushes and pulls per repository for the console and retention", async () => {
+    const auth = { Authorization: basic(login("dockeruser"), tokens.dockeruser!) };
+    const before = (await admin.get("/repositories/ourtenant/basic-app")).body;
+    for (let i = 0; i < 3; i++) await call(`${registry.url}/v2/ourtenant/basic-app/manifests/v1`, { headers: auth });
+    await call(`${registry.url}/v2/ourtenant/basic-app/manifests/v1`, { method: "HEAD", headers: auth });
+    // Pull counts are flushed every second by each worker; HEAD is not a pull.
+    let after = before;
+    for (let i = 0; i < 30 && after.pulls < before.pulls + 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = (await admin.get("/repositories/ourtenant/basic-app")).body;
+    }
+    assert.equal(after.pulls, before.pulls + 3);
+    assert.equal(after.tags, 1);
+    assert.equal(after.manifests, 1);
+    assert.ok(after.size > 0 && after.lastPushedAt > 0);
+    assert.equal(after.isPublic, false);
+  });
+
   it("failed logins are throttled per user", async () => {
     const url = `${registry.url}/v2/`;
     for (let i = 0; i < 3; i++) assert.equal((await call(url, { headers: { Authorization: basic(login("lister"), `wrong-${i}-xxxxxxxxxx`) } })).status, 401);
