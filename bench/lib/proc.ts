@@ -1,0 +1,98 @@
+// Child processes and /proc accounting for the benchmark: run a tool, measure its CPU, read a
+// server's CPU time and peak RSS. Linux only (the benchmark reads /proc).
+import { spawn, spawnSync, type SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** wall time of the child, seconds */
+  wall: number;
+  /** user+system CPU of the child and the children it waited for, seconds */
+  cpu: number;
+}
+
+let clockTicks: number | undefined;
+
+/** USER_HZ: the unit of the times in /proc/<pid>/stat. */
+function ticks(): number {
+  if (clockTicks === undefined) {
+    const out = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
+    clockTicks = Number(out.stdout.trim()) || 100;
+  }
+  return clockTicks;
+}
+
+/** Fields of /proc/<pid>/stat after the command name, so index 0 is field 3 (state). */
+function statFields(pid: number | "self"): string[] {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return text.slice(text.lastIndexOf(")") + 2).split(" ");
+}
+
+/** CPU seconds (user+system) a live process has used so far. */
+export function processCpu(pid: number): number {
+  const f = statFields(pid);
+  return (Number(f[11]) + Number(f[12])) / ticks();
+}
+
+/** CPU seconds of this process's children that have exited and been reaped (cutime+cstime). */
+function reapedChildrenCpu(): number {
+  const f = statFields("self");
+  return (Number(f[13]) + Number(f[14])) / ticks();
+}
+
+/** CPU seconds of the client side so far: this process plus the tools it ran and reaped. */
+export function clientCpu(): number {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1e6 + reapedChildrenCpu();
+}
+
+/** A field of /proc/<pid>/status in KiB (VmHWM, VmRSS, ...). */
+export function statusKiB(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(m[1]);
+}
+
+/**
+ * Runs a command to completion and captures its output. The child's CPU is read from this
+ * process's cutime/cstime, which grow when libuv reaps the child; run measured tools one at a time.
+ */
+export function run(cmd: string, args: string[], options: SpawnOptions & { input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const cpuBefore = reapedChildrenCpu();
+    const started = performance.now();
+    const child = spawn(cmd, args, { ...options, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on("data", (b: Buffer) => out.push(b));
+    child.stderr!.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        wall: (performance.now() - started) / 1000,
+        cpu: reapedChildrenCpu() - cpuBefore,
+      });
+    });
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    else child.stdin!.end();
+  });
+}
+
+/** Like run(), but throws with the command's output when it exits non-zero. */
+export async function runOk(cmd: string, args: string[], options: SpawnOptions & { input?: string } = {}): Promise<RunResult> {
+  const r = await run(cmd, args, options);
+  if (r.code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}\n${r.stderr.slice(-2000)}${r.stdout.slice(-1000)}`);
+  }
+  return r;
+}
+
+export function which(cmd: string): string | undefined {
+  const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}

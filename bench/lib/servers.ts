@@ -1,0 +1,140 @@
+// Starting and stopping the two registries under test, each fresh, on loopback, in its own data
+// directory; CPU time and peak RSS come from /proc.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { processCpu, statusKiB } from "./proc.js";
+
+export type RegistryName = "Berth" | "Distribution";
+
+export interface RunningRegistry {
+  name: RegistryName;
+  base: string;
+  pid: number;
+  dataDir: string;
+  /** CPU seconds used so far */
+  cpu(): number;
+  /** VmHWM, KiB */
+  peakRss(): number;
+  /** VmRSS, KiB */
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+export const DISTRIBUTION_BIN = "/usr/bin/docker-registry";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BerthOptions {
+  mainJs: string;
+  dataDir: string;
+  /** run under `node --cpu-prof`, writing the profile into this directory at exit */
+  cpuProfDir?: string;
+}
+
+export async function startBerth(opts: BerthOptions): Promise<RunningRegistry> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const port = await freePort();
+  const nodeArgs = opts.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir] : [];
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, opts.mainJs, "serve", "--addr", `127.0.0.1:${port}`, "--root", opts.dataDir, "--log-level", "error"],
+    {
+      env: { ...process.env, BERTH_LOG_ACCESSLOG_DISABLED: "true", BERTH_CONFIG: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  return ready("Berth", child, `http://127.0.0.1:${port}`, opts.dataDir);
+}
+
+export async function startDistribution(dataDir: string, configDir: string): Promise<RunningRegistry> {
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const config = join(configDir, "distribution.yml");
+  // Its own configuration: filesystem storage, loopback, deletes on, no auth, errors only. The
+  // in-memory blob-descriptor cache is on, as in the config.yml Distribution ships.
+  writeFileSync(
+    config,
+    [
+      "version: 0.1",
+      "log:",
+      "  level: error",
+      "  accesslog:",
+      "    disabled: true",
+      "storage:",
+      "  filesystem:",
+      `    rootdirectory: ${dataDir}`,
+      "  delete:",
+      "    enabled: true",
+      "  cache:",
+      "    blobdescriptor: inmemory",
+      "  maintenance:",
+      "    uploadpurging:",
+      "      enabled: false",
+      "http:",
+      `  addr: 127.0.0.1:${port}`,
+      "",
+    ].join("\n"),
+  );
+  const child = spawn(DISTRIBUTION_BIN, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
+  return ready("Distribution", child, `http://127.0.0.1:${port}`, dataDir);
+}
+
+async function ready(name: RegistryName, child: ChildProcess, base: string, dataDir: string): Promise<RunningRegistry> {
+  let output = "";
+  const keep = (b: Buffer) => {
+    output = (output + b.toString("utf8")).slice(-20_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) =>
+    child.once("exit", (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`${name} exited (${exited}) before answering:\n${output}`);
+    try {
+      const res = await fetch(`${base}/v2/`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${name} did not answer GET /v2/ within 60 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const pid = child.pid!;
+  return {
+    name,
+    base,
+    pid,
+    dataDir,
+    cpu: () => processCpu(pid),
+    peakRss: () => statusKiB(pid, "VmHWM"),
+    rss: () => statusKiB(pid, "VmRSS"),
+    async stop() {
+      if (exited !== undefined) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}

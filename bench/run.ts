@@ -1,0 +1,688 @@
+// `npm run bench [-- --quick]`: Berth side by side with CNCF Distribution on the same workloads,
+// one table with both figures and the ratio, plus the machine's bounds. See docs/PERFORMANCE.md.
+//
+// Options:
+//   --quick             tiny sizes and durations (CI smoke): fails only on broken functionality
+//   --only 1,4,7        run only these workloads (1 mono push, 2 chunked push, 3 blob GET,
+//                       4 manifest GET/HEAD (4get, 4head: one of them), 5 4 KiB blob GET,
+//                       6 small images, 7 pages)
+//   --registries NAMES  berth,distribution (default both)
+//   --profile DIR       Berth only, under `node --cpu-prof`; prints the profile's top functions
+//   --dir DIR           where the temporary data goes (default: the OS temp dir)
+//   --keep              keep the temporary directory
+//   --json FILE         also write the results as JSON
+//   --no-bounds         skip the machine bounds
+import { createHash, randomFillSync, type Hash } from "node:crypto";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { diskWriteSpeed, loopbackSpeed, MiB, sha256Speed, type Bounds } from "./lib/bounds.js";
+import {
+  ACCEPT_MANIFESTS,
+  BenchError,
+  Client,
+  imageManifest,
+  nextPage,
+  pool,
+  sha256,
+  withDigest,
+} from "./lib/client.js";
+import { clientCpu, run, runOk, which } from "./lib/proc.js";
+import {
+  atLeast,
+  atMost,
+  below,
+  cpuTable,
+  fmt,
+  median,
+  percentile,
+  ratioAtLeast,
+  ratioAtMost,
+  resultsTable,
+  type CpuRow,
+  type Failure,
+  type Row,
+} from "./lib/report.js";
+import { DISTRIBUTION_BIN, startBerth, startDistribution, type RegistryName, type RunningRegistry } from "./lib/servers.js";
+import { ab, curlDownload, curlUpload, wrk } from "./lib/tools.js";
+import { summarise } from "./cpuprofile.js";
+
+interface Sizes {
+  big: number;
+  reps: number;
+  chunk: number;
+  loadSeconds: number;
+  warmSeconds: number;
+  connections: number;
+  images: number;
+  imageClients: number;
+  imageLayer: number;
+  repos: number;
+  tags: number;
+  page: number;
+  seedConcurrency: number;
+  probe: number;
+}
+
+const FULL: Sizes = {
+  big: 1024 * MiB,
+  reps: 3,
+  chunk: 64 * MiB,
+  loadSeconds: 20,
+  warmSeconds: 2,
+  connections: 64,
+  images: 200,
+  imageClients: 16,
+  imageLayer: 16 * 1024,
+  repos: 10_000,
+  tags: 10_000,
+  page: 100,
+  seedConcurrency: 16,
+  probe: 1024 * MiB,
+};
+
+const QUICK: Sizes = {
+  ...FULL,
+  big: 64 * MiB,
+  chunk: 8 * MiB,
+  loadSeconds: 3,
+  warmSeconds: 1,
+  images: 20,
+  repos: 500,
+  tags: 500,
+  probe: 128 * MiB,
+};
+
+interface Blob {
+  file: string;
+  digest: string;
+  size: number;
+}
+
+interface Reg {
+  server: RunningRegistry;
+  client: Client;
+  /** big blobs pushed (workload 1), reused by the blob GET */
+  big: Blob[];
+  small?: { manifestPath: string; blobPath: string };
+}
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    registries: { type: "string", default: "berth,distribution" },
+    profile: { type: "string" },
+    dir: { type: "string" },
+    keep: { type: "boolean", default: false },
+    json: { type: "string" },
+    "no-bounds": { type: "boolean", default: false },
+  },
+});
+
+const sizes = args.quick ? QUICK : FULL;
+const only = args.only ? new Set(args.only.split(",").map((s) => s.trim().toLowerCase())) : undefined;
+/** `--only 4` selects workload 4; `--only 4get` / `4head` one half of it. */
+const wanted = (n: number, part = "") => !only || only.has(String(n)) || (part ? only.has(`${n}${part}`) : [...only].some((o) => o.startsWith(String(n))));
+const names: RegistryName[] = args.profile
+  ? ["Berth"]
+  : args.registries!.split(",").map((s) => (s.trim().toLowerCase().startsWith("b") ? "Berth" : "Distribution"));
+
+const rows: Row[] = [];
+const cpuRows: CpuRow[] = [];
+const failures: Failure[] = [];
+const regs: Reg[] = [];
+const environment: string[] = [];
+let loadAtStart: number[] = [];
+let workDir = "";
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+async function main(): Promise<void> {
+  await ensureTools();
+  const mainJs = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+  if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run npm run build first`);
+  workDir = mkdtempSync(join(args.dir ?? tmpdir(), "berth-bench-"));
+  environment.push(...(await describeMachine()));
+  log(`${args.quick ? "quick" : "full"} run; data in ${workDir}`);
+
+  let bounds: Bounds | undefined;
+  if (!args["no-bounds"] && !args.profile) bounds = await measureBounds();
+
+  const files = prepareFiles();
+  loadAtStart = loadavg();
+
+  for (const name of names) {
+    const dataDir = join(workDir, name.toLowerCase());
+    const server =
+      name === "Berth"
+        ? await startBerth({ mainJs, dataDir, cpuProfDir: args.profile })
+        : await startDistribution(dataDir, workDir);
+    regs.push({ server, client: new Client(server.base, 16), big: [] });
+    log(`${name} pid ${server.pid} at ${server.base}`);
+  }
+
+  if (wanted(1)) await step("1", () => monolithicPush(files.mono, bounds));
+  if (wanted(2)) await step("2", () => chunkedPush(files.chunks));
+  if (wanted(3)) await step("3", () => blobGet(files.mono[0]!));
+  if (wanted(4)) await step("4", () => manifestLoad());
+  if (wanted(5)) await step("5", () => smallBlobLoad());
+  if (wanted(6)) await step("6", () => smallImages());
+  if (wanted(7)) await step("7", () => pages());
+  peakRss();
+  rows.push({ id: "9", workload: "auth cost", metric: "token auth on vs off (pending: the auth issue)", unit: "", values: {} });
+
+  await stopAll();
+  report(bounds);
+  if (args.profile) printProfiles(args.profile);
+}
+
+async function step(id: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    failures.push({ workload: id, message: (err as Error).stack ?? String(err) });
+    log(`workload ${id} FAILED: ${(err as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+async function ensureTools(): Promise<void> {
+  const needed: [string, string][] = [
+    ["curl", "curl"],
+    ["wrk", "wrk"],
+    ["ab", "apache2-utils"],
+    [DISTRIBUTION_BIN, "docker-registry"],
+  ];
+  const missing = needed.filter(([cmd]) => (cmd.startsWith("/") ? !existsSync(cmd) : !which(cmd))).map(([, pkg]) => pkg);
+  if (missing.length === 0 || !names.includes("Distribution") && missing.every((p) => p === "docker-registry")) return;
+  if (process.getuid?.() !== 0) throw new Error(`missing tools; install them with: sudo apt-get install -y ${missing.join(" ")}`);
+  log(`installing ${missing.join(" ")} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { env });
+  if ((await install()).code !== 0) {
+    await runOk("apt-get", ["update", "-q"], { env });
+    const r = await install();
+    if (r.code !== 0) throw new Error(`apt-get install ${missing.join(" ")} failed:\n${r.stderr}`);
+  }
+}
+
+async function describeMachine(): Promise<string[]> {
+  const first = async (cmd: string, a: string[], re = /.*/) => {
+    const r = await run(cmd, a).catch(() => undefined);
+    return r ? (re.exec(`${r.stdout}\n${r.stderr}`.trim())?.[0] ?? "?").trim() : "missing";
+  };
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "?";
+  return [
+    `- machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Linux ${release()}`,
+    `- Node.js ${process.version}; ${await first(DISTRIBUTION_BIN, ["--version"])}`,
+    `- ${await first("curl", ["--version"], /^curl \S+/)}; ${await first("wrk", ["-v"], /wrk \S+/)}; ${await first("ab", ["-V"], /ApacheBench, Version \S+/)}`,
+  ];
+}
+
+async function measureBounds(): Promise<Bounds> {
+  log("machine bounds: SHA-256, durable disk write, loopback");
+  const sha = sha256Speed(sizes.probe);
+  const disk = await diskWriteSpeed(workDir, sizes.probe);
+  const loop = await loopbackSpeed(sizes.probe);
+  return { sha256: sha, diskWrite: disk, loopback: loop };
+}
+
+/** Fresh random blobs, written and hashed before anything is timed. */
+function prepareFiles(): { mono: Blob[]; chunks: { files: string[]; digest: string; size: number } } {
+  const mono: Blob[] = [];
+  let chunks = { files: [] as string[], digest: "", size: 0 };
+  const buf = Buffer.alloc(8 * MiB);
+  const write = (path: string, size: number, hash: Hash) => {
+    const fd = openSync(path, "w");
+    try {
+      for (let done = 0; done < size; ) {
+        const n = Math.min(buf.byteLength, size - done);
+        randomFillSync(buf, 0, n);
+        writeSync(fd, buf, 0, n);
+        hash.update(buf.subarray(0, n));
+        done += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  if (wanted(1) || wanted(3)) {
+    log(`generating ${sizes.reps} random blobs of ${sizes.big / MiB} MiB`);
+    for (let i = 0; i < (wanted(1) ? sizes.reps : 1); i++) {
+      const file = join(workDir, `mono-${i}.bin`);
+      const hash = createHash("sha256");
+      write(file, sizes.big, hash);
+      mono.push({ file, digest: `sha256:${hash.digest("hex")}`, size: sizes.big });
+    }
+  }
+  if (wanted(2)) {
+    log(`generating a ${sizes.big / MiB} MiB random blob in ${sizes.chunk / MiB} MiB chunk files`);
+    const hash = createHash("sha256");
+    const files: string[] = [];
+    for (let off = 0, i = 0; off < sizes.big; off += sizes.chunk, i++) {
+      const file = join(workDir, `chunk-${String(i).padStart(3, "0")}.bin`);
+      write(file, Math.min(sizes.chunk, sizes.big - off), hash);
+      files.push(file);
+    }
+    chunks = { files, digest: `sha256:${hash.digest("hex")}`, size: sizes.big };
+  }
+  return { mono, chunks };
+}
+
+/** Wall time, server CPU and client CPU of one measured piece of work. */
+async function measured(reg: Reg, workload: string, work: () => Promise<void>): Promise<number> {
+  const server0 = reg.server.cpu();
+  const client0 = clientCpu();
+  const t0 = performance.now();
+  await work();
+  const wall = (performance.now() - t0) / 1000;
+  cpuRows.push({ workload, registry: reg.server.name, wall, serverCpu: reg.server.cpu() - server0, clientCpu: clientCpu() - client0 });
+  return wall;
+}
+
+function valuesOf(per: Map<RegistryName, number>): Partial<Record<RegistryName, number>> {
+  return Object.fromEntries(per) as Partial<Record<RegistryName, number>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1-3: large blobs
+
+async function monolithicPush(blobs: Blob[], bounds: Bounds | undefined): Promise<void> {
+  const speeds = new Map<RegistryName, number[]>();
+  for (const [rep, blob] of blobs.entries()) {
+    for (const reg of regs) {
+      await runOk("sync", []); // start each push without someone else's dirty pages
+      log(`1 monolithic push ${rep + 1}/${blobs.length}: ${reg.server.name}`);
+      const wall = await measured(reg, "1 monolithic push", async () => {
+        const loc = await reg.client.startUpload("bench/big");
+        const r = await curlUpload("PUT", withDigest(loc, blob.digest), blob.file);
+        if (r.status !== 201) throw new BenchError(`${reg.server.name}: PUT ?digest= answered ${r.status}`);
+        if (r.headers["docker-content-digest"] !== blob.digest) {
+          throw new BenchError(`${reg.server.name}: Docker-Content-Digest ${r.headers["docker-content-digest"]}, expected ${blob.digest}`);
+        }
+      });
+      await reg.client.checkBlob("bench/big", blob.digest, blob.size);
+      reg.big.push(blob);
+      speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), blob.size / MiB / wall]);
+    }
+  }
+  const med = new Map([...speeds].map(([k, v]) => [k, median(v)]));
+  const w = `${blobs[0]!.size / MiB} MiB monolithic push (POST + PUT ?digest=)`;
+  rows.push({ id: "1", workload: w, metric: `median of ${blobs.length}`, unit: "MiB/s", values: valuesOf(med), target: ratioAtLeast(2) });
+  if (bounds) {
+    const bound = Math.min(bounds.sha256, bounds.diskWrite);
+    rows.push({
+      id: "1b",
+      workload: w,
+      metric: "vs the machine bound",
+      unit: "MiB/s",
+      values: valuesOf(med),
+      ratioNote: `Berth at ${Math.round((100 * (med.get("Berth") ?? NaN)) / bound)}% of the bound`,
+      target: atLeast(0.8 * bound, "MiB/s", "80% of min(SHA-256, disk)"),
+    });
+  }
+}
+
+async function chunkedPush(chunks: { files: string[]; digest: string; size: number }): Promise<void> {
+  const speeds = new Map<RegistryName, number>();
+  for (const reg of regs) {
+    await runOk("sync", []);
+    log(`2 chunked push: ${reg.server.name}`);
+    const wall = await measured(reg, "2 chunked push", async () => {
+      let loc = await reg.client.startUpload("bench/chunked");
+      let offset = 0;
+      for (const file of chunks.files) {
+        const len = statSync(file).size;
+        const r = await curlUpload("PATCH", loc, file, { "Content-Range": `${offset}-${offset + len - 1}` });
+        if (r.status !== 202) throw new BenchError(`${reg.server.name}: PATCH at ${offset} answered ${r.status}`);
+        offset += len;
+        if (r.headers.range !== `0-${offset - 1}`) throw new BenchError(`${reg.server.name}: PATCH Range ${r.headers.range}, expected 0-${offset - 1}`);
+        if (!r.headers.location) throw new BenchError(`${reg.server.name}: PATCH without Location`);
+        loc = new URL(r.headers.location, reg.server.base).toString();
+      }
+      const done = await reg.client.expect([201], "PUT", withDigest(loc, chunks.digest));
+      if (done.headers["docker-content-digest"] !== chunks.digest) throw new BenchError(`${reg.server.name}: digest header mismatch`);
+    });
+    await reg.client.checkBlob("bench/chunked", chunks.digest, chunks.size);
+    speeds.set(reg.server.name, chunks.size / MiB / wall);
+  }
+  rows.push({
+    id: "2",
+    workload: `${chunks.size / MiB} MiB chunked push (${chunks.files.length} × ${sizes.chunk / MiB} MiB PATCH, PUT)`,
+    metric: "one run",
+    unit: "MiB/s",
+    values: valuesOf(speeds),
+    target: ratioAtLeast(3),
+  });
+}
+
+async function blobGet(fallback: Blob): Promise<void> {
+  const speeds = new Map<RegistryName, number[]>();
+  for (const reg of regs) {
+    if (reg.big.length === 0) {
+      const loc = await reg.client.startUpload("bench/big");
+      const r = await curlUpload("PUT", withDigest(loc, fallback.digest), fallback.file);
+      if (r.status !== 201) throw new BenchError(`${reg.server.name}: PUT ?digest= answered ${r.status}`);
+      reg.big.push(fallback);
+    }
+  }
+  for (let rep = 0; rep < sizes.reps; rep++) {
+    for (const reg of regs) {
+      const blob = reg.big[0]!;
+      log(`3 blob GET ${rep + 1}/${sizes.reps}: ${reg.server.name}`);
+      let time = 0;
+      await measured(reg, "3 blob GET", async () => {
+        const r = await curlDownload(`${reg.server.base}/v2/bench/big/blobs/${blob.digest}`);
+        if (r.status !== 200 || r.bytes !== blob.size) throw new BenchError(`${reg.server.name}: GET blob ${r.status}, ${r.bytes} bytes`);
+        time = r.time;
+      });
+      speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), blob.size / MiB / time]);
+    }
+  }
+  for (const reg of regs) await reg.client.verifyBlobDownload("bench/big", reg.big[0]!.digest, reg.big[0]!.size);
+  rows.push({
+    id: "3",
+    workload: `${fallback.size / MiB} MiB blob GET (curl -o /dev/null, page cache warm)`,
+    metric: `median of ${sizes.reps}`,
+    unit: "MiB/s",
+    values: valuesOf(new Map([...speeds].map(([k, v]) => [k, median(v)]))),
+    target: ratioAtLeast(1),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4-5: request rates
+
+/** A small image in bench/small: a 4 KiB layer, a config, a manifest tagged `latest`. */
+async function smallImage(reg: Reg): Promise<{ manifestPath: string; blobPath: string }> {
+  if (reg.small) return reg.small;
+  const layer = randomFillSync(Buffer.alloc(4096));
+  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256(layer)] } }));
+  const manifest = imageManifest({ digest: sha256(config), size: config.byteLength }, [{ digest: sha256(layer), size: layer.byteLength }]);
+  await reg.client.pushBlob("bench/small", layer, sha256(layer));
+  await reg.client.pushBlob("bench/small", config, sha256(config));
+  await reg.client.putManifest("bench/small", "latest", manifest, sha256(manifest));
+  const got = await reg.client.expect([200], "GET", "/v2/bench/small/manifests/latest", undefined, { Accept: ACCEPT_MANIFESTS });
+  if (!got.body.equals(manifest)) throw new BenchError(`${reg.server.name}: GET manifest returned other bytes`);
+  reg.small = { manifestPath: "/v2/bench/small/manifests/latest", blobPath: `/v2/bench/small/blobs/${sha256(layer)}` };
+  return reg.small;
+}
+
+async function manifestLoad(): Promise<void> {
+  const get = new Map<RegistryName, [number, number]>();
+  const head = new Map<RegistryName, [number, number]>();
+  const headers = { Accept: ACCEPT_MANIFESTS };
+  for (const reg of wanted(4, "get") ? regs : []) {
+    const url = reg.server.base + (await smallImage(reg)).manifestPath;
+    log(`4 manifest GET: ${reg.server.name}, wrk ${sizes.connections} connections, ${sizes.loadSeconds} s`);
+    await wrk(url, sizes.connections, sizes.warmSeconds, headers);
+    await measured(reg, "4 manifest GET (wrk)", async () => {
+      const r = checkLoad(reg, await wrk(url, sizes.connections, sizes.loadSeconds, headers));
+      get.set(reg.server.name, [r.rps, r.p99]);
+    });
+  }
+  for (const reg of wanted(4, "head") ? regs : []) {
+    const url = reg.server.base + (await smallImage(reg)).manifestPath;
+    log(`4 manifest HEAD: ${reg.server.name}, ab -k -i ${sizes.connections} connections, ${sizes.loadSeconds} s`);
+    await measured(reg, "4 manifest HEAD (ab)", async () => {
+      const r = checkLoad(reg, await ab(url, sizes.connections, sizes.loadSeconds, true, headers));
+      head.set(reg.server.name, [r.rps, r.p99]);
+    });
+  }
+  const w = `manifest by tag, ${sizes.connections} connections, ${sizes.loadSeconds} s`;
+  if (get.size > 0) pushRateRows("4", `GET ${w} (wrk)`, get);
+  if (head.size > 0) pushRateRows("4", `HEAD ${w} (ab -k -i)`, head);
+}
+
+async function smallBlobLoad(): Promise<void> {
+  const get = new Map<RegistryName, [number, number]>();
+  for (const reg of regs) {
+    const url = reg.server.base + (await smallImage(reg)).blobPath;
+    log(`5 4 KiB blob GET: ${reg.server.name}, wrk ${sizes.connections} connections, ${sizes.loadSeconds} s`);
+    await wrk(url, sizes.connections, sizes.warmSeconds);
+    await measured(reg, "5 4 KiB blob GET (wrk)", async () => {
+      const r = checkLoad(reg, await wrk(url, sizes.connections, sizes.loadSeconds));
+      get.set(reg.server.name, [r.rps, r.p99]);
+    });
+  }
+  pushRateRows("5", `4 KiB blob GET, ${sizes.connections} connections, ${sizes.loadSeconds} s (wrk)`, get);
+}
+
+function checkLoad<T extends { requests: number; non2xx: number; errors: number; tool: string }>(reg: Reg, r: T): T {
+  if (r.requests === 0) throw new BenchError(`${reg.server.name}: ${r.tool} completed no request`);
+  if (r.non2xx > 0) throw new BenchError(`${reg.server.name}: ${r.tool} saw ${r.non2xx} non-2xx responses`);
+  if (r.errors > 0) log(`warning: ${reg.server.name}: ${r.tool} reported ${r.errors} socket errors/failed requests`);
+  return r;
+}
+
+function pushRateRows(id: string, workload: string, per: Map<RegistryName, [number, number]>): void {
+  const pick = (i: 0 | 1) => valuesOf(new Map([...per].map(([k, v]) => [k, v[i]])));
+  rows.push({ id, workload, metric: "throughput", unit: "req/s", values: pick(0), target: ratioAtLeast(15) });
+  rows.push({ id, workload, metric: "p99 latency", unit: "ms", values: pick(1), target: below(20, "ms") });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6: many small images
+
+async function smallImages(): Promise<void> {
+  const images = Array.from({ length: sizes.images }, (_, i) => {
+    const layer = randomFillSync(Buffer.alloc(sizes.imageLayer));
+    const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Labels: { image: String(i) } }, rootfs: { type: "layers", diff_ids: [sha256(layer)] } }));
+    const manifest = imageManifest({ digest: sha256(config), size: config.byteLength }, [{ digest: sha256(layer), size: layer.byteLength }]);
+    return { tag: `img-${String(i).padStart(4, "0")}`, layer, config, manifest };
+  });
+  const seconds = new Map<RegistryName, number>();
+  for (const reg of regs) {
+    log(`6 ${sizes.images} small images, ${sizes.imageClients} clients: ${reg.server.name}`);
+    const client = new Client(reg.server.base, sizes.imageClients);
+    try {
+      const wall = await measured(reg, `6 ${sizes.images} small images`, () =>
+        pool(images, sizes.imageClients, async (img) => {
+          await client.pushBlob("bench/images", img.layer, sha256(img.layer));
+          await client.pushBlob("bench/images", img.config, sha256(img.config));
+          await client.putManifest("bench/images", img.tag, img.manifest, sha256(img.manifest));
+        }),
+      );
+      seconds.set(reg.server.name, wall);
+    } finally {
+      client.close();
+    }
+    const last = images[images.length - 1]!;
+    const got = await reg.client.expect([200], "GET", `/v2/bench/images/manifests/${last.tag}`, undefined, { Accept: ACCEPT_MANIFESTS });
+    if (!got.body.equals(last.manifest)) throw new BenchError(`${reg.server.name}: image ${last.tag} came back different`);
+  }
+  rows.push({
+    id: "6",
+    workload: `${sizes.images} images (config + ${sizes.imageLayer / 1024} KiB layer + manifest), ${sizes.imageClients} keep-alive clients`,
+    metric: "wall time",
+    unit: "s",
+    values: valuesOf(seconds),
+    target: ratioAtMost(0.33, "B/D ≤ 1/3 (3× faster)"),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7: catalog and tag pages
+
+async function pages(): Promise<void> {
+  const pad = (i: number) => String(i).padStart(5, "0");
+  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }));
+  const cfg = { digest: sha256(config), size: config.byteLength };
+  const manifest = imageManifest(cfg, []);
+  const mdigest = sha256(manifest);
+  const repoNames = Array.from({ length: sizes.repos }, (_, i) => `cat/r${pad(i)}`);
+  const tagNames = Array.from({ length: sizes.tags }, (_, i) => `t${pad(i)}`);
+  const catalog = new Map<RegistryName, number[]>();
+  const tags = new Map<RegistryName, number[]>();
+  const walkTotals = new Map<RegistryName, [number, number]>();
+  const seedTimes = new Map<RegistryName, number>();
+  for (const reg of regs) {
+    const c = reg.client;
+    log(`7 seeding ${sizes.repos} repositories and ${sizes.tags} tags: ${reg.server.name}`);
+    const t0 = performance.now();
+    await c.pushBlob("seed/base", config, cfg.digest);
+    await pool(repoNames, sizes.seedConcurrency, async (repo) => {
+      await c.mountBlob(repo, cfg.digest, "seed/base");
+      await c.putManifest(repo, "latest", manifest, mdigest);
+    });
+    await c.mountBlob("tags/many", cfg.digest, "seed/base");
+    await pool(tagNames, sizes.seedConcurrency, (tag) => c.putManifest("tags/many", tag, manifest, mdigest));
+    seedTimes.set(reg.server.name, (performance.now() - t0) / 1000);
+    log(`7 seeded ${reg.server.name} in ${seedTimes.get(reg.server.name)!.toFixed(1)} s; walking pages`);
+
+    let totalCat = 0;
+    await measured(reg, "7 catalog walk", async () => {
+      const walk = await walkPages(c, `/v2/_catalog?n=${sizes.page}`, (j) => (j as { repositories: string[] }).repositories);
+      checkListing(reg, "catalog", walk.items, repoNames);
+      catalog.set(reg.server.name, walk.times);
+      totalCat = walk.total;
+    });
+    let totalTags = 0;
+    await measured(reg, "7 tag walk", async () => {
+      const walk = await walkPages(c, `/v2/tags/many/tags/list?n=${sizes.page}`, (j) => (j as { tags: string[] }).tags);
+      checkListing(reg, "tag list", walk.items, tagNames);
+      if (walk.items.length !== tagNames.length) throw new BenchError(`${reg.server.name}: tag walk gave ${walk.items.length} tags`);
+      tags.set(reg.server.name, walk.times);
+      totalTags = walk.total;
+    });
+    walkTotals.set(reg.server.name, [totalCat, totalTags]);
+  }
+  const stat = (m: Map<RegistryName, number[]>, f: (v: number[]) => number) => valuesOf(new Map([...m].map(([k, v]) => [k, f(v)])));
+  const pagesNote = (m: Map<RegistryName, number[]>) => [...m].map(([k, v]) => `${k} ${v.length} pages`).join(", ");
+  const cw = `catalog, ${sizes.repos} repositories, n=${sizes.page} (${pagesNote(catalog)})`;
+  rows.push({ id: "7", workload: cw, metric: "page p50", unit: "ms", values: stat(catalog, (v) => percentile(v, 50)) });
+  rows.push({ id: "7", workload: cw, metric: "page p95", unit: "ms", values: stat(catalog, (v) => percentile(v, 95)), target: atMost(50, "ms") });
+  rows.push({ id: "7", workload: cw, metric: "whole walk", unit: "ms", values: valuesOf(new Map([...walkTotals].map(([k, v]) => [k, v[0]]))) });
+  const single = (tags.get("Distribution")?.length ?? 0) === 1 && sizes.tags > sizes.page;
+  const tw = `tag list, ${sizes.tags} tags, n=${sizes.page} (${pagesNote(tags)})`;
+  const note = single ? "Distribution ignores n: one page of all tags" : undefined;
+  rows.push({ id: "7", workload: tw, metric: "page p50", unit: "ms", values: stat(tags, (v) => percentile(v, 50)), ratioNote: single ? "n/a" : undefined, note });
+  rows.push({
+    id: "7",
+    workload: tw,
+    metric: "page p95",
+    unit: "ms",
+    values: stat(tags, (v) => percentile(v, 95)),
+    ratioNote: single ? "n/a" : undefined,
+    target: atMost(50, "ms"),
+  });
+  rows.push({ id: "7", workload: tw, metric: "whole walk", unit: "ms", values: valuesOf(new Map([...walkTotals].map(([k, v]) => [k, v[1]]))) });
+  rows.push({
+    id: "7",
+    workload: `seeding ${sizes.repos} repositories (mount + manifest) and ${sizes.tags} tags, ${sizes.seedConcurrency} clients`,
+    metric: "wall time, informational",
+    unit: "s",
+    values: valuesOf(seedTimes),
+  });
+}
+
+/** Follows Link headers from `first`; the time of each page in ms. */
+async function walkPages(c: Client, first: string, items: (json: unknown) => string[]) {
+  const times: number[] = [];
+  const all: string[] = [];
+  const t0 = performance.now();
+  for (let path: string | undefined = first; path !== undefined; ) {
+    if (times.length > 100_000) throw new BenchError("more than 100,000 pages: the Link chain does not end");
+    const t = performance.now();
+    const reply = await c.expect([200], "GET", path);
+    times.push(performance.now() - t);
+    all.push(...items(JSON.parse(reply.body.toString("utf8"))));
+    path = nextPage(reply);
+  }
+  return { times, items: all, total: performance.now() - t0 };
+}
+
+function checkListing(reg: Reg, what: string, got: string[], expected: string[]): void {
+  const seen = new Set(got);
+  if (seen.size !== got.length) throw new BenchError(`${reg.server.name}: ${what} walk returned duplicates`);
+  const missing = expected.filter((e) => !seen.has(e));
+  if (missing.length > 0) throw new BenchError(`${reg.server.name}: ${what} walk misses ${missing.length}, e.g. ${missing.slice(0, 3).join(", ")}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8 and the end
+
+function peakRss(): void {
+  const values = new Map<RegistryName, number>();
+  for (const reg of regs) {
+    try {
+      values.set(reg.server.name, reg.server.peakRss() / 1024);
+    } catch (err) {
+      failures.push({ workload: "8", registry: reg.server.name, message: String(err) });
+    }
+  }
+  rows.push({ id: "8", workload: "peak RSS of the server over the run", metric: "VmHWM", unit: "MiB", values: valuesOf(values), target: ratioAtMost(1) });
+}
+
+async function stopAll(): Promise<void> {
+  for (const reg of regs.splice(0)) {
+    reg.client.close();
+    await reg.server.stop();
+  }
+}
+
+function report(bounds: Bounds | undefined): void {
+  const out: string[] = [];
+  out.push(`\n## Results (${args.quick ? "quick" : "full"} run, ${new Date().toISOString().slice(0, 16)}Z)\n`);
+  out.push(...environment);
+  const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+  out.push(`- load average (1/5/15 min) when the workloads started: ${la(loadAtStart)}; at the end: ${la(loadavg())}`);
+  out.push("\nBerth/Distribution is the ratio of the two figures as printed (B/D in the targets).\n");
+  out.push(resultsTable(rows, !args.quick));
+  if (bounds) {
+    out.push("\n## Machine bounds\n");
+    out.push("| bound | MiB/s |\n|---|--:|");
+    out.push(`| SHA-256, node:crypto, one core | ${fmt(bounds.sha256)} |`);
+    out.push(`| durable disk write, dd conv=fsync, data filesystem | ${fmt(bounds.diskWrite)} |`);
+    out.push(`| loopback, curl from a trivial local server | ${fmt(bounds.loopback)} |`);
+  }
+  out.push("\n## CPU during the measured work (client = this process + curl/wrk/ab; 200% = both cores)\n");
+  out.push(cpuTable(cpuRows));
+  if (failures.length > 0) {
+    out.push("\n## FAILURES\n");
+    for (const f of failures) out.push(`- workload ${f.workload}${f.registry ? ` (${f.registry})` : ""}: ${f.message}`);
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ quick: args.quick, date: new Date().toISOString(), bounds, rows, cpu: cpuRows, failures }, null, 2));
+}
+
+function printProfiles(dir: string): void {
+  const profiles = readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (profiles[0]) {
+    process.stdout.write(`\n## CPU profile ${profiles[0]}\n\n${summarise(profiles[0], 25)}\n`);
+  } else {
+    log(`no .cpuprofile in ${dir}`);
+  }
+}
+
+async function cleanup(): Promise<void> {
+  await stopAll().catch(() => undefined);
+  if (workDir && !args.keep) rmSync(workDir, { recursive: true, force: true });
+  else if (workDir) log(`kept ${workDir}`);
+}
+
+process.once("SIGINT", () => {
+  log("interrupted; stopping the registries");
+  void cleanup().then(() => process.exit(130));
+});
+
+main()
+  .catch((err) => {
+    failures.push({ workload: "setup", message: (err as Error).stack ?? String(err) });
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  })
+  .finally(async () => {
+    await cleanup();
+    if (failures.length > 0) {
+      log(`${failures.length} failure(s)`);
+      process.exitCode = 1;
+    }
+  });
