@@ -13,7 +13,7 @@ export async function getBlob(ctx: HandlerContext): Promise<void> {
     res.end();
     return;
   }
-  const { digest, size, range, stream } = await ctx.registry.blobs.open(ctx.name, ctx.ref, req.headers.range);
+  const { digest, size, range, body } = await ctx.registry.blobs.open(ctx.name, ctx.ref, req.headers.range);
   blobHeaders(res, digest);
   if (range) {
     res.writeHead(206, {
@@ -23,7 +23,8 @@ export async function getBlob(ctx: HandlerContext): Promise<void> {
   } else {
     res.writeHead(200, { "Content-Length": size });
   }
-  await pipeline(stream, res);
+  if (Buffer.isBuffer(body)) res.end(body);
+  else await pipeline(body, res);
 }
 
 function blobHeaders(res: ServerResponse, digest: string): void {

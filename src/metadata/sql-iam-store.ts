@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEvent, AuthTokenRecord, Group, IamStore, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
 import type { Database } from "./schema.js";
+import { first } from "./sql-store.js";
 
 export class SqlIamStore implements IamStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -207,7 +208,8 @@ export class SqlIamStore implements IamStore {
   }
 
   async authTokenExists(id: string): Promise<boolean> {
-    return (await this.db.selectFrom("auth_tokens").select("id").where("id", "=", id).executeTakeFirst()) !== undefined;
+    // Checked on every authenticated request: a plain SQL template, no query building.
+    return (await first(sql<{ one: number }>`select 1 as one from auth_tokens where id = ${id}`, this.db)) !== undefined;
   }
 
   async touchAuthToken(id: string, at: number): Promise<void> {
@@ -215,7 +217,7 @@ export class SqlIamStore implements IamStore {
   }
 
   async getRepositoryInfo(name: string): Promise<RepositoryInfo | undefined> {
-    const row = await this.db.selectFrom("repositories").selectAll().where("name", "=", name).executeTakeFirst();
+    const row = await first(sql<Selectable<Database["repositories"]>>`select * from repositories where name = ${name}`, this.db);
     return row ? toRepository(row) : undefined;
   }
 

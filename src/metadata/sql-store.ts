@@ -1,5 +1,5 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from "kysely";
 import type { Database } from "./schema.js";
 import type {
   ManifestRecord,
@@ -99,12 +99,8 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
-    const row = await this.db
-      .selectFrom("repo_blobs")
-      .select("size")
-      .where("repository", "=", repository)
-      .where("digest", "=", digest)
-      .executeTakeFirst();
+    // Hot path (every blob GET/HEAD): a plain SQL template costs half of a built query.
+    const row = await first(sql<{ size: number | string }>`select size from repo_blobs where repository = ${repository} and digest = ${digest}`, this.db);
     return row === undefined ? undefined : Number(row.size);
   }
 
@@ -174,26 +170,18 @@ export class SqlMetadataStore implements MetadataStore {
     });
   }
 
+  // Manifest reads are the hottest queries of a registry: plain SQL templates, no query building.
   async getManifest(repository: string, digest: string): Promise<ManifestRecord | undefined> {
-    const row = await this.db
-      .selectFrom("manifests")
-      .selectAll()
-      .where("repository", "=", repository)
-      .where("digest", "=", digest)
-      .executeTakeFirst();
+    const row = await first(sql<ManifestRow>`select * from manifests where repository = ${repository} and digest = ${digest}`, this.db);
     return row ? toManifest(row) : undefined;
   }
 
   async getTaggedManifest(repository: string, tag: string): Promise<ManifestRecord | undefined> {
-    const row = await this.db
-      .selectFrom("tags")
-      .innerJoin("manifests", (join) =>
-        join.onRef("manifests.repository", "=", "tags.repository").onRef("manifests.digest", "=", "tags.digest"),
-      )
-      .selectAll("manifests")
-      .where("tags.repository", "=", repository)
-      .where("tags.name", "=", tag)
-      .executeTakeFirst();
+    const row = await first(
+      sql<ManifestRow>`select m.* from tags t join manifests m on m.repository = t.repository and m.digest = t.digest
+        where t.repository = ${repository} and t.name = ${tag}`,
+      this.db,
+    );
     return row ? toManifest(row) : undefined;
   }
 
@@ -341,7 +329,14 @@ async function ensureRepository(db: Db, name: string, at: number): Promise<void>
     .execute();
 }
 
-function toManifest(row: Selectable<Database["manifests"]>): ManifestRecord {
+type ManifestRow = Selectable<Database["manifests"]>;
+
+/** The first row of a raw query, or undefined. */
+export async function first<T>(query: RawBuilder<T>, db: Kysely<Database>): Promise<T | undefined> {
+  return (await query.execute(db)).rows[0];
+}
+
+function toManifest(row: ManifestRow): ManifestRecord {
   return {
     repository: row.repository,
     digest: row.digest,

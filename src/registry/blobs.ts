@@ -6,6 +6,16 @@ import type { RegistryContext } from "./context.js";
 import { blobUnknown, RegistryError, unsupported } from "./errors.js";
 import { toDigest } from "./validate.js";
 
+/** Blobs up to this size are read whole: configs, small layers, signatures. */
+const SMALL_BLOB = 64 * 1024;
+
+export interface OpenBlob {
+  digest: string;
+  size: number;
+  range: ByteRange | undefined;
+  body: Buffer | Readable;
+}
+
 export class BlobService {
   constructor(private readonly ctx: RegistryContext) {}
 
@@ -17,14 +27,17 @@ export class BlobService {
     return { digest, size };
   }
 
-  /** Opens a blob (or a range of it) for streaming. */
-  async open(repository: string, digestParam: string, rangeHeader: string | undefined) {
+  /**
+   * Opens a blob (or a range of it): small blobs come whole in `bytes` (a stream costs more than
+   * the read itself), others as a `stream`.
+   */
+  async open(repository: string, digestParam: string, rangeHeader: string | undefined): Promise<OpenBlob> {
     const { digest, size } = await this.stat(repository, digestParam);
     const range = rangeHeader === undefined ? undefined : parseRange(rangeHeader, size);
-    const stream: Readable | undefined = await this.ctx.blobs.read(digest, range);
+    const body = !range && size <= SMALL_BLOB ? await this.ctx.blobs.readSmall(digest) : await this.ctx.blobs.read(digest, range);
     // Linked but missing bytes (e.g. deleted by hand): tell the client the truth, not a 500.
-    if (!stream) throw blobUnknown(digest);
-    return { digest, size, range, stream };
+    if (!body) throw blobUnknown(digest);
+    return { digest, size, range, body };
   }
 
   async delete(repository: string, digestParam: string): Promise<void> {

@@ -16,6 +16,8 @@ export interface BlobStore {
   stat(digest: string): Promise<number | undefined>;
   /** Streams a committed blob (or a byte range of it). Resolves undefined when absent. */
   read(digest: string, range?: ByteRange): Promise<Readable | undefined>;
+  /** A small committed blob whole (callers keep this to blobs of a few KiB), or undefined when absent. */
+  readSmall(digest: string): Promise<Buffer | undefined>;
   /** Removes a committed blob; false when it was absent. */
   delete(digest: string): Promise<boolean>;
   /** Every committed blob digest (for garbage collection and consistency checks). */

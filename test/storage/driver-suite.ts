@@ -23,6 +23,7 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       const digest = sha(randomBytes(8));
       assert.equal(await store.stat(digest), undefined);
       assert.equal(await store.read(digest), undefined);
+      assert.equal(await store.readSmall(digest), undefined);
       assert.equal(await store.delete(digest), false);
     });
 
@@ -43,6 +44,7 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       assert.equal(await store.uploadSize(id), undefined, "the upload is gone after commit");
       assert.equal(await store.stat(digest), whole.length);
       assert.deepEqual(await collect((await store.read(digest))!), whole);
+      assert.deepEqual(await store.readSmall(digest), whole);
       assert.deepEqual(await collect((await store.read(digest, { start: 5, end: 99_999 + 7 }))!), whole.subarray(5, 100_007));
       assert.ok((await collectList(store)).includes(digest));
       assert.equal(await store.delete(digest), true);

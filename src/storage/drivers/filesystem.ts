@@ -2,7 +2,7 @@
 // `<root>/uploads/<id>`. A blob appears only by rename(2) of a fully written, fsynced upload, so a
 // crash leaves either no blob or the whole blob, never half of one.
 import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { parseDigest } from "../../content/digest.js";
@@ -47,7 +47,17 @@ export class FilesystemBlobStore implements BlobStore {
       if (isNotFound(err)) return undefined;
       throw err;
     }
-    return createReadStream(path, { fd: handle, start: range?.start, end: range?.end, highWaterMark: 256 * 1024 });
+    // 1 MiB reads: measured near loopback speed for large blobs, where 256 KiB fell well short.
+    return createReadStream(path, { fd: handle, start: range?.start, end: range?.end, highWaterMark: 1024 * 1024 });
+  }
+
+  async readSmall(digest: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.blobPath(digest));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   async delete(digest: string): Promise<boolean> {

@@ -21,6 +21,11 @@ export class MemoryBlobStore implements BlobStore {
     return Readable.from([range ? data.subarray(range.start, range.end + 1) : data]);
   }
 
+  async readSmall(digest: string): Promise<Buffer | undefined> {
+    parseDigest(digest);
+    return this.blobs.get(digest);
+  }
+
   async delete(digest: string): Promise<boolean> {
     parseDigest(digest);
     return this.blobs.delete(digest);
