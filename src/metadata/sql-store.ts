@@ -88,14 +88,14 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await ensureRepository(trx, repository, at);
-      await trx
-        .insertInto("repo_blobs")
-        .values({ repository, digest, size, created_at: at })
-        .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing())
-        .execute();
-    });
+    // Two idempotent statements, no transaction: a crash between them leaves an empty
+    // repository, which the next push fills.
+    await ensureRepository(this.db, repository, at);
+    await this.db
+      .insertInto("repo_blobs")
+      .values({ repository, digest, size, created_at: at })
+      .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing())
+      .execute();
   }
 
   async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
@@ -287,18 +287,13 @@ export class SqlMetadataStore implements MetadataStore {
     return row ? toUpload(row) : undefined;
   }
 
-  async touchUpload(id: string, at: number): Promise<void> {
-    await this.db.updateTable("uploads").set({ updated_at: at }).where("id", "=", id).execute();
-  }
-
-  async leaseUpload(id: string, now: number, until: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable("uploads")
-      .set({ leased_until: until })
-      .where("id", "=", id)
-      .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<", now)]))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  async leaseUpload(id: string, now: number, until: number): Promise<string | undefined> {
+    const row = await first(
+      sql<{ repository: string }>`update uploads set leased_until = ${until}, updated_at = ${now}
+        where id = ${id} and (leased_until is null or leased_until < ${now}) returning repository`,
+      this.db,
+    );
+    return row?.repository;
   }
 
   async releaseUpload(id: string): Promise<void> {

@@ -106,9 +106,12 @@ export interface MetadataStore {
 
   createUpload(upload: UploadRecord): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | undefined>;
-  touchUpload(id: string, at: number): Promise<void>;
-  /** Takes the session's write lease until `until` unless someone holds it past `now`; atomic. */
-  leaseUpload(id: string, now: number, until: number): Promise<boolean>;
+  /**
+   * Takes the session's write lease until `until` unless someone holds it past `now`, and marks
+   * the session as touched at `now`; atomic. Returns the session's repository, or undefined when
+   * the session does not exist or is leased.
+   */
+  leaseUpload(id: string, now: number, until: number): Promise<string | undefined>;
   releaseUpload(id: string): Promise<void>;
   deleteUpload(id: string): Promise<void>;
   /** Uploads last touched before `before`, oldest first. */

@@ -52,12 +52,9 @@ export class UploadService {
 
   /** Appends a chunk. `range`, when the client sent Content-Range, must start where the upload ends. */
   async append(repository: string, id: string, body: Chunks, range?: ContentRange): Promise<UploadState> {
-    return this.exclusive(id, async () => {
-      const size = await this.sizeOf(repository, id);
+    return this.exclusive(repository, id, async (size) => {
       if (range) checkRange(range, size);
-      const newSize = await this.write(id, size, body);
-      await this.ctx.meta.touchUpload(id, this.ctx.now());
-      return { id, size: newSize };
+      return { id, size: await this.write(id, size, body) };
     });
   }
 
@@ -65,13 +62,12 @@ export class UploadService {
   async complete(repository: string, id: string, digestParam: string | null, body: Chunks | undefined, range?: ContentRange) {
     if (digestParam === null) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to complete an upload");
     const expected = toDigest(digestParam);
-    return this.exclusive(id, async () => {
-      let size = await this.sizeOf(repository, id);
+    return this.exclusive(repository, id, async (received, finished) => {
+      let size = received;
       if (range) checkRange(range, size);
       if (body) size = await this.write(id, size, body);
       const actual = await this.digestOf(id, size, expected);
       if (actual !== expected.digest) {
-        await this.ctx.meta.touchUpload(id, this.ctx.now());
         throw new RegistryError("DIGEST_INVALID", "provided digest did not match uploaded content", {
           expected: expected.digest,
           actual,
@@ -82,6 +78,7 @@ export class UploadService {
       else await this.ctx.blobs.commit(id, actual);
       await this.ctx.meta.linkBlob(repository, actual, size, this.ctx.now());
       await this.ctx.meta.deleteUpload(id);
+      finished();
       this.hashes.delete(id);
       return { digest: actual, size };
     });
@@ -181,22 +178,36 @@ export class UploadService {
   }
 
   /**
-   * Runs `work` as the session's only writer: requests in this process queue up; a request
-   * while another process or node holds the session's lease is refused (416, with the Range).
+   * Runs `work` as the session's only writer, with the bytes received so far: requests in this
+   * process queue up; a request while another process or node holds the session's lease is
+   * refused (416, with the Range). `work` calls `finished` once it has deleted the session.
    */
-  private async exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+  private async exclusive<T>(repository: string, id: string, work: (size: number, finished: () => void) => Promise<T>): Promise<T> {
+    if (!isUploadId(id)) throw uploadUnknown(id);
     const leased = async () => {
-      if (!(await this.ctx.meta.leaseUpload(id, this.ctx.now(), this.ctx.now() + UPLOAD_LEASE_MS))) {
-        if (!isUploadId(id) || !(await this.ctx.meta.getUpload(id))) throw uploadUnknown(id);
+      const now = this.ctx.now();
+      // One statement takes the lease, marks the session as touched and names its repository.
+      const owner = await this.ctx.meta.leaseUpload(id, now, now + UPLOAD_LEASE_MS);
+      if (owner === undefined) {
+        if (!(await this.ctx.meta.getUpload(id))) throw uploadUnknown(id);
         const size = await this.ctx.blobs.uploadSize(id);
         throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
           ...(size !== undefined ? { Range: rangeHeader(size) } : {}),
         });
       }
+      let done = false;
       try {
-        return await work();
+        if (owner !== repository) throw uploadUnknown(id);
+        const size = await this.ctx.blobs.uploadSize(id);
+        if (size === undefined) {
+          // Half-created session (crash between the two writes of start()): finish removing it.
+          await this.ctx.meta.deleteUpload(id);
+          done = true;
+          throw uploadUnknown(id);
+        }
+        return await work(size, () => (done = true));
       } finally {
-        await this.ctx.meta.releaseUpload(id);
+        if (!done) await this.ctx.meta.releaseUpload(id);
       }
     };
     const previous = this.busy.get(id) ?? Promise.resolve();

@@ -107,11 +107,10 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.close();
     });
 
-    it("uploads: create, touch, stale listing, delete", async () => {
+    it("uploads: create, stale listing, delete", async () => {
       const store = await open();
       await store.createUpload({ id: "u1", repository: "r", createdAt: 100, updatedAt: 100 });
-      await store.createUpload({ id: "u2", repository: "r", createdAt: 100, updatedAt: 100 });
-      await store.touchUpload("u2", 500);
+      await store.createUpload({ id: "u2", repository: "r", createdAt: 100, updatedAt: 500 });
       assert.equal((await store.getUpload("u2"))?.updatedAt, 500);
       assert.deepEqual((await store.staleUploads(300, 10)).map((u) => u.id), ["u1"]);
       await store.deleteUpload("u1");
@@ -123,12 +122,13 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
     it("uploads: one write lease at a time, free again when released or expired", async () => {
       const store = await open();
       await store.createUpload({ id: "u1", repository: "r", createdAt: 100, updatedAt: 100 });
-      assert.equal(await store.leaseUpload("u1", 100, 200), true);
-      assert.equal(await store.leaseUpload("u1", 150, 250), false);
-      assert.equal(await store.leaseUpload("u1", 201, 300), true, "an expired lease can be taken");
+      assert.equal(await store.leaseUpload("u1", 100, 200), "r");
+      assert.equal(await store.leaseUpload("u1", 150, 250), undefined);
+      assert.equal(await store.leaseUpload("u1", 201, 300), "r", "an expired lease can be taken");
+      assert.equal((await store.getUpload("u1"))?.updatedAt, 201, "a lease touches the session");
       await store.releaseUpload("u1");
-      assert.equal(await store.leaseUpload("u1", 202, 300), true);
-      assert.equal(await store.leaseUpload("missing", 0, 1), false);
+      assert.equal(await store.leaseUpload("u1", 202, 300), "r");
+      assert.equal(await store.leaseUpload("missing", 0, 1), undefined);
       await store.close();
     });
   });
