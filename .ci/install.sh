@@ -20,6 +20,8 @@ LOG="${BERTH_CI_LOG:-$BERTH_CI_DIR/install.log}"
 PACKAGES=(
   skopeo podman buildah runc containerd busybox-static apache2-utils openssl uidmap
   ca-certificates libdevmapper1.02.1 libsystemd0 tini
+  # npm run bench: the reference registry (CNCF Distribution) and the load tools
+  docker-registry wrk curl
 )
 
 mkdir -p "$BERTH_CI_DIR"
