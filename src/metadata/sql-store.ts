@@ -309,6 +309,8 @@ export class SqlMetadataStore implements MetadataStore {
       .selectFrom("uploads")
       .selectAll()
       .where("updated_at", "<", before)
+      // A session someone is writing to right now is not abandoned, however old.
+      .where((eb) => eb.or([eb("leased_until", "is", null), eb("leased_until", "<", before)]))
       .orderBy("updated_at")
       .limit(limit)
       .execute();

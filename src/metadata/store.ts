@@ -114,6 +114,6 @@ export interface MetadataStore {
   leaseUpload(id: string, now: number, until: number): Promise<string | undefined>;
   releaseUpload(id: string): Promise<void>;
   deleteUpload(id: string): Promise<void>;
-  /** Uploads last touched before `before`, oldest first. */
+  /** Uploads last touched before `before` and not leased past it, oldest first. */
   staleUploads(before: number, limit: number): Promise<UploadRecord[]>;
 }

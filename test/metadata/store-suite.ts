@@ -129,6 +129,9 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.releaseUpload("u1");
       assert.equal(await store.leaseUpload("u1", 202, 300), "r");
       assert.equal(await store.leaseUpload("missing", 0, 1), undefined);
+      assert.deepEqual(await store.staleUploads(250, 10), [], "a leased session is not stale");
+      await store.releaseUpload("u1");
+      assert.deepEqual((await store.staleUploads(250, 10)).map((u) => u.id), ["u1"]);
       await store.close();
     });
   });
