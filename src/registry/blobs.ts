@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import type { ByteRange } from "../storage/blobstore.js";
 import type { RegistryContext } from "./context.js";
 import { blobUnknown, RegistryError, unsupported } from "./errors.js";
+import { SmallBlobCache } from "./small-blob-cache.js";
 import { toDigest } from "./validate.js";
 
 /** Blobs up to this size are read whole: configs, small layers, signatures. */
@@ -17,7 +18,18 @@ export interface OpenBlob {
 }
 
 export class BlobService {
+  /** 8 MiB per process: a few thousand configs, for a few MiB of memory. */
+  private readonly cache = new SmallBlobCache(8 * 1024 * 1024);
+
   constructor(private readonly ctx: RegistryContext) {}
+
+  private async readSmall(digest: string): Promise<Buffer | undefined> {
+    const cached = this.cache.get(digest);
+    if (cached) return cached;
+    const data = await this.ctx.blobs.readSmall(digest);
+    if (data) this.cache.set(digest, data);
+    return data;
+  }
 
   /** Size of a blob visible in `repository`; BLOB_UNKNOWN otherwise. */
   async stat(repository: string, digestParam: string): Promise<{ digest: string; size: number }> {
@@ -34,7 +46,7 @@ export class BlobService {
   async open(repository: string, digestParam: string, rangeHeader: string | undefined): Promise<OpenBlob> {
     const { digest, size } = await this.stat(repository, digestParam);
     const range = rangeHeader === undefined ? undefined : parseRange(rangeHeader, size);
-    const body = !range && size <= SMALL_BLOB ? await this.ctx.blobs.readSmall(digest) : await this.ctx.blobs.read(digest, range);
+    const body = !range && size <= SMALL_BLOB ? await this.readSmall(digest) : await this.ctx.blobs.read(digest, range);
     // Linked but missing bytes (e.g. deleted by hand): tell the client the truth, not a 500.
     if (!body) throw blobUnknown(digest);
     return { digest, size, range, body };
