@@ -1,7 +1,7 @@
 // The API version check (end-1) and what the server answers outside the API.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
+import { describe, it } from "node:test";
+import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   SPEC_ERROR_CODES,
@@ -13,19 +13,12 @@ import {
   rawRequest,
   startUpload,
   type Reply,
+  registryPerFile,
 } from "./support.js";
 
 let registry: RunningRegistry;
 let api: Api;
-
-before(async () => {
-  registry = await startRegistry();
-  api = new Api(registry.url);
-});
-
-after(async () => {
-  await registry?.close();
-});
+registryPerFile((started) => ({ registry, api } = started));
 
 describe("GET /v2/", () => {
   // spec: "If the response is `200 OK`, then the registry implements this specification."

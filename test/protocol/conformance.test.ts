@@ -11,9 +11,9 @@
 // the branch that runs every check, because Berth promises it.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
-import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
+import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   EMPTY_JSON,
@@ -26,6 +26,7 @@ import {
   randomBytes,
   sha256,
   type Reply,
+  registryPerFile,
 } from "./support.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -216,15 +217,7 @@ const EMPTY_LAYER_TEST_TAG = "emptylayer";
 
 let registry: RunningRegistry;
 let api: Api;
-
-before(async () => {
-  registry = await startRegistry();
-  api = new Api(registry.url);
-});
-
-after(async () => {
-  await registry?.close();
-});
+registryPerFile((started) => ({ registry, api } = started));
 
 const blobPath = (digest: string, name = NAMESPACE) => `/v2/${name}/blobs/${digest}`;
 const manifestPath = (reference: string, name = NAMESPACE) => `/v2/${name}/manifests/${reference}`;

@@ -1,8 +1,8 @@
 // Content management (end-9, end-10): deleting tags, manifests and blobs, and what each deletion
 // leaves in place.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
+import { describe, it } from "node:test";
+import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   absentDigest,
@@ -16,19 +16,12 @@ import {
   pushManifest,
   putManifest,
   randomBytes,
+  registryPerFile,
 } from "./support.js";
 
 let registry: RunningRegistry;
 let api: Api;
-
-before(async () => {
-  registry = await startRegistry();
-  api = new Api(registry.url);
-});
-
-after(async () => {
-  await registry?.close();
-});
+registryPerFile((started) => ({ registry, api } = started));
 
 async function tagsOf(name: string): Promise<string[]> {
   const reply = await api.get(`/v2/${name}/tags/list`);

@@ -1,8 +1,8 @@
 // Pushing and pulling manifests (end-3, end-7): OCI image manifests and indexes, Docker schema 2
 // manifests and manifest lists, artifacts, exact-bytes storage, validation and its error codes.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
+import { before, describe, it } from "node:test";
+import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   EMPTY_JSON,
@@ -27,19 +27,12 @@ import {
   randomBytes,
   sha256,
   type Manifest,
+  registryPerFile,
 } from "./support.js";
 
 let registry: RunningRegistry;
 let api: Api;
-
-before(async () => {
-  registry = await startRegistry();
-  api = new Api(registry.url);
-});
-
-after(async () => {
-  await registry?.close();
-});
+registryPerFile((started) => ({ registry, api } = started));
 
 /** GET and HEAD by `reference` return exactly the pushed manifest, with its type and digest. */
 async function expectManifest(name: string, reference: string, manifest: Manifest): Promise<void> {

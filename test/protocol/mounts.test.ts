@@ -1,8 +1,8 @@
 // Cross-repository blob mounts (end-11), including Berth's automatic cross-mount: `?mount=` without
 // `from` mounts a blob that any repository holds (the conformance suite's OCI_AUTOMATIC_CROSSMOUNT).
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
+import { describe, it } from "node:test";
+import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   MediaTypes,
@@ -14,19 +14,12 @@ import {
   randomBytes,
   sha256,
   suffix,
+  registryPerFile,
 } from "./support.js";
 
 let registry: RunningRegistry;
 let api: Api;
-
-before(async () => {
-  registry = await startRegistry();
-  api = new Api(registry.url);
-});
-
-after(async () => {
-  await registry?.close();
-});
+registryPerFile((started) => ({ registry, api } = started));
 
 function mount(to: string, digest: string, from?: string) {
   const query: Record<string, string> = { mount: digest };

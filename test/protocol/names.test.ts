@@ -2,8 +2,8 @@
 // the API's own words (blobs, manifests, tags, uploads, referrers, list), which a router must not
 // mistake for endpoints.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
+import { describe, it } from "node:test";
+import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   MediaTypes,
@@ -19,19 +19,12 @@ import {
   rawRequest,
   sha256,
   startUpload,
+  registryPerFile,
 } from "./support.js";
 
 let registry: RunningRegistry;
 let api: Api;
-
-before(async () => {
-  registry = await startRegistry();
-  api = new Api(registry.url);
-});
-
-after(async () => {
-  await registry?.close();
-});
+registryPerFile((started) => ({ registry, api } = started));
 
 /** Push and pull through every endpoint family under `name`. */
 async function roundTrip(name: string): Promise<void> {

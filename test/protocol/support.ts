@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes as cryptoRandomBytes } from "node:crypto";
 import http from "node:http";
+import { after, before } from "node:test";
+import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
 
 export const MediaTypes = {
   OciManifest: "application/vnd.oci.image.manifest.v1+json",
@@ -496,4 +498,19 @@ export async function startUpload(api: Api, name: string, headers: Record<string
 /** The path of a URL (what the conformance suite compares after making Locations relative). */
 export function pathOf(url: string): string {
   return new URL(url).pathname;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One registry per test file
+
+/** Starts a registry before the file's tests and closes it after them; `ready` receives it. */
+export function registryPerFile(ready: (started: { registry: RunningRegistry; api: Api }) => void): void {
+  let registry: RunningRegistry | undefined;
+  before(async () => {
+    registry = await startRegistry();
+    ready({ registry, api: new Api(registry.url) });
+  });
+  after(async () => {
+    await registry?.close();
+  });
 }
