@@ -32,7 +32,7 @@ export class AdminApi {
   private readonly routes: ApiRoute[];
 
   constructor(
-    private readonly services: AdminServices,
+    services: AdminServices,
     private readonly authorizer: TokenAuthorizer,
   ) {
     const s = services;

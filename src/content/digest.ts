@@ -38,15 +38,6 @@ export function parseDigest(value: string): ParsedDigest {
   return { algorithm, hex, digest: value };
 }
 
-export function isDigest(value: string): boolean {
-  try {
-    parseDigest(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function newHash(algorithm: DigestAlgorithm = "sha256"): Hash {
   return createHash(algorithm);
 }

@@ -47,7 +47,6 @@ export interface RepositoryInfo {
   name: string;
   isPublic: boolean;
   createdAt: number;
-  createdBy: string | null;
 }
 
 export interface SigningKey {

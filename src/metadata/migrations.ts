@@ -70,7 +70,6 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0002_iam": {
       async up(db: Kysely<any>) {
         await db.schema.alterTable("repositories").addColumn("is_public", "integer", (c) => c.notNull().defaultTo(0)).execute();
-        await db.schema.alterTable("repositories").addColumn("created_by", "text").execute();
         await db.schema
           .createTable("tenancies")
           .addColumn("namespace", "text", (c) => c.primaryKey())

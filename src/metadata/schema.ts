@@ -5,7 +5,7 @@ import type { ColumnType, Generated } from "kysely";
 type Int = ColumnType<number | string, number, number>;
 
 export interface Database {
-  repositories: { name: string; created_at: Int; is_public: Generated<number>; created_by: string | null };
+  repositories: { name: string; created_at: Int; is_public: Generated<number> };
   repo_blobs: { repository: string; digest: string; size: Int; created_at: Int };
   manifests: {
     repository: string;

@@ -350,5 +350,4 @@ const toRepository = (r: Selectable<Database["repositories"]>): RepositoryInfo =
   name: r.name,
   isPublic: Number(r.is_public) === 1,
   createdAt: Number(r.created_at),
-  createdBy: r.created_by,
 });

@@ -13,7 +13,6 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
-import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   EMPTY_JSON,
@@ -215,9 +214,8 @@ const CROSSMOUNT_NAMESPACE = `conformance-${randomUUID()}`;
 const TEST_TAG_NAME = "tagtest0";
 const EMPTY_LAYER_TEST_TAG = "emptylayer";
 
-let registry: RunningRegistry;
 let api: Api;
-registryPerFile((started) => ({ registry, api } = started));
+registryPerFile((started) => ({ api } = started));
 
 const blobPath = (digest: string, name = NAMESPACE) => `/v2/${name}/blobs/${digest}`;
 const manifestPath = (reference: string, name = NAMESPACE) => `/v2/${name}/manifests/${reference}`;

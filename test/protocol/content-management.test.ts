@@ -2,7 +2,6 @@
 // leaves in place.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   absentDigest,
@@ -19,9 +18,8 @@ import {
   registryPerFile,
 } from "./support.js";
 
-let registry: RunningRegistry;
 let api: Api;
-registryPerFile((started) => ({ registry, api } = started));
+registryPerFile((started) => ({ api } = started));
 
 async function tagsOf(name: string): Promise<string[]> {
   const reply = await api.get(`/v2/${name}/tags/list`);

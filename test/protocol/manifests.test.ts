@@ -2,7 +2,6 @@
 // manifests and manifest lists, artifacts, exact-bytes storage, validation and its error codes.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   EMPTY_JSON,
@@ -30,9 +29,8 @@ import {
   registryPerFile,
 } from "./support.js";
 
-let registry: RunningRegistry;
 let api: Api;
-registryPerFile((started) => ({ registry, api } = started));
+registryPerFile((started) => ({ api } = started));
 
 /** GET and HEAD by `reference` return exactly the pushed manifest, with its type and digest. */
 async function expectManifest(name: string, reference: string, manifest: Manifest): Promise<void> {

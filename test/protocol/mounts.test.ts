@@ -2,7 +2,6 @@
 // `from` mounts a blob that any repository holds (the conformance suite's OCI_AUTOMATIC_CROSSMOUNT).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RunningRegistry } from "../helpers/registry.js";
 import {
   Api,
   MediaTypes,
@@ -17,9 +16,8 @@ import {
   registryPerFile,
 } from "./support.js";
 
-let registry: RunningRegistry;
 let api: Api;
-registryPerFile((started) => ({ registry, api } = started));
+registryPerFile((started) => ({ api } = started));
 
 function mount(to: string, digest: string, from?: string) {
   const query: Record<string, string> = { mount: digest };
