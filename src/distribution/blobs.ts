@@ -23,8 +23,14 @@ export async function getBlob(ctx: HandlerContext): Promise<void> {
   } else {
     res.writeHead(200, { "Content-Length": size });
   }
-  if (Buffer.isBuffer(body)) res.end(body);
-  else await pipeline(body, res);
+  if (Buffer.isBuffer(body)) {
+    res.end(body);
+  } else if (body.copyTo) {
+    await body.copyTo(res);
+    res.end();
+  } else {
+    await pipeline(body, res);
+  }
 }
 
 function blobHeaders(res: ServerResponse, digest: string): void {

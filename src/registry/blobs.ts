@@ -1,7 +1,6 @@
 // Reading and unlinking blobs of a repository. A repository sees only the blobs linked into it,
 // even when the bytes are stored once for everyone.
-import type { Readable } from "node:stream";
-import type { ByteRange } from "../storage/blobstore.js";
+import type { BlobBody, ByteRange } from "../storage/blobstore.js";
 import type { RegistryContext } from "./context.js";
 import { blobUnknown, RegistryError, unsupported } from "./errors.js";
 import { SmallBlobCache } from "./small-blob-cache.js";
@@ -14,7 +13,7 @@ export interface OpenBlob {
   digest: string;
   size: number;
   range: ByteRange | undefined;
-  body: Buffer | Readable;
+  body: Buffer | BlobBody;
 }
 
 export class BlobService {

@@ -1,6 +1,6 @@
 // The contract every blob driver fulfils. Blobs are content-addressed and immutable once
 // committed; uploads are private scratch objects that become blobs by an atomic commit.
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 export interface ByteRange {
   /** first byte, inclusive */
@@ -11,11 +11,17 @@ export interface ByteRange {
 
 export type Chunks = AsyncIterable<Uint8Array>;
 
+/** A blob's bytes as a stream; a driver that can copy them into a writable faster adds `copyTo`. */
+export interface BlobBody extends Readable {
+  /** Writes every byte into `dest` without ending it; the body is used up either way. */
+  copyTo?(dest: Writable): Promise<void>;
+}
+
 export interface BlobStore {
   /** Size of a committed blob, or undefined when absent. */
   stat(digest: string): Promise<number | undefined>;
   /** Streams a committed blob (or a byte range of it). Resolves undefined when absent. */
-  read(digest: string, range?: ByteRange): Promise<Readable | undefined>;
+  read(digest: string, range?: ByteRange): Promise<BlobBody | undefined>;
   /** A small committed blob whole (callers keep this to blobs of a few KiB), or undefined when absent. */
   readSmall(digest: string): Promise<Buffer | undefined>;
   /** Removes a committed blob; false when it was absent. */
@@ -32,8 +38,11 @@ export interface BlobStore {
    * whatever was durably appended; callers re-read uploadSize().
    */
   append(id: string, chunks: Chunks): Promise<number>;
-  /** Streams the bytes of an upload from the start (used to re-hash when no hash state is at hand). */
-  readUpload(id: string): Promise<Readable>;
+  /**
+   * The bytes of an upload from the start (used to re-hash when no hash state is at hand). A chunk
+   * may be reused for the next one: use it before asking for more.
+   */
+  readUpload(id: string): Promise<Chunks>;
   /**
    * Atomically turns the upload into the blob `digest` (the caller has verified the digest) and
    * removes the upload. If the blob already exists the upload is simply discarded.

@@ -1,6 +1,7 @@
 // The one suite every BlobStore driver must pass. A new driver is done when this is green.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import type { BlobStore } from "../../src/storage/blobstore.js";
 
@@ -83,6 +84,35 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       await store.deleteUpload(id);
       assert.equal(await store.uploadSize(id), undefined);
       await assert.rejects(store.append(id, chunksOf(Buffer.from("x"))));
+    });
+
+    it("reads a multi-MiB blob whole, by range and by copy, and its upload back", async () => {
+      const store = await open();
+      // Larger than the read buffers, and not a multiple of them, so every piece boundary is crossed.
+      const whole = randomBytes(17 * 1024 * 1024 + 13);
+      const id = newId();
+      await store.createUpload(id);
+      await store.append(id, chunksOf(whole));
+      assert.ok((await collect(await store.readUpload(id))).equals(whole), "readUpload");
+      const digest = sha(whole);
+      await store.commit(id, digest);
+      assert.ok((await collect((await store.read(digest))!)).equals(whole), "read as a stream");
+      const range = { start: 1024 * 1024 - 1, end: 9 * 1024 * 1024 + 2 };
+      const part = whole.subarray(range.start, range.end + 1);
+      assert.ok((await collect((await store.read(digest, range))!)).equals(part), "range as a stream");
+      for (const [r, expected] of [[undefined, whole], [range, part]] as const) {
+        const body = (await store.read(digest, r))!;
+        if (!body.copyTo) continue;
+        const copied: Buffer[] = [];
+        const sink = new Writable({
+          write(chunk: Buffer, _enc, done) {
+            copied.push(Buffer.from(chunk));
+            setImmediate(done);
+          },
+        });
+        await body.copyTo(sink);
+        assert.ok(Buffer.concat(copied).equals(expected), "copyTo");
+      }
     });
 
     it("creating an upload twice fails", async () => {

@@ -1,13 +1,12 @@
 // Blobs on a local filesystem: `<root>/blobs/<alg>/<first two hex>/<hex>`, uploads in
 // `<root>/uploads/<id>`. A blob appears only by rename(2) of a fully written, fsynced upload, so a
 // crash leaves either no blob or the whole blob, never half of one.
-import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { parseDigest } from "../../content/digest.js";
-import type { BlobStore, ByteRange, Chunks } from "../blobstore.js";
+import type { BlobBody, BlobStore, ByteRange, Chunks } from "../blobstore.js";
 import { assertUploadId } from "../upload-id.js";
+import { FileRange } from "./file-range.js";
 
 export class FilesystemBlobStore implements BlobStore {
   private readonly blobsDir: string;
@@ -37,7 +36,7 @@ export class FilesystemBlobStore implements BlobStore {
     return sizeOf(this.blobPath(digest));
   }
 
-  async read(digest: string, range?: ByteRange): Promise<Readable | undefined> {
+  async read(digest: string, range?: ByteRange): Promise<BlobBody | undefined> {
     const path = this.blobPath(digest);
     // Open first so that a missing blob is an answer, not a stream error.
     let handle;
@@ -47,11 +46,13 @@ export class FilesystemBlobStore implements BlobStore {
       if (isNotFound(err)) return undefined;
       throw err;
     }
-    // Larger reads overlap disk and socket better: measured 1.0 GB/s with 1 MiB and 1.35 GB/s with
-    // 4 MiB on a 1 GiB blob. Big buffers only for big blobs, so many small downloads stay cheap.
-    const length = range ? range.end - range.start + 1 : (await handle.stat()).size;
-    const highWaterMark = length > 16 * 1024 * 1024 ? 4 * 1024 * 1024 : 1024 * 1024;
-    return createReadStream(path, { fd: handle, start: range?.start, end: range?.end, highWaterMark });
+    if (range) return new FileRange(handle, range.start, range.end);
+    try {
+      return new FileRange(handle, 0, (await handle.stat()).size - 1);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
 
   async readSmall(digest: string): Promise<Buffer | undefined> {
@@ -129,9 +130,14 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
-  async readUpload(id: string): Promise<Readable> {
-    const path = this.uploadPath(id);
-    return createReadStream(path, { fd: await open(path, "r"), highWaterMark: 1024 * 1024 });
+  async readUpload(id: string): Promise<Chunks> {
+    const handle = await open(this.uploadPath(id), "r");
+    try {
+      return new FileRange(handle, 0, (await handle.stat()).size - 1).chunks();
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
 
   async commit(id: string, digest: string): Promise<void> {

@@ -52,8 +52,11 @@ export class MemoryBlobStore implements BlobStore {
     return parts.reduce((n, b) => n + b.byteLength, 0);
   }
 
-  async readUpload(id: string): Promise<Readable> {
-    return Readable.from(this.requireUpload(id).slice());
+  async readUpload(id: string): Promise<Chunks> {
+    const parts = this.requireUpload(id).slice();
+    return (async function* () {
+      yield* parts;
+    })();
   }
 
   async commit(id: string, digest: string): Promise<void> {
