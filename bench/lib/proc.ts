@@ -88,6 +88,56 @@ export function statusKiB(pid: number, field: string): number {
 }
 
 /**
+ * Proportional set size, KiB, summed over the process and its descendants: each process counts its
+ * private pages plus its share of pages it shares with others (the `node` binary that every worker
+ * maps is counted once in all, not once per process as in a sum of RSS).
+ */
+export function pssKiB(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"));
+      if (m) total += Number(m[1]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
+/**
+ * The highest PSS of a process tree, sampled every `intervalMs` until stopped. The kernel keeps
+ * no peak of PSS, so a spike shorter than the interval can be missed.
+ */
+export class PssSampler {
+  private peakKiB = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly pid: number,
+    intervalMs = 100,
+  ) {
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  sample(): number {
+    const now = pssKiB(this.pid);
+    this.peakKiB = Math.max(this.peakKiB, now);
+    return now;
+  }
+
+  peak(): number {
+    this.sample();
+    return this.peakKiB;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/**
  * Runs a command to completion and captures its output. The child's CPU is read from this
  * process's cutime/cstime, which grow when libuv reaps the child; run measured tools one at a time.
  */

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { processCpu, statusKiB } from "./proc.js";
+import { processCpu, PssSampler, pssKiB, statusKiB } from "./proc.js";
 
 export type RegistryName = "Berth" | "Distribution";
 
@@ -15,10 +15,14 @@ export interface RunningRegistry {
   dataDir: string;
   /** CPU seconds used so far */
   cpu(): number;
-  /** VmHWM, KiB */
+  /** VmHWM summed over the process tree, KiB */
   peakRss(): number;
-  /** VmRSS, KiB */
+  /** VmRSS summed over the process tree, KiB */
   rss(): number;
+  /** highest sampled PSS of the process tree, KiB */
+  peakPss(): number;
+  /** PSS of the process tree now, KiB */
+  pss(): number;
   stop(): Promise<void>;
 }
 
@@ -127,6 +131,7 @@ async function ready(name: RegistryName, child: ChildProcess, base: string, data
     await new Promise((r) => setTimeout(r, 100));
   }
   const pid = child.pid!;
+  const sampler = new PssSampler(pid);
   return {
     name,
     base,
@@ -135,7 +140,10 @@ async function ready(name: RegistryName, child: ChildProcess, base: string, data
     cpu: () => processCpu(pid),
     peakRss: () => statusKiB(pid, "VmHWM"),
     rss: () => statusKiB(pid, "VmRSS"),
+    peakPss: () => sampler.peak(),
+    pss: () => pssKiB(pid),
     async stop() {
+      sampler.stop();
       if (exited !== undefined) return;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);

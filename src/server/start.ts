@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import type { Logger } from "pino";
 import { AdminApi } from "../api/admin-api.js";
 import type { Config } from "../config/config.js";
@@ -21,10 +21,12 @@ export interface RunningServer {
 }
 
 export interface StartOptions {
-  /** create the operator tenancy on first start (one process of a cluster does it) */
+  /** create the operator tenancy on first start (the first process of several does it) */
   bootstrap: boolean;
-  /** run the upload purger (one process of a cluster does it) */
+  /** run the upload purger (the first process of several does it) */
   jobs: boolean;
+  /** accept on this already listening socket (a worker's, from the first process) instead of binding `http.addr` */
+  listener?: NetServer;
 }
 
 export async function startServer(config: Config, log: Logger, options: StartOptions = { bootstrap: true, jobs: true }): Promise<RunningServer> {
@@ -66,10 +68,12 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const [host, port] = splitHostPort(config.http.addr);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    const listening = () => {
       server.off("error", reject);
       resolve();
-    });
+    };
+    if (options.listener) server.listen(options.listener, listening);
+    else server.listen(port, host, listening);
   });
   const bound = server.address() as AddressInfo;
   const address = `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;

@@ -1,28 +1,31 @@
-// A serving process: the single process of a small deployment, or one worker of a cluster (then
-// this module is the worker's entry point and its configuration comes from the primary).
-import cluster from "node:cluster";
+// A serving process. Worker 0 is the process `berth serve` started: it binds the address,
+// migrates and bootstraps, runs the jobs, then starts the other workers (`extraWorkers`) and hands
+// them its listening socket. Workers 1..n run this module as their entry point.
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import { createLogger } from "./logger.js";
-import { WORKER_CONFIG, WORKER_INDEX } from "./serve.js";
 import { startServer } from "./start.js";
+import { receiveListener, startWorkers, WORKER_CONFIG, WORKER_INDEX, type WorkerPool } from "./worker-pool.js";
 
-/** Serves until a signal. Index 0 also bootstraps and runs the scheduled jobs. */
-export async function serveHere(config: Config, index: number): Promise<void> {
+/** Serves until a signal. Index 0 also bootstraps, runs the scheduled jobs and starts the others. */
+export async function serveHere(config: Config, index: number, extraWorkers = 0): Promise<void> {
   const base = createLogger(config.log.level);
-  const log = cluster.isWorker ? base.child({ worker: index }) : base;
-  const running = await startServer(config, log, { bootstrap: index === 0, jobs: index === 0 });
+  const log = index > 0 || extraWorkers > 0 ? base.child({ worker: index }) : base;
+  const listener = index > 0 ? await receiveListener() : undefined;
+  const running = await startServer(config, log, { bootstrap: index === 0, jobs: index === 0, listener });
   if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, log);
-  const scheme = config.http.tls.certificate ? "https" : "http";
-  log.info({ addr: running.address, scheme, root: config.storage.filesystem.rootdirectory, auth: config.auth.enabled }, "listening");
-  process.send?.({ type: "listening", address: running.address });
+  if (index === 0) {
+    const scheme = config.http.tls.certificate ? "https" : "http";
+    log.info({ addr: running.address, scheme, root: config.storage.filesystem.rootdirectory, auth: config.auth.enabled }, "listening");
+  }
+  let workers: WorkerPool | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
-    running.close().then(
-      () => process.exit(0),
+    Promise.all([workers?.stop(), running.close()]).then(
+      () => process.exit(),
       (err) => {
         log.error({ err }, "shutdown failed");
         process.exit(1);
@@ -31,6 +34,20 @@ export async function serveHere(config: Config, index: number): Promise<void> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  if (index > 0) {
+    // Worker 0 went away (even by SIGKILL): this worker must not serve on alone.
+    process.on("disconnect", () => stop("disconnect"));
+    process.send!({ type: "listening" });
+  }
+  if (extraWorkers > 0) {
+    try {
+      workers = await startWorkers(config, extraWorkers, running.server, (level, fields, msg) => log[level](fields, msg));
+    } catch (err) {
+      log.fatal({ err: (err as Error).message }, "could not start the workers");
+      process.exitCode = 1;
+      stop("startup failure");
+    }
+  }
 }
 
 /** The operator's first token is shown once, on the terminal, never in the log stream. */
@@ -54,8 +71,8 @@ function announceBootstrap(bootstrap: { login: string; token?: string }, address
   );
 }
 
-// Entry point of a cluster worker.
-if (cluster.isWorker && process.env[WORKER_CONFIG]) {
+// Entry point of workers 1..n.
+if (process.send && process.env[WORKER_CONFIG]) {
   const config = JSON.parse(process.env[WORKER_CONFIG]!) as Config;
   serveHere(config, Number(process.env[WORKER_INDEX] ?? "0")).catch((err) => {
     process.stderr.write(`berth worker: ${(err as Error).stack ?? String(err)}\n`);

