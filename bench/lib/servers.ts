@@ -51,8 +51,9 @@ export interface BerthOptions {
 export async function startBerth(opts: BerthOptions): Promise<RunningRegistry> {
   mkdirSync(opts.dataDir, { recursive: true });
   const port = await freePort();
-  const nodeArgs = opts.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir] : [];
-  // A profile covers one process: profile a single worker rather than a cluster's primary.
+  // Started as `npm start` and the `berth` command start it (the heap flag is theirs).
+  const nodeArgs = ["--max-semi-space-size=4", ...(opts.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir] : [])];
+  // A profile covers one process: profile a single one rather than several.
   const workers = opts.cpuProfDir ? ["--workers", "1"] : [];
   const child = spawn(
     process.execPath,

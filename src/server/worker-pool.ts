@@ -11,6 +11,12 @@ import type { Config } from "../config/config.js";
 export const WORKER_CONFIG = "BERTH_WORKER_CONFIG";
 export const WORKER_INDEX = "BERTH_WORKER_INDEX";
 
+/**
+ * A smaller young generation: about 20 MiB less peak memory per process under load, at no measured
+ * cost in requests per second. `npm start` and the `berth` command give it to worker 0 too.
+ */
+export const SERVE_HEAP_FLAG = "--max-semi-space-size=4";
+
 type Log = (level: "info" | "error", fields: Record<string, unknown>, msg: string) => void;
 
 export interface WorkerPool {
@@ -27,8 +33,7 @@ export async function startWorkers(config: Config, count: number, server: Server
     new Promise<void>((resolve, reject) => {
       const child = fork(fileURLToPath(new URL("./worker.js", import.meta.url)), [], {
         env: { ...process.env, [WORKER_CONFIG]: JSON.stringify(config), [WORKER_INDEX]: String(index) },
-        // A smaller young generation: about a fifth less peak memory per worker, at no measured cost.
-        execArgv: [...process.execArgv, "--max-semi-space-size=4"],
+        execArgv: [...process.execArgv.filter((a) => !a.startsWith("--max-semi-space-size")), SERVE_HEAP_FLAG],
       });
       children.set(index, child);
       let ready = false;
