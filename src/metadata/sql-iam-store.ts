@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEvent, AuthTokenRecord, Group, IamStore, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
 import type { Database } from "./schema.js";
-import { first } from "./sql-store.js";
+import { first } from "./first-row.js";
 
 export class SqlIamStore implements IamStore {
   constructor(private readonly db: Kysely<Database>) {}

@@ -1,5 +1,6 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
-import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from "kysely";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import { first } from "./first-row.js";
 import type { Database } from "./schema.js";
 import type {
   ManifestRecord,
@@ -328,10 +329,6 @@ async function ensureRepository(db: Db, name: string, at: number): Promise<void>
 
 type ManifestRow = Selectable<Database["manifests"]>;
 
-/** The first row of a raw query, or undefined. */
-export async function first<T>(query: RawBuilder<T>, db: Kysely<Database>): Promise<T | undefined> {
-  return (await query.execute(db)).rows[0];
-}
 
 function toManifest(row: ManifestRow): ManifestRecord {
   return {

@@ -3,6 +3,7 @@ import Sqlite from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { registerSyncReader } from "./first-row.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { SqlIamStore } from "./sql-iam-store.js";
@@ -16,7 +17,14 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
   // only lose the last transactions, never corrupt the file.
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const statements = withStatementCache(database);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  registerSyncReader(db, (text, parameters) => {
+    // Inside an open transaction (Kysely's, across awaits) a read would see its uncommitted
+    // rows: leave it to Kysely, which waits for the transaction to end.
+    if (database.inTransaction) return undefined;
+    return { row: statements.prepare(text).get(parameters as unknown[]) };
+  });
   await migrateToLatest(db, "sqlite");
   return db;
 }
