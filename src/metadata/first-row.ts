@@ -1,6 +1,6 @@
 // The hottest reads (a manifest by tag, a blob's link, a token's existence): one row by key.
 // Through Kysely, each one goes through the driver's connection lock and several promises; an
-// embedded database can answer synchronously instead, which took a tag lookup from 18 to 11 µs.
+// embedded database can answer synchronously instead, which took a tag lookup from 18 to 8 µs.
 import type { Kysely, RawBuilder } from "kysely";
 import type { Database } from "./schema.js";
 

@@ -329,7 +329,6 @@ async function ensureRepository(db: Db, name: string, at: number): Promise<void>
 
 type ManifestRow = Selectable<Database["manifests"]>;
 
-
 function toManifest(row: ManifestRow): ManifestRecord {
   return {
     repository: row.repository,
