@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { first } from "./first-row.js";
 import type { Database } from "./schema.js";
 import type {
+  BlobLink,
   ManifestRecord,
   ManifestReference,
   MetadataStore,
@@ -91,12 +92,14 @@ export class SqlMetadataStore implements MetadataStore {
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
     // Two idempotent statements, no transaction: a crash between them leaves an empty
     // repository, which the next push fills.
-    await ensureRepository(this.db, repository, at);
-    await this.db
-      .insertInto("repo_blobs")
-      .values({ repository, digest, size, created_at: at })
-      .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing())
-      .execute();
+    await insertBlobLink(this.db, { repository, digest, size, at });
+  }
+
+  async commitUpload(id: string, blob: BlobLink): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await insertBlobLink(trx, blob);
+      await trx.deleteFrom("uploads").where("id", "=", id).execute();
+    });
   }
 
   async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
@@ -317,6 +320,15 @@ export class SqlMetadataStore implements MetadataStore {
       .execute();
     return rows.map(toUpload);
   }
+}
+
+async function insertBlobLink(db: Db, { repository, digest, size, at }: BlobLink): Promise<void> {
+  await ensureRepository(db, repository, at);
+  await db
+    .insertInto("repo_blobs")
+    .values({ repository, digest, size, created_at: at })
+    .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing())
+    .execute();
 }
 
 async function ensureRepository(db: Db, name: string, at: number): Promise<void> {

@@ -32,6 +32,13 @@ export interface ReferrerRecord {
   annotations: Record<string, string> | null;
 }
 
+export interface BlobLink {
+  repository: string;
+  digest: string;
+  size: number;
+  at: number;
+}
+
 export interface UploadRecord {
   id: string;
   repository: string;
@@ -114,6 +121,8 @@ export interface MetadataStore {
   leaseUpload(id: string, now: number, until: number): Promise<string | undefined>;
   releaseUpload(id: string): Promise<void>;
   deleteUpload(id: string): Promise<void>;
+  /** Ends a session whose bytes became a blob: links the blob into the repository and deletes the session, atomically. */
+  commitUpload(id: string, blob: BlobLink): Promise<void>;
   /** Uploads last touched before `before` and not leased past it, oldest first. */
   staleUploads(before: number, limit: number): Promise<UploadRecord[]>;
 }

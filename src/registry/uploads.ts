@@ -39,9 +39,8 @@ export class UploadService {
   async start(repository: string): Promise<UploadState> {
     const id = randomUUID();
     const at = this.ctx.now();
-    // Metadata first: a crash in between leaves a record the purger cleans, never an orphan file.
+    // Only metadata: the upload's bytes appear with its first chunk.
     await this.ctx.meta.createUpload({ id, repository, createdAt: at, updatedAt: at });
-    await this.ctx.blobs.createUpload(id);
     this.hashes.set(id, { hash: newHash("sha256"), offset: 0 });
     return { id, size: 0 };
   }
@@ -54,7 +53,7 @@ export class UploadService {
   async append(repository: string, id: string, body: Chunks, range?: ContentRange): Promise<UploadState> {
     return this.exclusive(repository, id, async (size) => {
       if (range) checkRange(range, size);
-      return { id, size: await this.write(id, size, body) };
+      return { id, size: await this.write(id, size, body, false) };
     });
   }
 
@@ -65,7 +64,8 @@ export class UploadService {
     return this.exclusive(repository, id, async (received, finished) => {
       let size = received;
       if (range) checkRange(range, size);
-      if (body) size = await this.write(id, size, body);
+      // The last chunk is made durable as it is written, so the commit need not reopen the file.
+      if (body) size = await this.write(id, size, body, true);
       const actual = await this.digestOf(id, size, expected);
       if (actual !== expected.digest) {
         throw new RegistryError("DIGEST_INVALID", "provided digest did not match uploaded content", {
@@ -73,11 +73,8 @@ export class UploadService {
           actual,
         });
       }
-      // The same bytes may already be stored (another repository pushed them): skip the copy.
-      if ((await this.ctx.blobs.stat(actual)) === size) await this.ctx.blobs.deleteUpload(id);
-      else await this.ctx.blobs.commit(id, actual);
-      await this.ctx.meta.linkBlob(repository, actual, size, this.ctx.now());
-      await this.ctx.meta.deleteUpload(id);
+      await this.ctx.blobs.commit(id, actual, { synced: body !== undefined });
+      await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
       finished();
       this.hashes.delete(id);
       return { digest: actual, size };
@@ -113,9 +110,12 @@ export class UploadService {
     return this.ctx.meta.repositoriesWithBlob(toDigest(digestParam).digest, 20);
   }
 
+  /** Under the session's lease, so that no chunk still being written recreates its bytes. */
   async cancel(repository: string, id: string): Promise<void> {
-    await this.sizeOf(repository, id);
-    await this.discard(id);
+    await this.exclusive(repository, id, async (_size, finished) => {
+      await this.discard(id);
+      finished();
+    });
   }
 
   /** Removes sessions untouched since `before`; returns how many. */
@@ -140,23 +140,18 @@ export class UploadService {
     if (!isUploadId(id)) throw uploadUnknown(id);
     const record = await this.ctx.meta.getUpload(id);
     if (!record || record.repository !== repository) throw uploadUnknown(id);
-    const size = await this.ctx.blobs.uploadSize(id);
-    if (size === undefined) {
-      // Half-created session (crash between the two writes of start()): finish removing it.
-      await this.ctx.meta.deleteUpload(id);
-      throw uploadUnknown(id);
-    }
-    return size;
+    return this.ctx.blobs.uploadSize(id);
   }
 
-  private async write(id: string, size: number, body: Chunks): Promise<number> {
+  /** Appends `body` at `size`; `sync` makes it durable (the last chunk before a commit). */
+  private async write(id: string, size: number, body: Chunks, sync: boolean): Promise<number> {
     let running = this.hashes.get(id);
     if (running && running.offset !== size) {
       this.hashes.delete(id);
       running = undefined;
     }
     try {
-      const newSize = await this.ctx.blobs.append(id, running ? hashing(body, running) : body);
+      const newSize = await this.ctx.blobs.append(id, running ? hashing(body, running) : body, { at: size, sync });
       if (running && running.offset !== newSize) this.hashes.delete(id);
       return newSize;
     } catch (err) {
@@ -192,20 +187,13 @@ export class UploadService {
         if (!(await this.ctx.meta.getUpload(id))) throw uploadUnknown(id);
         const size = await this.ctx.blobs.uploadSize(id);
         throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
-          ...(size !== undefined ? { Range: rangeHeader(size) } : {}),
+          Range: rangeHeader(size),
         });
       }
       let done = false;
       try {
         if (owner !== repository) throw uploadUnknown(id);
-        const size = await this.ctx.blobs.uploadSize(id);
-        if (size === undefined) {
-          // Half-created session (crash between the two writes of start()): finish removing it.
-          await this.ctx.meta.deleteUpload(id);
-          done = true;
-          throw uploadUnknown(id);
-        }
-        return await work(size, () => (done = true));
+        return await work(await this.ctx.blobs.uploadSize(id), () => (done = true));
       } finally {
         if (!done) await this.ctx.meta.releaseUpload(id);
       }

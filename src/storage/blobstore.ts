@@ -17,6 +17,13 @@ export interface BlobBody extends Readable {
   copyTo?(dest: Writable): Promise<void>;
 }
 
+export interface AppendOptions {
+  /** the upload's size as the caller last read it (under its lease): saves the driver a lookup */
+  at?: number;
+  /** make the bytes durable before resolving (the last chunk before a commit) */
+  sync?: boolean;
+}
+
 export interface BlobStore {
   /** Size of a committed blob, or undefined when absent. */
   stat(digest: string): Promise<number | undefined>;
@@ -29,25 +36,27 @@ export interface BlobStore {
   /** Every committed blob digest (for garbage collection and consistency checks). */
   list(): AsyncIterable<string>;
 
-  /** Creates an empty upload. */
-  createUpload(id: string): Promise<void>;
-  /** Bytes received so far, or undefined when the upload does not exist. */
-  uploadSize(id: string): Promise<number | undefined>;
   /**
-   * Appends chunks to an upload. Returns the new size. If writing fails midway, the upload keeps
-   * whatever was durably appended; callers re-read uploadSize().
+   * Bytes received so far by upload `id`; 0 when nothing was written to it yet. Which uploads
+   * exist is the metadata's business: here an upload is only scratch bytes, made by its first append.
    */
-  append(id: string, chunks: Chunks): Promise<number>;
+  uploadSize(id: string): Promise<number>;
+  /**
+   * Appends chunks to an upload, creating it when absent. Returns the new size. If writing fails
+   * midway, the upload keeps whatever was appended; callers re-read uploadSize().
+   */
+  append(id: string, chunks: Chunks, options?: AppendOptions): Promise<number>;
   /**
    * The bytes of an upload from the start (used to re-hash when no hash state is at hand). A chunk
    * may be reused for the next one: use it before asking for more.
    */
   readUpload(id: string): Promise<Chunks>;
   /**
-   * Atomically turns the upload into the blob `digest` (the caller has verified the digest) and
-   * removes the upload. If the blob already exists the upload is simply discarded.
+   * Atomically turns the upload (empty when never written) into the blob `digest` and removes
+   * the upload; the caller has verified the digest. If the blob exists already, the result is the
+   * same blob. `synced`: the last append made the bytes durable, so the commit need not.
    */
-  commit(id: string, digest: string): Promise<void>;
+  commit(id: string, digest: string, options?: { synced?: boolean }): Promise<void>;
   /** Discards an upload; no error when absent. */
   deleteUpload(id: string): Promise<void>;
 }

@@ -119,6 +119,16 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.close();
     });
 
+    it("uploads: a commit links the blob and ends the session together", async () => {
+      const store = await open();
+      await store.createUpload({ id: "u1", repository: "new/repo", createdAt: 100, updatedAt: 100 });
+      await store.commitUpload("u1", { repository: "new/repo", digest: D(5), size: 42, at: 120 });
+      assert.equal(await store.getUpload("u1"), undefined);
+      assert.equal(await store.linkedBlobSize("new/repo", D(5)), 42);
+      assert.ok(await store.repositoryExists("new/repo"));
+      await store.close();
+    });
+
     it("uploads: one write lease at a time, free again when released or expired", async () => {
       const store = await open();
       await store.createUpload({ id: "u1", repository: "r", createdAt: 100, updatedAt: 100 });

@@ -34,15 +34,14 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       const b = randomBytes(33_333);
       const whole = Buffer.concat([a, b]);
       const id = newId();
-      await store.createUpload(id);
-      assert.equal(await store.uploadSize(id), 0);
+      assert.equal(await store.uploadSize(id), 0, "an upload nothing was written to is empty");
       assert.equal(await store.append(id, chunksOf(a)), a.length);
-      assert.equal(await store.append(id, chunksOf(b.subarray(0, 10), b.subarray(10))), whole.length);
+      assert.equal(await store.append(id, chunksOf(b.subarray(0, 10), b.subarray(10)), { at: a.length }), whole.length);
       assert.equal(await store.uploadSize(id), whole.length);
       assert.deepEqual(await collect(await store.readUpload(id)), whole);
       const digest = sha(whole);
       await store.commit(id, digest);
-      assert.equal(await store.uploadSize(id), undefined, "the upload is gone after commit");
+      assert.equal(await store.uploadSize(id), 0, "the upload is gone after commit");
       assert.equal(await store.stat(digest), whole.length);
       assert.deepEqual(await collect((await store.read(digest))!), whole);
       assert.deepEqual(await store.readSmall(digest), whole);
@@ -52,12 +51,16 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       assert.equal(await store.stat(digest), undefined);
     });
 
-    it("an empty blob is a blob", async () => {
+    it("an empty blob is a blob, from an upload never written or written nothing", async () => {
       const store = await open();
-      const id = newId();
-      await store.createUpload(id);
       const digest = sha(Buffer.alloc(0));
-      await store.commit(id, digest);
+      assert.deepEqual(await collect(await store.readUpload(newId())), Buffer.alloc(0));
+      await store.commit(newId(), digest);
+      assert.equal(await store.stat(digest), 0);
+      assert.equal(await store.delete(digest), true);
+      const id = newId();
+      assert.equal(await store.append(id, chunksOf(), { sync: true }), 0);
+      await store.commit(id, digest, { synced: true });
       assert.equal(await store.stat(digest), 0);
       assert.deepEqual(await collect((await store.read(digest))!), Buffer.alloc(0));
     });
@@ -68,22 +71,21 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       const digest = sha(data);
       for (let i = 0; i < 2; i++) {
         const id = newId();
-        await store.createUpload(id);
-        await store.append(id, chunksOf(data));
-        await store.commit(id, digest);
+        await store.append(id, chunksOf(data), { sync: i === 0 });
+        await store.commit(id, digest, { synced: i === 0 });
       }
       assert.equal(await store.stat(digest), 1000);
       assert.equal((await collectList(store)).filter((d) => d === digest).length, 1);
     });
 
-    it("a deleted upload cannot be appended to, and deleting twice is fine", async () => {
+    it("a deleted upload is empty again, and deleting twice is fine", async () => {
       const store = await open();
       const id = newId();
-      await store.createUpload(id);
+      await store.append(id, chunksOf(Buffer.from("abc")));
       await store.deleteUpload(id);
       await store.deleteUpload(id);
-      assert.equal(await store.uploadSize(id), undefined);
-      await assert.rejects(store.append(id, chunksOf(Buffer.from("x"))));
+      assert.equal(await store.uploadSize(id), 0);
+      assert.deepEqual(await collect(await store.readUpload(id)), Buffer.alloc(0));
     });
 
     it("reads a multi-MiB blob whole, by range and by copy, and its upload back", async () => {
@@ -91,7 +93,6 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       // Larger than the read buffers, and not a multiple of them, so every piece boundary is crossed.
       const whole = randomBytes(17 * 1024 * 1024 + 13);
       const id = newId();
-      await store.createUpload(id);
       await store.append(id, chunksOf(whole));
       assert.ok((await collect(await store.readUpload(id))).equals(whole), "readUpload");
       const digest = sha(whole);
@@ -115,17 +116,11 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       }
     });
 
-    it("creating an upload twice fails", async () => {
-      const store = await open();
-      const id = newId();
-      await store.createUpload(id);
-      await assert.rejects(store.createUpload(id));
-    });
-
     it("refuses ids and digests that could escape its namespace", async () => {
       const store = await open();
       for (const id of ["../x", "a/b", "", ".", "x".repeat(65)]) {
-        await assert.rejects(store.createUpload(id), `id ${JSON.stringify(id)}`);
+        await assert.rejects(store.append(id, chunksOf(Buffer.from("x"))), `append to id ${JSON.stringify(id)}`);
+        await assert.rejects(store.uploadSize(id), `size of id ${JSON.stringify(id)}`);
       }
       for (const digest of ["sha256:../../etc/passwd", "../sha256:00", "sha256:" + "g".repeat(64)]) {
         await assert.rejects(store.stat(digest), `digest ${digest}`);
@@ -135,7 +130,6 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
     it("a failing chunk source leaves what was appended before it", async () => {
       const store = await open();
       const id = newId();
-      await store.createUpload(id);
       async function* broken() {
         yield Buffer.from("abc");
         throw new Error("client went away");

@@ -1,10 +1,11 @@
 // Blobs on a local filesystem: `<root>/blobs/<alg>/<first two hex>/<hex>`, uploads in
 // `<root>/uploads/<id>`. A blob appears only by rename(2) of a fully written, fsynced upload, so a
 // crash leaves either no blob or the whole blob, never half of one.
+import { constants } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDigest } from "../../content/digest.js";
-import type { BlobBody, BlobStore, ByteRange, Chunks } from "../blobstore.js";
+import type { AppendOptions, BlobBody, BlobStore, ByteRange, Chunks } from "../blobstore.js";
 import { assertUploadId } from "../upload-id.js";
 import { FileRange } from "./file-range.js";
 
@@ -82,22 +83,16 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
-  async createUpload(id: string): Promise<void> {
-    const handle = await open(this.uploadPath(id), "wx");
-    await handle.close();
+  async uploadSize(id: string): Promise<number> {
+    return (await sizeOf(this.uploadPath(id))) ?? 0;
   }
 
-  async uploadSize(id: string): Promise<number | undefined> {
-    return sizeOf(this.uploadPath(id));
-  }
-
-  async append(id: string, chunks: Chunks): Promise<number> {
-    const path = this.uploadPath(id);
-    // "r+" rather than "a": the upload must already exist (a cancelled upload is not recreated).
-    const handle = await open(path, "r+");
+  async append(id: string, chunks: Chunks, options: AppendOptions = {}): Promise<number> {
+    // Created by the first append, never truncated; positional writes, hence no O_APPEND.
+    const handle = await open(this.uploadPath(id), constants.O_RDWR | constants.O_CREAT);
     // Chunks are gathered into ~1 MiB batches, and each batch is written while the next one is
     // received and hashed: one syscall per MiB, and the disk never waits on the network.
-    let position = (await handle.stat()).size;
+    let position = options.at ?? (await handle.stat()).size;
     let writing: Promise<void> = Promise.resolve();
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
@@ -137,6 +132,7 @@ export class FilesystemBlobStore implements BlobStore {
         if (batchBytes > 0) await flush();
         await writing;
       }
+      if (options.sync) await handle.sync();
       return position;
     } finally {
       // The request need not wait for a background sync; the handle closes once it is done.
@@ -146,7 +142,13 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   async readUpload(id: string): Promise<Chunks> {
-    const handle = await open(this.uploadPath(id), "r");
+    let handle;
+    try {
+      handle = await open(this.uploadPath(id), "r");
+    } catch (err) {
+      if (isNotFound(err)) return noChunks();
+      throw err;
+    }
     try {
       return new FileRange(handle, 0, (await handle.stat()).size - 1).chunks();
     } catch (err) {
@@ -155,15 +157,20 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
-  async commit(id: string, digest: string): Promise<void> {
+  async commit(id: string, digest: string, options: { synced?: boolean } = {}): Promise<void> {
     const source = this.uploadPath(id);
     const target = this.blobPath(digest);
-    const handle = await open(source, "r+");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+    if (!options.synced) {
+      // O_CREAT: an upload nothing was written to is an empty blob.
+      const handle = await open(source, constants.O_RDWR | constants.O_CREAT);
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
     }
+    // Over an existing blob too: its bytes are the same (same digest), and a rename is cheaper
+    // than asking first.
     try {
       await rename(source, target);
     } catch (err) {
@@ -206,6 +213,8 @@ function dropBytes(buffers: Uint8Array[], count: number): Uint8Array[] {
   }
   return rest;
 }
+
+async function* noChunks(): Chunks {}
 
 async function sizeOf(path: string): Promise<number | undefined> {
   try {

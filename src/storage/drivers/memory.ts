@@ -35,25 +35,19 @@ export class MemoryBlobStore implements BlobStore {
     yield* [...this.blobs.keys()].sort();
   }
 
-  async createUpload(id: string): Promise<void> {
-    assertUploadId(id);
-    if (this.uploads.has(id)) throw new Error(`upload ${id} exists`);
-    this.uploads.set(id, []);
-  }
-
-  async uploadSize(id: string): Promise<number | undefined> {
-    assertUploadId(id);
-    return this.uploads.get(id)?.reduce((n, b) => n + b.byteLength, 0);
+  async uploadSize(id: string): Promise<number> {
+    return this.upload(id).reduce((n, b) => n + b.byteLength, 0);
   }
 
   async append(id: string, chunks: Chunks): Promise<number> {
-    const parts = this.requireUpload(id);
+    const parts = this.upload(id);
+    this.uploads.set(id, parts);
     for await (const chunk of chunks) parts.push(Buffer.from(chunk));
     return parts.reduce((n, b) => n + b.byteLength, 0);
   }
 
   async readUpload(id: string): Promise<Chunks> {
-    const parts = this.requireUpload(id).slice();
+    const parts = this.upload(id).slice();
     return (async function* () {
       yield* parts;
     })();
@@ -61,7 +55,7 @@ export class MemoryBlobStore implements BlobStore {
 
   async commit(id: string, digest: string): Promise<void> {
     parseDigest(digest);
-    const parts = this.requireUpload(id);
+    const parts = this.upload(id);
     this.blobs.set(digest, Buffer.concat(parts));
     this.uploads.delete(id);
   }
@@ -71,10 +65,9 @@ export class MemoryBlobStore implements BlobStore {
     this.uploads.delete(id);
   }
 
-  private requireUpload(id: string): Buffer[] {
+  /** The upload's parts; a fresh empty list when nothing was written yet. */
+  private upload(id: string): Buffer[] {
     assertUploadId(id);
-    const parts = this.uploads.get(id);
-    if (!parts) throw Object.assign(new Error(`upload ${id} not found`), { code: "ENOENT" });
-    return parts;
+    return this.uploads.get(id) ?? [];
   }
 }
