@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEvent, AuthTokenRecord, Group, IamStore, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
 import type { Database } from "./schema.js";
-import { first } from "./first-row.js";
+import { first } from "./direct.js";
 
 export class SqlIamStore implements IamStore {
   constructor(private readonly db: Kysely<Database>) {}

@@ -1,6 +1,6 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
-import { first } from "./first-row.js";
+import { first, rows, writeAll, type Compilable } from "./direct.js";
 import type { Database } from "./schema.js";
 import type {
   BlobLink,
@@ -30,7 +30,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async ensureRepository(name: string, at: number): Promise<void> {
-    await ensureRepository(this.db, name, at);
+    await newRepository(this.db, name, at).execute();
   }
 
   async listRepositories(page: Page): Promise<string[]> {
@@ -90,16 +90,11 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
-    // Two idempotent statements, no transaction: a crash between them leaves an empty
-    // repository, which the next push fills.
-    await insertBlobLink(this.db, { repository, digest, size, at });
+    await writeAll(this.db, blobLink(this.db, { repository, digest, size, at }));
   }
 
   async commitUpload(id: string, blob: BlobLink): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await insertBlobLink(trx, blob);
-      await trx.deleteFrom("uploads").where("id", "=", id).execute();
-    });
+    await writeAll(this.db, [...blobLink(this.db, blob), this.db.deleteFrom("uploads").where("id", "=", id)]);
   }
 
   async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
@@ -125,22 +120,18 @@ export class SqlMetadataStore implements MetadataStore {
   async linkedBlobSizes(repository: string, digests: string[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     for (const batch of batches(unique(digests))) {
-      const rows = await this.db
-        .selectFrom("repo_blobs")
-        .select(["digest", "size"])
-        .where("repository", "=", repository)
-        .where("digest", "in", batch)
-        .execute();
-      for (const r of rows) found.set(r.digest, Number(r.size));
+      const query = this.db.selectFrom("repo_blobs").select(["digest", "size"]).where("repository", "=", repository).where("digest", "in", batch);
+      for (const r of await rows(query, this.db)) found.set(r.digest, Number(r.size));
     }
     return found;
   }
 
   async putManifest(manifest: NewManifest, references: ManifestReference[], tag?: string): Promise<void> {
     const { repository, digest } = manifest;
-    await this.db.transaction().execute(async (trx) => {
-      await ensureRepository(trx, repository, manifest.pushedAt);
-      await trx
+    const db = this.db;
+    const writes: Compilable[] = [
+      newRepository(db, repository, manifest.pushedAt),
+      db
         .insertInto("manifests")
         .values({
           repository,
@@ -154,24 +145,21 @@ export class SqlMetadataStore implements MetadataStore {
           pushed_at: manifest.pushedAt,
           last_pulled_at: null,
         })
-        .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing())
-        .execute();
-      const rows = uniqueBy(references, (r) => r.child).map((r) => ({ repository, parent: digest, child: r.child, kind: r.kind }));
-      for (const batch of batches(rows, 200)) {
-        await trx
-          .insertInto("manifest_refs")
-          .values(batch)
-          .onConflict((oc) => oc.columns(["repository", "parent", "child"]).doNothing())
-          .execute();
-      }
-      if (tag !== undefined) {
-        await trx
+        .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
+    ];
+    const refs = uniqueBy(references, (r) => r.child).map((r) => ({ repository, parent: digest, child: r.child, kind: r.kind }));
+    for (const batch of batches(refs, 200)) {
+      writes.push(db.insertInto("manifest_refs").values(batch).onConflict((oc) => oc.columns(["repository", "parent", "child"]).doNothing()));
+    }
+    if (tag !== undefined) {
+      writes.push(
+        db
           .insertInto("tags")
           .values({ repository, name: tag, digest, updated_at: manifest.pushedAt })
-          .onConflict((oc) => oc.columns(["repository", "name"]).doUpdateSet({ digest, updated_at: manifest.pushedAt }))
-          .execute();
-      }
-    });
+          .onConflict((oc) => oc.columns(["repository", "name"]).doUpdateSet({ digest, updated_at: manifest.pushedAt })),
+      );
+    }
+    await writeAll(db, writes);
   }
 
   // Manifest reads are the hottest queries of a registry: plain SQL templates, no query building.
@@ -193,13 +181,8 @@ export class SqlMetadataStore implements MetadataStore {
     if (digests.length === 0) return [];
     const found = new Set<string>();
     for (const batch of batches(unique(digests))) {
-      const rows = await this.db
-        .selectFrom("manifests")
-        .select("digest")
-        .where("repository", "=", repository)
-        .where("digest", "in", batch)
-        .execute();
-      for (const r of rows) found.add(r.digest);
+      const query = this.db.selectFrom("manifests").select("digest").where("repository", "=", repository).where("digest", "in", batch);
+      for (const r of await rows(query, this.db)) found.add(r.digest);
     }
     return unique(digests).filter((d) => !found.has(d));
   }
@@ -280,14 +263,12 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async createUpload(upload: UploadRecord): Promise<void> {
-    await this.db
-      .insertInto("uploads")
-      .values({ id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt, leased_until: null })
-      .execute();
+    const values = { id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt, leased_until: null };
+    await writeAll(this.db, [this.db.insertInto("uploads").values(values)]);
   }
 
   async getUpload(id: string): Promise<UploadRecord | undefined> {
-    const row = await this.db.selectFrom("uploads").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await first(this.db.selectFrom("uploads").selectAll().where("id", "=", id), this.db);
     return row ? toUpload(row) : undefined;
   }
 
@@ -322,21 +303,23 @@ export class SqlMetadataStore implements MetadataStore {
   }
 }
 
-async function insertBlobLink(db: Db, { repository, digest, size, at }: BlobLink): Promise<void> {
-  await ensureRepository(db, repository, at);
-  await db
-    .insertInto("repo_blobs")
-    .values({ repository, digest, size, created_at: at })
-    .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing())
-    .execute();
+/** The writes that link a blob into a repository (creating the repository if needed). */
+function blobLink(db: Kysely<Database>, { repository, digest, size, at }: BlobLink): Compilable[] {
+  return [
+    newRepository(db, repository, at),
+    db
+      .insertInto("repo_blobs")
+      .values({ repository, digest, size, created_at: at })
+      .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
+  ];
 }
 
-async function ensureRepository(db: Db, name: string, at: number): Promise<void> {
-  await db
+/** Creates the repository unless it exists. */
+function newRepository(db: Db, name: string, at: number) {
+  return db
     .insertInto("repositories")
     .values({ name, created_at: at })
-    .onConflict((oc) => oc.column("name").doNothing())
-    .execute();
+    .onConflict((oc) => oc.column("name").doNothing());
 }
 
 type ManifestRow = Selectable<Database["manifests"]>;

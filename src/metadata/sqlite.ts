@@ -1,9 +1,9 @@
 // Embedded metadata: SQLite (better-sqlite3) in WAL mode, one file in the data directory.
 import Sqlite from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect, type CompiledQuery } from "kysely";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { registerSyncReader } from "./first-row.js";
+import { registerDirectAccess } from "./direct.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { SqlIamStore } from "./sql-iam-store.js";
@@ -19,11 +19,20 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
   database.pragma("busy_timeout = 5000");
   const statements = withStatementCache(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
-  registerSyncReader(db, (text, parameters) => {
-    // Inside an open transaction (Kysely's, across awaits) a read would see its uncommitted
-    // rows: leave it to Kysely, which waits for the transaction to end.
-    if (database.inTransaction) return undefined;
-    return { row: statements.prepare(text).get(parameters as unknown[]) };
+  // Inside an open transaction (Kysely's, across awaits) a direct statement would see or join
+  // its uncommitted work: then it is left to Kysely, which waits for the transaction to end.
+  registerDirectAccess(db, {
+    rows: (text, parameters) => (database.inTransaction ? undefined : statements.prepare(text).all(parameters as unknown[])),
+    writeAll(queries) {
+      if (database.inTransaction) return false;
+      // IMMEDIATE: take the write lock up front, so that another process's writer makes this one
+      // wait (busy_timeout) instead of failing at its first write.
+      runAll.immediate(queries);
+      return true;
+    },
+  });
+  const runAll = database.transaction((queries: readonly CompiledQuery[]) => {
+    for (const q of queries) statements.prepare(q.sql).run(q.parameters as unknown[]);
   });
   await migrateToLatest(db, "sqlite");
   return db;

@@ -1,0 +1,48 @@
+// The hottest statements (a manifest by tag, a blob's link, an upload's commit): through Kysely,
+// each one goes through the driver's connection lock and several promises. An embedded database
+// can run them synchronously instead, which took a tag lookup from 18 to 8 µs. Queries are still
+// built and compiled by Kysely, so one text serves both paths; only execution differs.
+import type { CompiledQuery, Kysely } from "kysely";
+import type { Database } from "./schema.js";
+
+/** Synchronous access to an embedded database; each call answers undefined when it cannot run now. */
+export interface DirectAccess {
+  /** every row of a read statement */
+  rows(sqlText: string, parameters: readonly unknown[]): unknown[] | undefined;
+  /** runs the statements in one transaction; true when done */
+  writeAll(statements: readonly CompiledQuery[]): boolean;
+}
+
+/** A built query or a `sql` template (built queries ignore the argument). */
+export interface Compilable<T = unknown> {
+  compile(db: Kysely<Database>): CompiledQuery<T>;
+}
+
+const direct = new WeakMap<Kysely<Database>, DirectAccess>();
+
+/** Lets the helpers below reach `db` synchronously (the SQLite setup registers this). */
+export function registerDirectAccess(db: Kysely<Database>, access: DirectAccess): void {
+  direct.set(db, access);
+}
+
+/** Every row of a read query. */
+export async function rows<T>(query: Compilable<T>, db: Kysely<Database>): Promise<T[]> {
+  const compiled = query.compile(db);
+  const answer = direct.get(db)?.rows(compiled.sql, compiled.parameters);
+  if (answer) return answer as T[];
+  return (await db.executeQuery(compiled)).rows;
+}
+
+/** The first row of a read query (or of a write with `returning`), or undefined. */
+export async function first<T>(query: Compilable<T>, db: Kysely<Database>): Promise<T | undefined> {
+  return (await rows(query, db))[0];
+}
+
+/** Runs write queries in one transaction. */
+export async function writeAll(db: Kysely<Database>, queries: readonly Compilable<unknown>[]): Promise<void> {
+  const compiled = queries.map((q) => q.compile(db));
+  if (direct.get(db)?.writeAll(compiled)) return;
+  await db.transaction().execute(async (trx) => {
+    for (const q of compiled) await trx.executeQuery(q);
+  });
+}
