@@ -11,6 +11,11 @@ export interface DirectAccess {
   rows(sqlText: string, parameters: readonly unknown[]): unknown[] | undefined;
   /** runs the statements in one transaction; true when done */
   writeAll(statements: readonly CompiledQuery[]): boolean;
+  /**
+   * A token that changes whenever the database may have changed, by any process or connection
+   * (reads cached under a token stay true while it is unchanged)
+   */
+  version(): string | undefined;
 }
 
 /** A built query or a `sql` template (built queries ignore the argument). */
@@ -23,6 +28,11 @@ const direct = new WeakMap<Kysely<Database>, DirectAccess>();
 /** Lets the helpers below reach `db` synchronously (the SQLite setup registers this). */
 export function registerDirectAccess(db: Kysely<Database>, access: DirectAccess): void {
   direct.set(db, access);
+}
+
+/** The database's change token, when it has one (see DirectAccess.version). */
+export function version(db: Kysely<Database>): string | undefined {
+  return direct.get(db)?.version();
 }
 
 /** Every row of a read query. */

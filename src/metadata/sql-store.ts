@@ -1,6 +1,7 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
-import { first, rows, writeAll, type Compilable } from "./direct.js";
+import { first, rows, version, writeAll, type Compilable } from "./direct.js";
+import { ReadCache } from "./read-cache.js";
 import type { Database } from "./schema.js";
 import type {
   BlobLink,
@@ -18,6 +19,9 @@ import type {
 type Db = Kysely<Database> | Transaction<Database>;
 
 export class SqlMetadataStore implements MetadataStore {
+  /** manifests recently read, by repository and digest or tag; 8 MiB of content at most */
+  private readonly manifests = new ReadCache<ManifestRecord>(8 * 1024 * 1024, (m) => m.content.byteLength + 200);
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async close(): Promise<void> {
@@ -162,19 +166,37 @@ export class SqlMetadataStore implements MetadataStore {
     await writeAll(db, writes);
   }
 
-  // Manifest reads are the hottest queries of a registry: plain SQL templates, no query building.
+  // Manifest reads are the hottest queries of a registry: plain SQL templates, no query building,
+  // and kept in memory while the database stays unchanged.
   async getManifest(repository: string, digest: string): Promise<ManifestRecord | undefined> {
-    const row = await first(sql<ManifestRow>`select * from manifests where repository = ${repository} and digest = ${digest}`, this.db);
-    return row ? toManifest(row) : undefined;
+    return this.cachedManifest(`d\n${repository}\n${digest}`, () =>
+      first(sql<ManifestRow>`select * from manifests where repository = ${repository} and digest = ${digest}`, this.db),
+    );
   }
 
   async getTaggedManifest(repository: string, tag: string): Promise<ManifestRecord | undefined> {
-    const row = await first(
-      sql<ManifestRow>`select m.* from tags t join manifests m on m.repository = t.repository and m.digest = t.digest
-        where t.repository = ${repository} and t.name = ${tag}`,
-      this.db,
+    return this.cachedManifest(`t\n${repository}\n${tag}`, () =>
+      first(
+        sql<ManifestRow>`select m.* from tags t join manifests m on m.repository = t.repository and m.digest = t.digest
+          where t.repository = ${repository} and t.name = ${tag}`,
+        this.db,
+      ),
     );
-    return row ? toManifest(row) : undefined;
+  }
+
+  private async cachedManifest(key: string, read: () => Promise<ManifestRow | undefined>): Promise<ManifestRecord | undefined> {
+    // The version is read before the row, so a change in between can only make the entry stale
+    // under an older version, which no later lookup matches.
+    const at = version(this.db);
+    if (at !== undefined) {
+      const hit = this.manifests.get(key, at);
+      if (hit) return hit;
+    }
+    const row = await read();
+    if (!row) return undefined;
+    const manifest = toManifest(row);
+    if (at !== undefined) this.manifests.set(key, at, manifest);
+    return manifest;
   }
 
   async missingManifests(repository: string, digests: string[]): Promise<string[]> {

@@ -23,6 +23,7 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
   // its uncommitted work: then it is left to Kysely, which waits for the transaction to end.
   registerDirectAccess(db, {
     rows: (text, parameters) => (database.inTransaction ? undefined : statements.prepare(text).all(parameters as unknown[])),
+    version: () => (database.inTransaction ? undefined : `${dataVersion.get() as number}:${ownChanges.get() as number}`),
     writeAll(queries) {
       if (database.inTransaction) return false;
       // IMMEDIATE: take the write lock up front, so that another process's writer makes this one
@@ -31,6 +32,10 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
       return true;
     },
   });
+  // data_version moves when another connection (another process) commits; total_changes when
+  // this one writes. Neither needs a read transaction, so the pair costs about 2 µs.
+  const dataVersion = database.prepare("pragma data_version").pluck();
+  const ownChanges = database.prepare("select total_changes()").pluck();
   const runAll = database.transaction((queries: readonly CompiledQuery[]) => {
     for (const q of queries) statements.prepare(q.sql).run(q.parameters as unknown[]);
   });

@@ -20,3 +20,37 @@ it("sqlite: data survives reopening the file and migrations are idempotent", asy
   assert.equal(await second.linkedBlobSize("r", `sha256:${"a".repeat(64)}`), 7);
   await second.close();
 });
+
+it("sqlite: a manifest read again sees tags moved or deleted by another connection and by its own", async () => {
+  // Two stores on one file stand for two serving processes; each keeps manifests it read.
+  const path = join(dir, "shared.db");
+  const a = await openSqliteStore(path);
+  const b = await openSqliteStore(path);
+  const digest = (n: number) => `sha256:${String(n).repeat(64)}`;
+  const manifest = (n: number) => ({
+    repository: "team/app",
+    digest: digest(n),
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    artifactType: null,
+    size: 2,
+    content: Buffer.from(`{}`),
+    subject: null,
+    annotations: null,
+    pushedAt: n,
+  });
+  await a.putManifest(manifest(1), [], "latest");
+  for (let i = 0; i < 2; i++) assert.equal((await a.getTaggedManifest("team/app", "latest"))?.digest, digest(1));
+  await b.putManifest(manifest(2), [], "latest");
+  assert.equal((await a.getTaggedManifest("team/app", "latest"))?.digest, digest(2), "moved by the other connection");
+  assert.equal((await b.getTaggedManifest("team/app", "latest"))?.digest, digest(2));
+  await a.putManifest(manifest(3), [], "latest");
+  assert.equal((await a.getTaggedManifest("team/app", "latest"))?.digest, digest(3), "moved by its own connection");
+  assert.equal((await b.getTaggedManifest("team/app", "latest"))?.digest, digest(3));
+  assert.equal((await b.getManifest("team/app", digest(3)))?.digest, digest(3));
+  assert.ok(await a.deleteManifest("team/app", digest(3)));
+  assert.equal(await b.getTaggedManifest("team/app", "latest"), undefined, "deleted by the other connection");
+  assert.equal(await b.getManifest("team/app", digest(3)), undefined);
+  assert.equal(await a.getManifest("team/app", digest(3)), undefined);
+  await a.close();
+  await b.close();
+});
