@@ -25,8 +25,12 @@ export interface StartOptions {
   bootstrap: boolean;
   /** run the upload purger (the first process of several does it) */
   jobs: boolean;
-  /** accept on this already listening socket (a worker's, from the first process) instead of binding `http.addr` */
-  listener?: NetServer;
+  /**
+   * Accept on the socket this gives (a worker's, from the first process) instead of binding
+   * `http.addr`. Asked for only once the server is ready to serve: a handed socket accepts at once,
+   * and a connection accepted before the server takes it over would never be answered.
+   */
+  listener?: () => Promise<NetServer>;
 }
 
 export async function startServer(config: Config, log: Logger, options: StartOptions = { bootstrap: true, jobs: true }): Promise<RunningServer> {
@@ -66,13 +70,15 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   server.keepAliveTimeout = 75_000;
 
   const [host, port] = splitHostPort(config.http.addr);
+  // Nothing may await between receiving a handed socket and listening on it (see StartOptions).
+  const handed = options.listener ? await options.listener() : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     const listening = () => {
       server.off("error", reject);
       resolve();
     };
-    if (options.listener) server.listen(options.listener, listening);
+    if (handed) server.listen(handed, listening);
     else server.listen(port, host, listening);
   });
   const bound = server.address() as AddressInfo;

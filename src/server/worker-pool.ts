@@ -81,7 +81,11 @@ export async function startWorkers(config: Config, count: number, server: Server
   return pool;
 }
 
-/** In a worker: asks the first process for the listening socket and waits for it. */
+/**
+ * In a worker: asks the first process for the listening socket and waits for it. The socket
+ * accepts connections from the moment it arrives, so ask only when ready to serve, and listen on it
+ * without awaiting anything else first.
+ */
 export function receiveListener(): Promise<Server> {
   return new Promise((resolve) => {
     const onMessage = (message: { type?: string }, handle: unknown) => {

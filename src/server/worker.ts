@@ -11,7 +11,7 @@ import { receiveListener, startWorkers, WORKER_CONFIG, WORKER_INDEX, type Worker
 export async function serveHere(config: Config, index: number, extraWorkers = 0): Promise<void> {
   const base = createLogger(config.log.level);
   const log = index > 0 || extraWorkers > 0 ? base.child({ worker: index }) : base;
-  const listener = index > 0 ? await receiveListener() : undefined;
+  const listener = index > 0 ? receiveListener : undefined;
   const running = await startServer(config, log, { bootstrap: index === 0, jobs: index === 0, listener });
   if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, log);
   if (index === 0) {

@@ -1,5 +1,6 @@
 // The server as an operator runs it: abandoned uploads expire, interrupted uploads leave no
-// blob, HTTPS with a given certificate, and a bad configuration stops start-up naming the key.
+// blob, HTTPS with a given certificate, a bad configuration stops start-up naming the key, and no
+// connection is left unanswered while the workers start.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -99,6 +100,29 @@ describe("server lifecycle", () => {
     assert.match(second.stderr, /storage\.delete\.enabled/);
   });
 
+  it("answers every connection while its other workers start", async () => {
+    // A connection the kernel hands to a worker that is still starting must wait for it, not hang.
+    const registry = await startRegistry({ env: { BERTH_HTTP_WORKERS: "4" } });
+    try {
+      const port = Number(new URL(registry.url).port);
+      const replies: Promise<number | string>[] = [];
+      const deadline = Date.now() + 20_000;
+      while (!registry.output().includes("started workers") && Date.now() < deadline) {
+        for (let i = 0; i < 4; i++) replies.push(getOnNewConnection(port, "/v2/"));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      assert.ok(registry.output().includes("started workers"), registry.output());
+      const statuses = await Promise.all(replies);
+      assert.ok(statuses.length > 10, `only ${statuses.length} requests were made during start-up`);
+      assert.deepEqual(
+        statuses.filter((s) => s !== 200),
+        [],
+      );
+    } finally {
+      await registry.close();
+    }
+  });
+
   it("honours REGISTRY_STORAGE_DELETE_ENABLED=false", async () => {
     const registry = await startRegistry({ env: { REGISTRY_STORAGE_DELETE_ENABLED: "false" } });
     try {
@@ -112,3 +136,16 @@ describe("server lifecycle", () => {
     }
   });
 });
+
+/** GET on a connection of its own; the status, or what went wrong within 10 s. */
+function getOnNewConnection(port: number, path: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path, agent: false, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("timeout", () => req.destroy(new Error("no reply in 10 s")));
+    req.on("error", (err) => resolve(err.message));
+    req.end();
+  });
+}
