@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   if (wanted(6)) await step("6", () => smallImages());
   if (wanted(7)) await step("7", () => pages());
   peakRss();
-  if (wanted(9) && names.includes("Berth")) await step("9", () => authCost(mainJs, files.mono));
+  if (wanted(9) && names.includes("Berth")) await step("9", () => authCost(mainJs));
 
   await stopAll();
   report(bounds);
@@ -258,29 +258,9 @@ async function measureBounds(): Promise<Bounds> {
 function prepareFiles(): { mono: Blob[]; chunks: { files: string[]; digest: string; size: number } } {
   const mono: Blob[] = [];
   let chunks = { files: [] as string[], digest: "", size: 0 };
-  const buf = Buffer.alloc(8 * MiB);
-  const write = (path: string, size: number, hash: Hash) => {
-    const fd = openSync(path, "w");
-    try {
-      for (let done = 0; done < size; ) {
-        const n = Math.min(buf.byteLength, size - done);
-        randomFillSync(buf, 0, n);
-        writeSync(fd, buf, 0, n);
-        hash.update(buf.subarray(0, n));
-        done += n;
-      }
-    } finally {
-      closeSync(fd);
-    }
-  };
   if (wanted(1) || wanted(3)) {
     log(`generating ${sizes.reps} random blobs of ${sizes.big / MiB} MiB`);
-    for (let i = 0; i < (wanted(1) ? sizes.reps : 1); i++) {
-      const file = join(workDir, `mono-${i}.bin`);
-      const hash = createHash("sha256");
-      write(file, sizes.big, hash);
-      mono.push({ file, digest: `sha256:${hash.digest("hex")}`, size: sizes.big });
-    }
+    for (let i = 0; i < (wanted(1) ? sizes.reps : 1); i++) mono.push(randomBlob(join(workDir, `mono-${i}.bin`)));
   }
   if (wanted(2)) {
     log(`generating a ${sizes.big / MiB} MiB random blob in ${sizes.chunk / MiB} MiB chunk files`);
@@ -288,12 +268,35 @@ function prepareFiles(): { mono: Blob[]; chunks: { files: string[]; digest: stri
     const files: string[] = [];
     for (let off = 0, i = 0; off < sizes.big; off += sizes.chunk, i++) {
       const file = join(workDir, `chunk-${String(i).padStart(3, "0")}.bin`);
-      write(file, Math.min(sizes.chunk, sizes.big - off), hash);
+      writeRandom(file, Math.min(sizes.chunk, sizes.big - off), hash);
       files.push(file);
     }
     chunks = { files, digest: `sha256:${hash.digest("hex")}`, size: sizes.big };
   }
   return { mono, chunks };
+}
+
+/** A new random blob of sizes.big bytes at `file` (replacing what was there). */
+function randomBlob(file: string): Blob {
+  const hash = createHash("sha256");
+  writeRandom(file, sizes.big, hash);
+  return { file, digest: `sha256:${hash.digest("hex")}`, size: sizes.big };
+}
+
+function writeRandom(path: string, size: number, hash: Hash): void {
+  const buf = Buffer.alloc(Math.min(size, 8 * MiB));
+  const fd = openSync(path, "w");
+  try {
+    for (let done = 0; done < size; ) {
+      const n = Math.min(buf.byteLength, size - done);
+      randomFillSync(buf, 0, n);
+      writeSync(fd, buf, 0, n);
+      hash.update(buf.subarray(0, n));
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Wall time, server CPU and client CPU of one measured piece of work. */
@@ -318,19 +321,10 @@ async function monolithicPush(blobs: Blob[], bounds: Bounds | undefined): Promis
   const speeds = new Map<RegistryName, number[]>();
   for (const [rep, blob] of blobs.entries()) {
     for (const reg of regs) {
-      await runOk("sync", []); // start each push without someone else's dirty pages
       log(`1 monolithic push ${rep + 1}/${blobs.length}: ${reg.server.name}`);
-      const wall = await measured(reg, "1 monolithic push", async () => {
-        const loc = await reg.client.startUpload("bench/big");
-        const r = await curlUpload("PUT", withDigest(loc, blob.digest), blob.file, reg.headers);
-        if (r.status !== 201) throw new BenchError(`${reg.server.name}: PUT ?digest= answered ${r.status}`);
-        if (r.headers["docker-content-digest"] !== blob.digest) {
-          throw new BenchError(`${reg.server.name}: Docker-Content-Digest ${r.headers["docker-content-digest"]}, expected ${blob.digest}`);
-        }
-      });
-      await reg.client.checkBlob("bench/big", blob.digest, blob.size);
+      const speed = await pushWhole(reg, blob, "1 monolithic push");
       reg.big.push(blob);
-      speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), blob.size / MiB / wall]);
+      speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), speed]);
     }
   }
   const med = new Map([...speeds].map(([k, v]) => [k, median(v)]));
@@ -348,6 +342,22 @@ async function monolithicPush(blobs: Blob[], bounds: Bounds | undefined): Promis
       target: atLeast(0.8 * bound, "MiB/s", "80% of min(SHA-256, disk)"),
     });
   }
+}
+
+/** POST + PUT ?digest= of one big blob, checked afterwards; returns MiB/s. */
+async function pushWhole(reg: Reg, blob: Blob, workload: string): Promise<number> {
+  await runOk("sync", []); // start each push without someone else's dirty pages
+  const wall = await measured(reg, workload, async () => {
+    const loc = await reg.client.startUpload("bench/big");
+    const r = await curlUpload("PUT", withDigest(loc, blob.digest), blob.file, reg.headers);
+    if (r.status !== 201) throw new BenchError(`${reg.server.name}: PUT ?digest= answered ${r.status}`);
+    if (r.headers["docker-content-digest"] !== blob.digest) {
+      throw new BenchError(`${reg.server.name}: Docker-Content-Digest ${r.headers["docker-content-digest"]}, expected ${blob.digest}`);
+    }
+  });
+  await reg.client.checkBlob("bench/big", blob.digest, blob.size);
+  log(`${workload}: ${reg.server.name} ${fmt(blob.size / MiB / wall)} MiB/s`);
+  return blob.size / MiB / wall;
 }
 
 async function chunkedPush(chunks: { files: string[]; digest: string; size: number }): Promise<void> {
@@ -497,7 +507,7 @@ function pushRateRows(id: string, workload: string, per: Map<RegistryName, [numb
  * carrying a bearer token (verified, and its auth token checked, on each request). Reported next
  * to the same rows without auth.
  */
-async function authCost(mainJs: string, blobs: Blob[]): Promise<void> {
+async function authCost(mainJs: string): Promise<void> {
   const operatorToken = randomBytes(24).toString("base64url");
   const server = await startBerth({
     mainJs,
@@ -513,10 +523,11 @@ async function authCost(mainJs: string, blobs: Blob[]): Promise<void> {
     if (res.status !== 200 || !body.token) throw new BenchError(`token endpoint answered ${res.status}`);
     const headers = { Authorization: `Bearer ${body.token}` };
     const reg: Reg = { server, client: new Client(server.base, 16, headers), big: [], headers };
+    const plainBerth = regs.find((r) => r.server.name === "Berth")!;
+    if (wanted(1)) await authPushCost(plainBerth, reg);
     const withoutAuth = rows.splice(0);
     const plainRegs = regs.splice(0, regs.length, reg);
     try {
-      if (wanted(1)) await monolithicPush(blobs, undefined);
       if (wanted(4)) await manifestLoad();
       if (wanted(6)) await smallImages();
     } finally {
@@ -540,6 +551,37 @@ async function authCost(mainJs: string, blobs: Blob[]): Promise<void> {
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * Row 9's push: the big-blob push speed follows the shared disk from minute to minute (here a
+ * second Berth pushing minutes after row 1 ran at 0.5–0.9× of it even with auth off), so each
+ * fresh blob goes to Berth without auth and to Berth with auth in turn, and the two medians are
+ * compared.
+ */
+async function authPushCost(plain: Reg, authed: Reg): Promise<void> {
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let rep = 0; rep < sizes.reps; rep++) {
+    const blob = randomBlob(join(workDir, "auth-mono.bin"));
+    // Who goes first alternates too: the second push of a pair may meet a busier disk.
+    const turns = [
+      async () => off.push(await pushWhole(plain, blob, "9 monolithic push, auth off")),
+      async () => on.push(await pushWhole(authed, blob, "9 monolithic push, auth on")),
+    ];
+    if (rep % 2) turns.reverse();
+    log(`9 monolithic push ${rep + 1}/${sizes.reps}: Berth ${rep % 2 ? "with auth, then without" : "without auth, then with"}`);
+    for (const turn of turns) await turn();
+  }
+  const [a, b] = [median(on), median(off)];
+  rows.push({
+    id: "9",
+    workload: `1: ${sizes.big / MiB} MiB monolithic push (POST + PUT ?digest=), token auth on`,
+    metric: `median of ${sizes.reps}, each blob pushed without auth and with, in turns`,
+    unit: "MiB/s",
+    values: { Berth: a },
+    ratioNote: `${(a / b).toFixed(2)}× of Berth without auth (${fmt(b)} MiB/s in the same turns)`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@ import type { IncomingMessage } from "node:http";
 import { RegistryError } from "../registry/errors.js";
 import { rangeHeader, type ContentRange, type UploadState } from "../registry/uploads.js";
 import { requireRepositoryName } from "../registry/validate.js";
-import type { Chunks } from "../storage/blobstore.js";
 import { hasBody, sendEmpty, type HandlerContext } from "./context.js";
+import { requestBody } from "./request-body.js";
 
 /**
  * `POST /v2/<name>/blobs/uploads/`: starts a session, or with `?digest=` takes the whole blob
@@ -25,7 +25,7 @@ export async function startUpload(ctx: HandlerContext): Promise<void> {
   }
   const digest = query.get("digest");
   if (digest !== null) {
-    const { digest: committed } = await ctx.registry.uploads.putWhole(name, digest, body(ctx.req));
+    const { digest: committed } = await ctx.registry.uploads.putWhole(name, digest, requestBody(ctx.req));
     return blobCreated(ctx, committed);
   }
   const state = await ctx.registry.uploads.start(name);
@@ -41,14 +41,14 @@ export async function uploadStatus(ctx: HandlerContext): Promise<void> {
 /** `PATCH /v2/<name>/blobs/uploads/<id>`: one chunk (with Content-Range) or a stream (without). */
 export async function appendChunk(ctx: HandlerContext): Promise<void> {
   const range = contentRange(ctx.req);
-  const state = await ctx.registry.uploads.append(ctx.name, ctx.ref, body(ctx.req), range);
+  const state = await ctx.registry.uploads.append(ctx.name, ctx.ref, requestBody(ctx.req), range);
   sessionResponse(ctx, state, 202);
 }
 
 /** `PUT /v2/<name>/blobs/uploads/<id>?digest=`: the optional last chunk, then commit. */
 export async function completeUpload(ctx: HandlerContext): Promise<void> {
   const range = contentRange(ctx.req);
-  const chunk = hasBody(ctx.req) ? body(ctx.req) : undefined;
+  const chunk = hasBody(ctx.req) ? requestBody(ctx.req) : undefined;
   const { digest } = await ctx.registry.uploads.complete(ctx.name, ctx.ref, ctx.query.get("digest"), chunk, range);
   blobCreated(ctx, digest);
 }
@@ -79,10 +79,6 @@ function sessionResponse(ctx: HandlerContext, state: UploadState, status: number
     "Docker-Upload-UUID": state.id,
     Range: rangeHeader(state.size),
   });
-}
-
-function body(req: IncomingMessage): Chunks {
-  return req as AsyncIterable<Buffer>;
 }
 
 /** `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefixes and `/total` are tolerated). */
