@@ -2,9 +2,13 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEvent, AuthTokenRecord, Group, IamStore, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
 import type { Database } from "./schema.js";
-import { first } from "./direct.js";
+import { first, version } from "./direct.js";
+import { ReadCache } from "./read-cache.js";
 
 export class SqlIamStore implements IamStore {
+  /** whether an auth token exists, by id, while the database is unchanged (256 KiB at most) */
+  private readonly tokensSeen = new ReadCache<boolean>(256 * 1024, () => 100);
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async createTenancy(t: Tenancy): Promise<void> {
@@ -208,8 +212,15 @@ export class SqlIamStore implements IamStore {
   }
 
   async authTokenExists(id: string): Promise<boolean> {
-    // Checked on every authenticated request: a plain SQL template, no query building.
-    return (await first(sql<{ one: number }>`select 1 as one from auth_tokens where id = ${id}`, this.db)) !== undefined;
+    // Checked on every authenticated request: answered from memory while the database is unchanged
+    // (a deleted token changes it), else a plain SQL template. The version is read first, as for
+    // manifests: a change in between leaves the answer under a version no later lookup matches.
+    const at = version(this.db);
+    const seen = at === undefined ? undefined : this.tokensSeen.get(id, at);
+    if (seen !== undefined) return seen;
+    const exists = (await first(sql<{ one: number }>`select 1 as one from auth_tokens where id = ${id}`, this.db)) !== undefined;
+    if (at !== undefined) this.tokensSeen.set(id, at, exists);
+    return exists;
   }
 
   async touchAuthToken(id: string, at: number): Promise<void> {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
-import { openSqliteStore } from "../../src/metadata/sqlite.js";
+import { openSqliteStore, openSqliteStores } from "../../src/metadata/sqlite.js";
 import { metadataStoreSuite } from "./store-suite.js";
 
 metadataStoreSuite("sqlite (in memory)", () => openSqliteStore(":memory:"));
@@ -53,4 +53,25 @@ it("sqlite: a manifest read again sees tags moved or deleted by another connecti
   assert.equal(await a.getManifest("team/app", digest(3)), undefined);
   await a.close();
   await b.close();
+});
+
+it("sqlite: an auth token deleted by one connection stops existing for another at once", async () => {
+  // Two processes; each remembers which tokens it found while the database is unchanged.
+  const path = join(dir, "tokens.db");
+  const a = await openSqliteStores(path);
+  const b = await openSqliteStores(path);
+  await a.iam.createTenancy({ namespace: "team", description: "", repositoryLimit: 10, createdAt: 1 });
+  await a.iam.createUser({ id: "u1", tenancy: "team", name: "ann", description: "", createdAt: 1 });
+  const token = (id: string) => ({ id, userId: "u1", description: "", hash: id.repeat(8), createdAt: 1, lastUsedAt: null });
+  assert.equal(await b.iam.authTokenExists("t1"), false);
+  assert.ok(await a.iam.createAuthToken(token("t1"), 2));
+  for (let i = 0; i < 2; i++) assert.equal(await b.iam.authTokenExists("t1"), true, "created by the other connection");
+  assert.ok(await a.iam.deleteAuthToken("u1", "t1"));
+  assert.equal(await b.iam.authTokenExists("t1"), false, "deleted by the other connection");
+  assert.ok(await b.iam.createAuthToken(token("t2"), 2));
+  assert.equal(await b.iam.authTokenExists("t2"), true);
+  assert.ok(await b.iam.deleteAuthToken("u1", "t2"));
+  assert.equal(await b.iam.authTokenExists("t2"), false, "deleted by its own connection");
+  await a.meta.close();
+  await b.meta.close();
 });
