@@ -554,8 +554,8 @@ async function authCost(mainJs: string): Promise<void> {
 }
 
 /**
- * Row 9's push: the big-blob push speed follows the shared disk from minute to minute (here a
- * second Berth pushing minutes after row 1 ran at 0.5–0.9× of it even with auth off), so each
+ * Row 9's push: big pushes drift from minute to minute on this shared machine (here a second
+ * Berth pushing minutes after row 1 ran at 0.5–0.9× of it even with auth off), so each
  * fresh blob goes to Berth without auth and to Berth with auth in turn, and the two medians are
  * compared.
  */
