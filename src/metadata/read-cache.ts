@@ -13,6 +13,20 @@ export class ReadCache<T> {
     private readonly sizeOf: (value: T) => number,
   ) {}
 
+  /**
+   * `load()`'s value for `key`, answered from memory while the database is still at `version`
+   * (undefined: the database has no version, so always load). The caller reads the version before
+   * loading: a change in between can then only leave the value under an older version, which no
+   * later lookup matches. Undefined values are not kept.
+   */
+  async remember(key: string, version: string | undefined, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const hit = version === undefined ? undefined : this.get(key, version);
+    if (hit !== undefined) return hit;
+    const value = await load();
+    if (value !== undefined && version !== undefined) this.set(key, version, value);
+    return value;
+  }
+
   /** The value cached under `key` if the database is still at `version`. */
   get(key: string, version: string): T | undefined {
     if (version !== this.version) return undefined;

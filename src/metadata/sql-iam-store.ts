@@ -213,14 +213,11 @@ export class SqlIamStore implements IamStore {
 
   async authTokenExists(id: string): Promise<boolean> {
     // Checked on every authenticated request: answered from memory while the database is unchanged
-    // (a deleted token changes it), else a plain SQL template. The version is read first, as for
-    // manifests: a change in between leaves the answer under a version no later lookup matches.
-    const at = version(this.db);
-    const seen = at === undefined ? undefined : this.tokensSeen.get(id, at);
-    if (seen !== undefined) return seen;
-    const exists = (await first(sql<{ one: number }>`select 1 as one from auth_tokens where id = ${id}`, this.db)) !== undefined;
-    if (at !== undefined) this.tokensSeen.set(id, at, exists);
-    return exists;
+    // (a deleted token changes it), else a plain SQL template.
+    const exists = await this.tokensSeen.remember(id, version(this.db), async () => {
+      return (await first(sql<{ one: number }>`select 1 as one from auth_tokens where id = ${id}`, this.db)) !== undefined;
+    });
+    return exists === true;
   }
 
   async touchAuthToken(id: string, at: number): Promise<void> {

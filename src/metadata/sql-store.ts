@@ -184,19 +184,11 @@ export class SqlMetadataStore implements MetadataStore {
     );
   }
 
-  private async cachedManifest(key: string, read: () => Promise<ManifestRow | undefined>): Promise<ManifestRecord | undefined> {
-    // The version is read before the row, so a change in between can only make the entry stale
-    // under an older version, which no later lookup matches.
-    const at = version(this.db);
-    if (at !== undefined) {
-      const hit = this.manifests.get(key, at);
-      if (hit) return hit;
-    }
-    const row = await read();
-    if (!row) return undefined;
-    const manifest = toManifest(row);
-    if (at !== undefined) this.manifests.set(key, at, manifest);
-    return manifest;
+  private cachedManifest(key: string, read: () => Promise<ManifestRow | undefined>): Promise<ManifestRecord | undefined> {
+    return this.manifests.remember(key, version(this.db), async () => {
+      const row = await read();
+      return row && toManifest(row);
+    });
   }
 
   async missingManifests(repository: string, digests: string[]): Promise<string[]> {
