@@ -197,10 +197,6 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return config;
 }
 
-export function sqlitePath(config: Config): string {
-  return config.metadata.sqlite.path ?? resolve(config.storage.filesystem.rootdirectory, "berth.db");
-}
-
 /** Every settable leaf key, for environment variables. */
 const LEAF_KEYS = [
   "http.addr",

@@ -3,12 +3,14 @@
 // them its listening socket. Workers 1..n run this module as their entry point.
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
+import { keepOldGenerationSmall } from "./heap.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./start.js";
 import { receiveListener, startWorkers, WORKER_CONFIG, WORKER_INDEX, type WorkerPool } from "./worker-pool.js";
 
 /** Serves until a signal. Index 0 also bootstraps, runs the scheduled jobs and starts the others. */
 export async function serveHere(config: Config, index: number, extraWorkers = 0): Promise<void> {
+  keepOldGenerationSmall();
   const base = createLogger(config.log.level);
   const log = index > 0 || extraWorkers > 0 ? base.child({ worker: index }) : base;
   const listener = index > 0 ? receiveListener : undefined;

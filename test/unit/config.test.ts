@@ -3,8 +3,9 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { loadConfig, sqlitePath } from "../../src/config/config.js";
+import { loadConfig } from "../../src/config/config.js";
 import { parseDuration } from "../../src/config/duration.js";
+import { sqlitePath } from "../../src/config/paths.js";
 
 describe("configuration", () => {
   it("has embedded defaults", () => {
