@@ -1,14 +1,16 @@
 // A blob upload's body as it arrives. Node's HTTP parser hands each socket read over as a fresh
 // buffer of up to 64 KiB, allocated outside V8's heap, and V8 lets tens of MiB of them pile up
-// before it collects. A young-generation collection after every 16 MiB received (about 0.1 ms)
-// frees them sooner: 15–55 MiB less peak RSS in a 1 GiB push (docs/PERFORMANCE.md,
-// "A fourth look").
+// before it collects. A young-generation collection after every 4 MiB received (about 0.1 ms)
+// frees them sooner. Neither much more nor much less: with 16 or 2 MiB, some 1 GiB pushes fell
+// into about 60 full collections per GiB and ran at 55–65% of the speed; with 4 MiB none did,
+// and a process's peak RSS in a push is 10–20 MiB lower than with 16 (docs/PERFORMANCE.md,
+// "A fifth look").
 import type { IncomingMessage } from "node:http";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Chunks } from "../storage/blobstore.js";
 
-const COLLECT_EVERY = 16 * 1024 * 1024;
+const COLLECT_EVERY = 4 * 1024 * 1024;
 
 type Collector = (options: { type: "minor" }) => void;
 
