@@ -12,7 +12,7 @@ export const SERVE_HEAP_FLAG = "--max-semi-space-size=4";
 /**
  * After a full collection, V8 lets the old generation grow up to 4× what survived it on a machine
  * with much memory. Under load most of what reaches it is request garbage that outlived two
- * young-generation collections, so that headroom became 20–30 MiB of RSS per process. Capped at
+ * young-generation collections, so that headroom became 10–20 MiB of RSS per process. Capped at
  * 1.2× (V8 adds at least 8 MiB and the young generation's size on top). V8 reads the factor at
  * each collection, so setting it after start-up takes effect.
  */
