@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { MetadataStore } from "../metadata/store.js";
 import type { BlobStore } from "../storage/blobstore.js";
+import type { Peers } from "./peers.js";
 
 export interface RegistryContext {
   blobs: BlobStore;
@@ -11,4 +12,6 @@ export interface RegistryContext {
   /** false → every DELETE answers UNSUPPORTED (Distribution's storage.delete.enabled) */
   deleteEnabled: boolean;
   log: Logger;
+  /** the machine's other serving processes; absent when this one serves alone */
+  peers?: Peers;
 }

@@ -1,12 +1,16 @@
 // Blob uploads: sessions, chunks, commit. Bytes are hashed once, as they arrive; the running
-// hash lives in this process between requests and is rebuilt from the stored bytes only when a
-// session continues on another process (or after a restart, or with another algorithm).
+// hash lives in the process that opened the session. When a chunk lands on another process of
+// this machine (a client that opens a connection per request), that process only writes it and
+// says so; the hash's process reads the chunk back and hashes it, and answers the digest to
+// whichever process commits. Only when no process holds the hash (a restart, another node,
+// another algorithm) is the whole upload re-read at commit.
 import { randomUUID, type Hash } from "node:crypto";
 import { newHash, type ParsedDigest } from "../content/digest.js";
 import type { Chunks } from "../storage/blobstore.js";
 import { isUploadId } from "../storage/upload-id.js";
 import type { RegistryContext } from "./context.js";
 import { RegistryError, uploadUnknown } from "./errors.js";
+import type { PeerMessage } from "./peers.js";
 import { toDigest } from "./validate.js";
 
 export interface UploadState {
@@ -24,7 +28,11 @@ interface RunningHash {
   hash: Hash;
   /** bytes hashed so far; valid only while it equals the upload's size */
   offset: number;
+  /** the reading back of bytes other processes appended, one stretch after another */
+  catchingUp: Promise<void>;
 }
+
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** How long one request may hold an upload session; a crashed writer frees it after this. */
 const UPLOAD_LEASE_MS = 15 * 60_000;
@@ -34,14 +42,16 @@ export class UploadService {
   /** one request at a time per session: chunks of one upload must never interleave */
   private readonly busy = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly ctx: RegistryContext) {}
+  constructor(private readonly ctx: RegistryContext) {
+    ctx.peers?.answer((message) => this.answerPeer(message));
+  }
 
   async start(repository: string): Promise<UploadState> {
     const id = randomUUID();
     const at = this.ctx.now();
     // Only metadata: the upload's bytes appear with its first chunk.
     await this.ctx.meta.createUpload({ id, repository, createdAt: at, updatedAt: at });
-    this.hashes.set(id, { hash: newHash("sha256"), offset: 0 });
+    this.hashes.set(id, { hash: newHash("sha256"), offset: 0, catchingUp: Promise.resolve() });
     return { id, size: 0 };
   }
 
@@ -131,6 +141,7 @@ export class UploadService {
 
   private async discard(id: string): Promise<void> {
     this.hashes.delete(id);
+    this.ctx.peers?.tell({ op: "upload-gone", id });
     await this.ctx.blobs.deleteUpload(id);
     await this.ctx.meta.deleteUpload(id);
   }
@@ -146,13 +157,11 @@ export class UploadService {
   /** Appends `body` at `size`; `sync` makes it durable (the last chunk before a commit). */
   private async write(id: string, size: number, body: Chunks, sync: boolean): Promise<number> {
     let running = this.hashes.get(id);
-    if (running && running.offset !== size) {
-      this.hashes.delete(id);
-      running = undefined;
-    }
+    if (running && !(await this.caughtUp(id, running, size))) running = undefined;
     try {
       const newSize = await this.ctx.blobs.append(id, running ? hashing(body, running) : body, { at: size, sync });
       if (running && running.offset !== newSize) this.hashes.delete(id);
+      if (!running && newSize > size) this.ctx.peers?.tell({ op: "upload-grew", id, size: newSize });
       return newSize;
     } catch (err) {
       // What reached the disk is unknown to the hash now; it is rebuilt at commit if needed.
@@ -162,14 +171,72 @@ export class UploadService {
   }
 
   private async digestOf(id: string, size: number, expected: ParsedDigest): Promise<string> {
-    const running = this.hashes.get(id);
-    if (expected.algorithm === "sha256" && running && running.offset === size) {
-      // copy(): a mismatch leaves the session usable, so keep the running state intact.
-      return `sha256:${running.hash.copy().digest("hex")}`;
+    if (expected.algorithm === "sha256") {
+      const running = this.hashes.get(id);
+      if (running) {
+        // copy(): a mismatch leaves the session usable, so keep the running state intact.
+        if (await this.caughtUp(id, running, size)) return `sha256:${running.hash.copy().digest("hex")}`;
+      } else {
+        const answer = await this.ctx.peers?.ask({ op: "upload-digest", id, size });
+        if (answer !== undefined && SHA256_DIGEST.test(answer)) return answer;
+      }
     }
+    this.ctx.log.debug({ upload: id, size }, "no process holds this upload's running hash: re-reading it");
     const hash = newHash(expected.algorithm);
     for await (const chunk of await this.ctx.blobs.readUpload(id)) hash.update(chunk as Uint8Array);
     return `${expected.algorithm}:${hash.digest("hex")}`;
+  }
+
+  /** Whether `running` (caught up first) covers exactly the first `size` bytes; drops it if not. */
+  private async caughtUp(id: string, running: RunningHash, size: number): Promise<boolean> {
+    await this.catchUp(id, running, size);
+    if (this.hashes.get(id) !== running) return false;
+    if (running.offset === size) return true;
+    this.hashes.delete(id);
+    return false;
+  }
+
+  /**
+   * Brings a running hash up to at least `size` bytes by reading back what other processes
+   * appended since it last saw the session. Stretches are read one after another, and a chunk
+   * this process receives is hashed only after them. The hash is dropped when the bytes cannot
+   * be read (the session was committed or went away meanwhile).
+   */
+  private catchUp(id: string, running: RunningHash, size: number): Promise<void> {
+    running.catchingUp = running.catchingUp
+      .then(async () => {
+        if (this.hashes.get(id) !== running || running.offset >= size) return;
+        for await (const chunk of await this.ctx.blobs.readUpload(id, { start: running.offset, end: size - 1 })) {
+          running.hash.update(chunk);
+          running.offset += chunk.byteLength;
+        }
+        if (running.offset !== size) throw new Error("upload shorter than announced");
+      })
+      .catch(() => {
+        if (this.hashes.get(id) === running) this.hashes.delete(id);
+      });
+    return running.catchingUp;
+  }
+
+  /** What the other processes of this machine tell or ask about sessions whose hash is here. */
+  private async answerPeer(message: PeerMessage): Promise<string | undefined> {
+    const running = this.hashes.get(message.id);
+    if (!running) return undefined;
+    switch (message.op) {
+      case "upload-grew":
+        // Read the new chunk back now, while the client sends the next one elsewhere.
+        await this.catchUp(message.id, running, message.size);
+        return undefined;
+      case "upload-digest": {
+        if (!(await this.caughtUp(message.id, running, message.size))) return undefined;
+        // The asker commits the session; should it go on instead, it is re-read at its commit.
+        this.hashes.delete(message.id);
+        return `sha256:${running.hash.digest("hex")}`;
+      }
+      case "upload-gone":
+        this.hashes.delete(message.id);
+        return undefined;
+    }
   }
 
   /**

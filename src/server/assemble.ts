@@ -18,6 +18,7 @@ import { LOCAL_OPERATOR } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
 import { openSqliteStores } from "../metadata/sqlite.js";
 import type { MetadataStore } from "../metadata/store.js";
+import type { Peers } from "../registry/peers.js";
 import { Registry } from "../registry/registry.js";
 import type { BlobStore } from "../storage/blobstore.js";
 import { FilesystemBlobStore } from "../storage/drivers/filesystem.js";
@@ -43,11 +44,12 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function assemble(config: Config, log: Logger): Promise<App> {
+/** `peers`: the other serving processes of this machine, when there are any. */
+export async function assemble(config: Config, log: Logger, peers?: Peers): Promise<App> {
   const blobs = await openBlobStore(config);
   const { meta, iam } = await openSqliteStores(sqlitePath(config));
   const now = Date.now;
-  const registry = new Registry({ blobs, meta, now, deleteEnabled: config.storage.delete.enabled, log });
+  const registry = new Registry({ blobs, meta, now, deleteEnabled: config.storage.delete.enabled, log, peers });
   const audit = new AuditLog(iam, log, now);
   const access = new AccessControl(iam, log);
   const settings = {

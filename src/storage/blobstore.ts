@@ -47,10 +47,11 @@ export interface BlobStore {
    */
   append(id: string, chunks: Chunks, options?: AppendOptions): Promise<number>;
   /**
-   * The bytes of an upload from the start (used to re-hash when no hash state is at hand). A chunk
-   * may be reused for the next one: use it before asking for more.
+   * The bytes of an upload, all or a range of them (to hash what no running hash has seen). A
+   * chunk may be reused for the next one: use it before asking for more. A range beyond the
+   * upload's end fails.
    */
-  readUpload(id: string): Promise<Chunks>;
+  readUpload(id: string, range?: ByteRange): Promise<Chunks>;
   /**
    * Atomically turns the upload (empty when never written) into the blob `digest` and removes
    * the upload; the caller has verified the digest. If the blob exists already, the result is the

@@ -39,6 +39,9 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       assert.equal(await store.append(id, chunksOf(b.subarray(0, 10), b.subarray(10)), { at: a.length }), whole.length);
       assert.equal(await store.uploadSize(id), whole.length);
       assert.deepEqual(await collect(await store.readUpload(id)), whole);
+      assert.deepEqual(await collect(await store.readUpload(id, { start: 99_990, end: 100_009 })), whole.subarray(99_990, 100_010));
+      await assert.rejects(async () => collect(await store.readUpload(id, { start: 100_000, end: whole.length })), "a range beyond the end fails");
+      await assert.rejects(async () => collect(await store.readUpload(newId(), { start: 0, end: 0 })), "a range of no upload fails");
       const digest = sha(whole);
       await store.commit(id, digest);
       assert.equal(await store.uploadSize(id), 0, "the upload is gone after commit");

@@ -141,16 +141,16 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
-  async readUpload(id: string): Promise<Chunks> {
+  async readUpload(id: string, range?: ByteRange): Promise<Chunks> {
     let handle;
     try {
       handle = await open(this.uploadPath(id), "r");
     } catch (err) {
-      if (isNotFound(err)) return noChunks();
+      if (isNotFound(err) && !range) return noChunks();
       throw err;
     }
     try {
-      return new FileRange(handle, 0, (await handle.stat()).size - 1).chunks();
+      return new FileRange(handle, range?.start ?? 0, range?.end ?? (await handle.stat()).size - 1).chunks();
     } catch (err) {
       await handle.close();
       throw err;

@@ -46,10 +46,12 @@ export class MemoryBlobStore implements BlobStore {
     return parts.reduce((n, b) => n + b.byteLength, 0);
   }
 
-  async readUpload(id: string): Promise<Chunks> {
-    const parts = this.upload(id).slice();
+  async readUpload(id: string, range?: ByteRange): Promise<Chunks> {
+    const whole = Buffer.concat(this.upload(id));
+    if (range && range.end >= whole.byteLength) throw new Error(`upload ${id} holds only ${whole.byteLength} bytes`);
+    const part = range ? whole.subarray(range.start, range.end + 1) : whole;
     return (async function* () {
-      yield* parts;
+      yield part;
     })();
   }
 
