@@ -45,7 +45,7 @@ import {
   type Failure,
   type Row,
 } from "./lib/report.js";
-import { DISTRIBUTION_BIN, startBerth, startDistribution, type RegistryName, type RunningRegistry } from "./lib/servers.js";
+import { DISTRIBUTION_BIN, killAll, startBerth, startDistribution, type RegistryName, type RunningRegistry } from "./lib/servers.js";
 import { ab, curlDownload, curlUpload, wrk } from "./lib/tools.js";
 import { summarise } from "./cpuprofile.js";
 
@@ -823,10 +823,19 @@ async function cleanup(): Promise<void> {
   else if (workDir) log(`kept ${workDir}`);
 }
 
-process.once("SIGINT", () => {
-  log("interrupted; stopping the registries");
-  void cleanup().then(() => process.exit(130));
-});
+// Interrupted (Ctrl-C, or a job runner's SIGTERM): stop the registries and remove the gigabytes
+// of test data rather than leave them in the temporary directory. The run goes on meanwhile and
+// may start a registry after the others stopped: that one is killed before the last removal.
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  process.once(signal, () => {
+    log(`${signal}; stopping the registries`);
+    void cleanup().then(() => {
+      killAll();
+      if (workDir && !args.keep) rmSync(workDir, { recursive: true, force: true });
+      process.exit(code);
+    });
+  });
+}
 
 main()
   .catch((err) => {

@@ -100,7 +100,21 @@ export async function startDistribution(dataDir: string, configDir: string): Pro
   return ready("Distribution", child, `http://127.0.0.1:${port}`, dataDir);
 }
 
+/** Every registry process started and not yet exited. */
+const live = new Set<ChildProcess>();
+
+/**
+ * Kills every registry still running, at once (SIGKILL). For an interrupted benchmark, whose
+ * start-up may still be spawning one while the others stop; also done when this process exits.
+ */
+export function killAll(): void {
+  for (const child of live) child.kill("SIGKILL");
+}
+process.on("exit", killAll);
+
 async function ready(name: RegistryName, child: ChildProcess, base: string, dataDir: string): Promise<RunningRegistry> {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
   let output = "";
   const keep = (b: Buffer) => {
     output = (output + b.toString("utf8")).slice(-20_000);
