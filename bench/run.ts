@@ -250,8 +250,9 @@ async function measureBounds(): Promise<Bounds> {
   log("machine bounds: SHA-256, durable disk write, loopback");
   const sha = sha256Speed(sizes.probe);
   const disk = await diskWriteSpeed(workDir, sizes.probe);
+  const direct = await diskWriteSpeed(workDir, sizes.probe, true).catch(() => undefined);
   const loop = await loopbackSpeed(sizes.probe);
-  return { sha256: sha, diskWrite: disk, loopback: loop };
+  return { sha256: sha, diskWrite: disk, diskWriteDirect: direct, loopback: loop };
 }
 
 /** Fresh random blobs, written and hashed before anything is timed. */
@@ -332,13 +333,17 @@ async function monolithicPush(blobs: Blob[], bounds: Bounds | undefined): Promis
   rows.push({ id: "1", workload: w, metric: `median of ${blobs.length}`, unit: "MiB/s", values: valuesOf(med), target: ratioAtLeast(2) });
   if (bounds) {
     const bound = Math.min(bounds.sha256, bounds.diskWrite);
+    const berth = med.get("Berth") ?? NaN;
+    // The target's disk figure is dd through the page cache, as the issue set it; what the disk
+    // takes past the page cache (Berth writes large uploads that way) is shown beside it.
+    const direct = bounds.diskWriteDirect === undefined ? "" : `; ${Math.round((100 * berth) / Math.min(bounds.sha256, bounds.diskWriteDirect))}% of min(SHA-256, dd oflag=direct)`;
     rows.push({
       id: "1b",
       workload: w,
       metric: "vs the machine bound",
       unit: "MiB/s",
       values: valuesOf(med),
-      ratioNote: `Berth at ${Math.round((100 * (med.get("Berth") ?? NaN)) / bound)}% of the bound`,
+      ratioNote: `Berth at ${Math.round((100 * berth) / bound)}% of the bound${direct}`,
       target: atLeast(0.8 * bound, "MiB/s", "80% of min(SHA-256, disk)"),
     });
   }
@@ -793,6 +798,7 @@ function report(bounds: Bounds | undefined): void {
     out.push("| bound | MiB/s |\n|---|--:|");
     out.push(`| SHA-256, node:crypto, one core | ${fmt(bounds.sha256)} |`);
     out.push(`| durable disk write, dd conv=fsync, data filesystem | ${fmt(bounds.diskWrite)} |`);
+    out.push(`| the same past the page cache, dd oflag=direct conv=fsync | ${bounds.diskWriteDirect === undefined ? "refused" : fmt(bounds.diskWriteDirect)} |`);
     out.push(`| loopback, curl from a trivial local server | ${fmt(bounds.loopback)} |`);
   }
   out.push("\n## CPU during the measured work (client = this process + curl/wrk/ab; 200% = both cores)\n");

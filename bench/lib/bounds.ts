@@ -11,8 +11,10 @@ export const MiB = 1024 * 1024;
 export interface Bounds {
   /** MiB/s of node:crypto SHA-256 on one core */
   sha256: number;
-  /** MiB/s of dd ... conv=fsync into the data directories' filesystem */
+  /** MiB/s of dd ... conv=fsync into the data directories' filesystem (through the page cache) */
   diskWrite: number;
+  /** the same with oflag=direct (past the page cache); undefined where the filesystem refuses it */
+  diskWriteDirect: number | undefined;
   /** MiB/s of a curl download from a trivial local server (bytes from memory) */
   loopback: number;
 }
@@ -28,13 +30,16 @@ export function sha256Speed(bytes: number): number {
   return bytes / MiB / ((performance.now() - started) / 1000);
 }
 
-/** `dd if=/dev/zero of=<dir>/dd.tmp bs=16M count=N conv=fsync`: durable sequential write. */
-export async function diskWriteSpeed(dir: string, bytes: number): Promise<number> {
+/**
+ * `dd if=/dev/zero of=<dir>/dd.tmp bs=16M count=N conv=fsync`: durable sequential write, through
+ * the page cache or, with `direct`, past it (oflag=direct).
+ */
+export async function diskWriteSpeed(dir: string, bytes: number, direct = false): Promise<number> {
   const file = join(dir, "dd.tmp");
   try {
     await runOk("sync", []);
     const count = Math.max(1, Math.round(bytes / (16 * MiB)));
-    const r = await runOk("dd", ["if=/dev/zero", `of=${file}`, "bs=16M", `count=${count}`, "conv=fsync"]);
+    const r = await runOk("dd", ["if=/dev/zero", `of=${file}`, "bs=16M", `count=${count}`, "conv=fsync", ...(direct ? ["oflag=direct"] : [])]);
     // "1073741824 bytes (1.1 GB, 1.0 GiB) copied, 1.23 s, 873 MB/s"
     const m = /(\d+) bytes .* copied, ([\d.]+) s/.exec(r.stderr);
     if (!m) throw new Error(`cannot parse dd output: ${r.stderr}`);

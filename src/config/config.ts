@@ -44,7 +44,14 @@ const schema = z
     storage: z
       .object({
         driver: z.enum(["filesystem", "inmemory"]).default("filesystem"),
-        filesystem: z.object({ rootdirectory: z.string().min(1).default("./data") }).strict().default({ rootdirectory: "./data" }),
+        filesystem: z
+          .object({
+            rootdirectory: z.string().min(1).default("./data"),
+            /** large uploads written past the page cache where the filesystem allows (direct-io.ts) */
+            directio: bool.default(true),
+          })
+          .strict()
+          .default({ rootdirectory: "./data", directio: true }),
         delete: z.object({ enabled: bool.default(true) }).strict().default({ enabled: true }),
         maintenance: z
           .object({
@@ -63,7 +70,7 @@ const schema = z
       .strict()
       .default({
         driver: "filesystem",
-        filesystem: { rootdirectory: "./data" },
+        filesystem: { rootdirectory: "./data", directio: true },
         delete: { enabled: true },
         maintenance: { uploadpurging: { enabled: true, age: 24 * 3_600_000, interval: 3_600_000 } },
       }),
@@ -205,6 +212,7 @@ const LEAF_KEYS = [
   "http.tls.key",
   "storage.driver",
   "storage.filesystem.rootdirectory",
+  "storage.filesystem.directio",
   "storage.delete.enabled",
   "storage.maintenance.uploadpurging.enabled",
   "storage.maintenance.uploadpurging.age",

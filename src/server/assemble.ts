@@ -112,7 +112,8 @@ export async function bootstrapOperator(app: App): Promise<{ login: string; toke
 
 async function openBlobStore(config: Config): Promise<BlobStore> {
   if (config.storage.driver === "inmemory") return new MemoryBlobStore();
-  const store = new FilesystemBlobStore(config.storage.filesystem.rootdirectory);
+  const { rootdirectory, directio } = config.storage.filesystem;
+  const store = new FilesystemBlobStore(rootdirectory, { directIo: directio });
   await store.init();
   return store;
 }

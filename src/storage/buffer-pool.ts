@@ -8,10 +8,11 @@ export class BufferPool {
   constructor(
     readonly size: number,
     private readonly keep: number,
+    private readonly allocate: (size: number) => Buffer = Buffer.allocUnsafeSlow,
   ) {}
 
   take(): Buffer {
-    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+    return this.free.pop() ?? this.allocate(this.size);
   }
 
   /** Returns a buffer nobody else references any more. */

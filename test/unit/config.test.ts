@@ -14,7 +14,9 @@ describe("configuration", () => {
     assert.equal(c.storage.filesystem.rootdirectory, resolve("./data"));
     assert.equal(sqlitePath(c), resolve("./data/berth.db"));
     assert.equal(c.storage.delete.enabled, true);
+    assert.equal(c.storage.filesystem.directio, true);
     assert.equal(c.storage.maintenance.uploadpurging.age, 24 * 3600_000);
+    assert.equal(loadConfig({ env: { BERTH_STORAGE_FILESYSTEM_DIRECTIO: "false" } }).storage.filesystem.directio, false);
   });
 
   it("file < Distribution env < Berth env < flags", async () => {

@@ -5,6 +5,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { Readable, type Writable } from "node:stream";
 import { BufferPool } from "../buffer-pool.js";
+import { alignDown, DIRECT_ALIGN, directBuffers } from "./direct-io.js";
 
 /** Large ranges read in 4 MiB pieces (fewer syscalls), others in 1 MiB ones. */
 const LARGE_RANGE = 16 * 1024 * 1024;
@@ -16,16 +17,20 @@ export class FileRange extends Readable {
   private readonly stop: number;
   private readonly pool: BufferPool;
 
-  /** Takes ownership of `handle`: it is closed when the range is copied, read or destroyed. */
+  /**
+   * Takes ownership of `handle`: it is closed when the range is copied, read or destroyed.
+   * `direct`: the handle was opened with O_DIRECT, so reads go in aligned pieces.
+   */
   constructor(
     private readonly handle: FileHandle,
     start: number,
     endInclusive: number,
+    private readonly direct = false,
   ) {
     super();
     this.position = start;
     this.stop = endInclusive + 1;
-    this.pool = this.stop - start > LARGE_RANGE ? largeBuffers : smallBuffers;
+    this.pool = direct ? directBuffers : this.stop - start > LARGE_RANGE ? largeBuffers : smallBuffers;
   }
 
   /**
@@ -43,15 +48,15 @@ export class FileRange extends Readable {
    */
   async *chunks(): AsyncGenerator<Uint8Array, void, undefined> {
     const buffers = [this.pool.take(), this.pool.take()] as const;
-    let pending: Promise<number> | undefined;
+    let pending: Promise<Uint8Array> | undefined;
     let clean = false;
     try {
       let current = 0;
       pending = this.position < this.stop ? this.readInto(buffers[0]) : undefined;
       while (pending) {
-        const filled = await pending;
+        const piece = await pending;
         pending = this.position < this.stop ? this.readInto(buffers[current ^ 1]!) : undefined;
-        yield buffers[current]!.subarray(0, filled);
+        yield piece;
         current ^= 1;
       }
       clean = true;
@@ -69,10 +74,10 @@ export class FileRange extends Readable {
       this.push(null);
       return;
     }
-    const buffer = Buffer.allocUnsafe(Math.min(this.pool.size, this.stop - this.position));
+    const buffer = this.direct ? directBuffers.take() : Buffer.allocUnsafe(Math.min(this.pool.size, this.stop - this.position));
     this.readInto(buffer).then(
-      (filled) => {
-        this.push(buffer.subarray(0, filled));
+      (piece) => {
+        this.push(piece);
         if (this.position >= this.stop) this.push(null);
       },
       (err: Error) => this.destroy(err),
@@ -86,14 +91,20 @@ export class FileRange extends Readable {
     );
   }
 
-  /** Reads the next piece of the range into `buffer`; returns how many bytes it holds. */
-  private async readInto(buffer: Buffer): Promise<number> {
-    const want = Math.min(buffer.length, this.stop - this.position);
-    const { bytesRead } = await this.handle.read(buffer, 0, want, this.position);
+  /** Reads the next piece of the range into `buffer`; returns the part of it that holds the piece. */
+  private async readInto(buffer: Buffer): Promise<Uint8Array> {
+    // Direct reads start at an aligned offset and ask for whole aligned blocks (a short read at
+    // the end of the file is fine); the piece is then the part of the buffer within the range.
+    const from = this.direct ? alignDown(this.position) : this.position;
+    const skip = this.position - from;
+    const left = this.stop - from;
+    const want = Math.min(buffer.length, this.direct ? alignDown(left + DIRECT_ALIGN - 1) : left);
+    const { bytesRead } = await this.handle.read(buffer, 0, want, from);
+    const got = Math.min(bytesRead - skip, this.stop - this.position);
     // A blob shorter than its recorded size is damaged storage, never a short answer.
-    if (bytesRead === 0) throw new Error(`file ended ${this.stop - this.position} bytes early`);
-    this.position += bytesRead;
-    return bytesRead;
+    if (got <= 0) throw new Error(`file ended ${this.stop - this.position} bytes early`);
+    this.position += got;
+    return buffer.subarray(skip, skip + got);
   }
 }
 

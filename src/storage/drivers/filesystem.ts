@@ -2,20 +2,32 @@
 // `<root>/uploads/<id>`. A blob appears only by rename(2) of a fully written, fsynced upload, so a
 // crash leaves either no blob or the whole blob, never half of one.
 import { constants } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDigest } from "../../content/digest.js";
 import type { AppendOptions, BlobBody, BlobStore, ByteRange, Chunks } from "../blobstore.js";
 import { assertUploadId } from "../upload-id.js";
+import { DIRECT_BUFFER, openDirect } from "./direct-io.js";
 import { FileRange } from "./file-range.js";
+import { appendToFile, type DirectIoSwitch } from "./upload-writer.js";
+
+export interface FilesystemOptions {
+  /** write large uploads and read them back with O_DIRECT where the filesystem allows (direct-io.ts) */
+  directIo?: boolean;
+}
 
 export class FilesystemBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly uploadsDir: string;
+  private readonly directIo: DirectIoSwitch;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    options: FilesystemOptions = {},
+  ) {
     this.blobsDir = join(root, "blobs");
     this.uploadsDir = join(root, "uploads");
+    this.directIo = { enabled: options.directIo ?? true };
   }
 
   async init(): Promise<void> {
@@ -88,69 +100,28 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   async append(id: string, chunks: Chunks, options: AppendOptions = {}): Promise<number> {
-    // Created by the first append, never truncated; positional writes, hence no O_APPEND.
-    const handle = await open(this.uploadPath(id), constants.O_RDWR | constants.O_CREAT);
-    // Chunks are gathered into ~1 MiB batches, and each batch is written while the next one is
-    // received and hashed: one syscall per MiB, and the disk never waits on the network.
-    let position = options.at ?? (await handle.stat()).size;
-    let writing: Promise<void> = Promise.resolve();
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
-    let unsynced = 0;
-    let syncing: Promise<void> | undefined;
-    const flush = async () => {
-      await writing;
-      const buffers = batch;
-      const at = position;
-      position += batchBytes;
-      unsynced += batchBytes;
-      batch = [];
-      batchBytes = 0;
-      writing = writeFully(handle, buffers, at);
-      // A failure surfaces at the next await of `writing`; until then it must not go unhandled.
-      writing.catch(() => undefined);
-      // The kernel would start writing a large upload back only at the commit's fsync; syncing
-      // in the background every so often lets the disk work while the rest arrives (+12–18% on a
-      // 1 GiB push here). Its outcome does not matter: the commit's fsync is the durable one.
-      if (unsynced >= EARLY_SYNC && !syncing) {
-        unsynced = 0;
-        syncing = writing.then(() => handle.datasync()).then(
-          () => (syncing = undefined),
-          () => (syncing = undefined),
-        );
-      }
-    };
-    try {
-      try {
-        for await (const chunk of chunks) {
-          batch.push(chunk);
-          batchBytes += chunk.byteLength;
-          if (batchBytes >= WRITE_BATCH) await flush();
-        }
-      } finally {
-        // Whatever arrived before the source ended (or failed) is kept.
-        if (batchBytes > 0) await flush();
-        await writing;
-      }
-      if (options.sync) await handle.sync();
-      return position;
-    } finally {
-      // The request need not wait for a background sync; the handle closes once it is done.
-      if (syncing) void syncing.then(() => handle.close()).catch(() => undefined);
-      else await handle.close();
-    }
+    return appendToFile(this.uploadPath(id), chunks, options.at, options.sync ?? false, this.directIo);
   }
 
   async readUpload(id: string, range?: ByteRange): Promise<Chunks> {
+    const path = this.uploadPath(id);
     let handle;
+    let direct = false;
     try {
-      handle = await open(this.uploadPath(id), "r");
+      // Bytes read back to be hashed are read once: large stretches skip the page cache, as they
+      // were written (direct-io.ts).
+      if (this.directIo.enabled && (!range || range.end - range.start >= DIRECT_BUFFER)) {
+        handle = await openDirect(path, constants.O_RDONLY);
+        if (handle) direct = true;
+        else this.directIo.enabled = false;
+      }
+      handle ??= await open(path, "r");
     } catch (err) {
       if (isNotFound(err) && !range) return noChunks();
       throw err;
     }
     try {
-      return new FileRange(handle, range?.start ?? 0, range?.end ?? (await handle.stat()).size - 1).chunks();
+      return new FileRange(handle, range?.start ?? 0, range?.end ?? (await handle.stat()).size - 1, direct).chunks();
     } catch (err) {
       await handle.close();
       throw err;
@@ -184,34 +155,6 @@ export class FilesystemBlobStore implements BlobStore {
   async deleteUpload(id: string): Promise<void> {
     await rm(this.uploadPath(id), { force: true });
   }
-}
-
-const WRITE_BATCH = 1024 * 1024;
-const EARLY_SYNC = 64 * 1024 * 1024;
-
-async function writeFully(handle: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
-  let pending = buffers;
-  let at = position;
-  while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending, at);
-    at += bytesWritten;
-    pending = dropBytes(pending, bytesWritten);
-  }
-}
-
-/** The buffers that remain after the first `count` bytes were written. */
-function dropBytes(buffers: Uint8Array[], count: number): Uint8Array[] {
-  let skip = count;
-  const rest: Uint8Array[] = [];
-  for (const b of buffers) {
-    if (skip >= b.byteLength) {
-      skip -= b.byteLength;
-      continue;
-    }
-    rest.push(skip > 0 ? b.subarray(skip) : b);
-    skip = 0;
-  }
-  return rest;
 }
 
 async function* noChunks(): Chunks {}
