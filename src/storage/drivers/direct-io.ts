@@ -34,7 +34,7 @@ export function alignDown(n: number): number {
 
 /**
  * Opens `path` for direct I/O with `flags`, or resolves undefined when its filesystem refuses
- * O_DIRECT (tmpfs does, with EINVAL): the caller then goes through the page cache.
+ * O_DIRECT (tmpfs before Linux 6.6 does, with EINVAL): the caller then goes through the page cache.
  */
 export async function openDirect(path: string, flags: number): Promise<FileHandle | undefined> {
   try {
