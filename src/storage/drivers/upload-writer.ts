@@ -151,9 +151,12 @@ class UploadWriter {
         return false;
       }
       this.staging = directBuffers.take();
+      this.spare = directBuffers.take();
       return true;
     } catch {
       // No aligned memory to be had (address space): this body goes through the page cache.
+      if (this.staging) directBuffers.give(this.staging);
+      this.staging = undefined;
       await this.directHandle?.close();
       this.directHandle = undefined;
       return false;
@@ -177,7 +180,7 @@ class UploadWriter {
     this.position += DIRECT_BUFFER;
     this.staged = 0;
     // The spare's write has finished (awaited above): it fills while `full` is written.
-    this.staging = this.spare ?? directBuffers.take();
+    this.staging = this.spare!;
     this.spare = full;
     this.writing = this.writeDirect(full, DIRECT_BUFFER, at);
     this.writing.catch(() => undefined);
