@@ -1,8 +1,8 @@
 // Blob uploads: sessions, chunks, commit. Bytes are hashed once, as they arrive; the running
 // hash lives in the process that opened the session. When a chunk lands on another process of
 // this machine (a client that opens a connection per request), that process only writes it and
-// says so; the hash's process reads the chunk back and hashes it, and answers the digest to
-// whichever process commits. Only when no process holds the hash (a restart, another node,
+// says how far it got as it goes; the hash's process reads those bytes back and hashes them while
+// the chunk still arrives, and answers the digest to whichever process commits. Only when no process holds the hash (a restart, another node,
 // another algorithm) is the whole upload re-read at commit.
 import { randomUUID, type Hash } from "node:crypto";
 import { newHash, type ParsedDigest } from "../content/digest.js";
@@ -158,8 +158,11 @@ export class UploadService {
   private async write(id: string, size: number, body: Chunks, sync: boolean): Promise<number> {
     let running = this.hashes.get(id);
     if (running && !(await this.caughtUp(id, running, size))) running = undefined;
+    // Without the hash here, the hash's process hears of the chunk as it is written, so that it
+    // reads back and hashes while this process still receives.
+    const progress = running ? undefined : (grown: number) => this.ctx.peers?.tell({ op: "upload-grew", id, size: grown });
     try {
-      const newSize = await this.ctx.blobs.append(id, running ? hashing(body, running) : body, { at: size, sync });
+      const newSize = await this.ctx.blobs.append(id, running ? hashing(body, running) : body, { at: size, sync, progress });
       if (running && running.offset !== newSize) this.hashes.delete(id);
       if (!running && newSize > size) this.ctx.peers?.tell({ op: "upload-grew", id, size: newSize });
       return newSize;

@@ -22,6 +22,11 @@ export interface AppendOptions {
   at?: number;
   /** make the bytes durable before resolving (the last chunk before a commit) */
   sync?: boolean;
+  /**
+   * Told now and then while a long body is being written: the upload's size so far, every byte
+   * before which readUpload can read from then on. A driver may never call it.
+   */
+  progress?: (size: number) => void;
 }
 
 export interface BlobStore {

@@ -82,3 +82,29 @@ it("filesystem: where O_DIRECT is refused (tmpfs), uploads go through the page c
   for await (const chunk of await store.readUpload("u", { start: 1, end: data.length + 2 * MiB - 1 })) back.push(Buffer.from(chunk));
   assert.ok(Buffer.concat(back).equals(Buffer.concat([data, data.subarray(0, 2 * MiB)]).subarray(1)));
 });
+
+it("filesystem: a long append tells its progress, and what it told is readable at once", async () => {
+  const store = await storeIn(tmpdir());
+  const data = randomBytes(40 * MiB + 3);
+  const told: number[] = [];
+  const reads: Promise<void>[] = [];
+  const size = await store.append("long", chunksOf(data), {
+    progress: (n) => {
+      told.push(n);
+      // Read the last bytes told while the append goes on.
+      reads.push(
+        (async () => {
+          const got: Buffer[] = [];
+          for await (const c of await store.readUpload("long", { start: n - 5000, end: n - 1 })) got.push(Buffer.from(c));
+          assert.ok(Buffer.concat(got).equals(data.subarray(n - 5000, n)), `bytes before ${n}`);
+        })(),
+      );
+    },
+  });
+  await Promise.all(reads);
+  assert.equal(size, data.length);
+  assert.ok(told.length >= 4, `told ${told.length} times`);
+  for (const [i, n] of told.entries()) {
+    assert.ok(n < size && n - (told[i - 1] ?? 0) >= 8 * MiB, `told ${n} after ${told[i - 1] ?? 0}`);
+  }
+});

@@ -99,6 +99,27 @@ describe("an upload session across two processes", () => {
     );
   });
 
+  it("a long chunk written away from the hash is read back while it is still being written", async () => {
+    const [pa, pb] = linkedPeers();
+    const a = await servingProcess(pa);
+    const b = await servingProcess(pb);
+    const MiB = 1024 * 1024;
+    const blob = randomBytes(40 * MiB + 7);
+    const { id } = await a.uploads.start(REPO);
+    await b.uploads.append(REPO, id, body(blob), range(0, blob.length));
+    assert.deepEqual(await b.uploads.complete(REPO, id, sha256(blob), undefined), { digest: sha256(blob), size: blob.length });
+    assert.deepEqual(b.reads, [], "the committing process read nothing back");
+    // The hash's process heard of the chunk in steps and read each back as it came.
+    assert.ok(a.reads.length >= 3, `${a.reads.length} read-backs`);
+    let next = 0;
+    for (const r of a.reads) {
+      assert.equal(r!.start, next, "stretches follow each other");
+      next = r!.end + 1;
+    }
+    assert.equal(next, blob.length, "and cover the chunk");
+    assert.ok(a.reads[0]!.end < blob.length - MiB, "the first was read before the chunk ended");
+  });
+
   it("a digest that does not match leaves the session usable; it is then re-read at commit", async () => {
     const [pa, pb] = linkedPeers();
     const a = await servingProcess(pa);

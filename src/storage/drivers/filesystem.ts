@@ -100,7 +100,7 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   async append(id: string, chunks: Chunks, options: AppendOptions = {}): Promise<number> {
-    return appendToFile(this.uploadPath(id), chunks, options.at, options.sync ?? false, this.directIo);
+    return appendToFile(this.uploadPath(id), chunks, options, this.directIo);
   }
 
   async readUpload(id: string, range?: ByteRange): Promise<Chunks> {

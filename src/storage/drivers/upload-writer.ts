@@ -5,7 +5,7 @@
 // offset and after the last one go through the page cache.
 import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
-import type { Chunks } from "../blobstore.js";
+import type { AppendOptions, Chunks } from "../blobstore.js";
 import { alignDown, DIRECT_BUFFER, directBuffers, isDirectRefusal, openDirect } from "./direct-io.js";
 
 /** Whether direct I/O is to be tried; a store turns it off for good when its filesystem refuses. */
@@ -15,14 +15,16 @@ export interface DirectIoSwitch {
 
 const WRITE_BATCH = 1024 * 1024;
 const EARLY_SYNC = 64 * 1024 * 1024;
+/** How often `progress` hears of a long body: often enough for a reader to keep up with it. */
+const PROGRESS_EVERY = 8 * 1024 * 1024;
 
 /** Writes `chunks` into the file at `path` from `at` (its size when absent); returns the new size. */
-export async function appendToFile(path: string, chunks: Chunks, at: number | undefined, sync: boolean, direct: DirectIoSwitch): Promise<number> {
+export async function appendToFile(path: string, chunks: Chunks, options: AppendOptions, direct: DirectIoSwitch): Promise<number> {
   // Created by the first append, never truncated; positional writes, hence no O_APPEND.
   const handle = await open(path, constants.O_RDWR | constants.O_CREAT);
   let writer: UploadWriter;
   try {
-    writer = new UploadWriter(path, handle, at ?? (await handle.stat()).size, direct);
+    writer = new UploadWriter(path, handle, options.at ?? (await handle.stat()).size, direct, options.progress);
   } catch (err) {
     await handle.close();
     throw err;
@@ -34,7 +36,7 @@ export async function appendToFile(path: string, chunks: Chunks, at: number | un
       // Whatever arrived before the source ended (or failed) is kept.
       await writer.drain();
     }
-    if (sync) await handle.sync();
+    if (options.sync) await handle.sync();
     return writer.size;
   } finally {
     await writer.close();
@@ -55,14 +57,18 @@ class UploadWriter {
   private staging: Buffer | undefined;
   private spare: Buffer | undefined;
   private staged = 0;
+  /** the size last told to `progress` */
+  private told: number;
 
   constructor(
     private readonly path: string,
     private readonly handle: FileHandle,
     position: number,
     private readonly direct: DirectIoSwitch,
+    private readonly progress?: (size: number) => void,
   ) {
     this.position = position;
+    this.told = position;
   }
 
   get size(): number {
@@ -125,7 +131,7 @@ class UploadWriter {
     const at = this.position;
     this.position += bytes;
     this.unsynced += bytes;
-    this.writing = writeFully(this.handle, buffers, at);
+    this.writing = writeFully(this.handle, buffers, at).then(() => this.written(at + bytes));
     // A failure surfaces at the next await of `writing`; until then it must not go unhandled.
     this.writing.catch(() => undefined);
     // The kernel would start writing a large upload back only at the commit's fsync; syncing in
@@ -182,8 +188,16 @@ class UploadWriter {
     // The spare's write has finished (awaited above): it fills while `full` is written.
     this.staging = this.spare!;
     this.spare = full;
-    this.writing = this.writeDirect(full, DIRECT_BUFFER, at);
+    this.writing = this.writeDirect(full, DIRECT_BUFFER, at).then(() => this.written(at + DIRECT_BUFFER));
     this.writing.catch(() => undefined);
+  }
+
+  /** Writes end in order, one at a time: everything before `end` is in the file now. */
+  private written(end: number): void {
+    if (this.progress && end - this.told >= PROGRESS_EVERY) {
+      this.told = end;
+      this.progress(end);
+    }
   }
 
   /** An aligned write past the page cache, or through it when the device turns out to refuse. */
