@@ -17,12 +17,20 @@ export const WORKER_INDEX = "BERTH_WORKER_INDEX";
 type Log = (level: "info" | "error", fields: Record<string, unknown>, msg: string) => void;
 
 export interface WorkerPool {
-  /** Stops the workers (SIGTERM: each finishes its requests) and waits for them to exit. */
+  /**
+   * Resolves once every worker accepts connections on the socket. Rejects when one could not
+   * start (the others are stopped then) or when the pool was stopped first.
+   */
+  readonly started: Promise<void>;
+  /**
+   * Stops the workers (SIGTERM: each finishes its requests), those still starting too, and waits
+   * for them to exit.
+   */
   stop(): Promise<void>;
 }
 
-/** Starts workers 1..count and resolves once all of them accept connections on `server`. */
-export async function startWorkers(config: Config, count: number, server: Server, hub: PeerHub, log: Log): Promise<WorkerPool> {
+/** Starts workers 1..count on `server`; see `started` for when they accept connections. */
+export function startWorkers(config: Config, count: number, server: Server, hub: PeerHub, log: Log): WorkerPool {
   const children = new Map<number, ChildProcess>();
   let stopping = false;
 
@@ -36,7 +44,7 @@ export async function startWorkers(config: Config, count: number, server: Server
       let ready = false;
       child.on("message", (message: { type?: string }) => {
         // The socket goes only to a child that listens for it: an unheard handle would be lost.
-        if (message?.type === "ready") {
+        if (message?.type === "ready" && !stopping) {
           // Assembled, so it hears its peers from now on: a question sent earlier would go unheard.
           hub.join(index, child);
           child.send({ type: "listen" }, server);
@@ -60,7 +68,7 @@ export async function startWorkers(config: Config, count: number, server: Server
       });
     });
 
-  const pool: WorkerPool = {
+  const pool = {
     async stop() {
       stopping = true;
       await Promise.all(
@@ -75,14 +83,14 @@ export async function startWorkers(config: Config, count: number, server: Server
       );
     },
   };
-  try {
-    await Promise.all(Array.from({ length: count }, (_, i) => start(i + 1)));
-  } catch (err) {
-    await pool.stop();
-    throw err;
-  }
-  log("info", { workers: count + 1 }, "started workers");
-  return pool;
+  const started = Promise.all(Array.from({ length: count }, (_, i) => start(i + 1))).then(
+    () => log("info", { workers: count + 1 }, "started workers"),
+    async (err: Error) => {
+      await pool.stop();
+      throw err;
+    },
+  );
+  return { ...pool, started };
 }
 
 /**

@@ -45,9 +45,12 @@ export async function serveHere(config: Config, index: number, extraWorkers = 0)
     process.send!({ type: "listening" });
   }
   if (extraWorkers > 0) {
+    // Set before any await: a stop from now on stops the workers still starting too.
+    workers = startWorkers(config, extraWorkers, running.server, hub!, (level, fields, msg) => log[level](fields, msg));
     try {
-      workers = await startWorkers(config, extraWorkers, running.server, hub!, (level, fields, msg) => log[level](fields, msg));
+      await workers.started;
     } catch (err) {
+      if (stopping) return;
       log.fatal({ err: (err as Error).message }, "could not start the workers");
       process.exitCode = 1;
       stop("startup failure");

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { readdir, rm, mkdtemp } from "node:fs/promises";
+import { readdir, readFile, rm, mkdtemp } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
@@ -123,6 +123,17 @@ describe("server lifecycle", () => {
     }
   });
 
+  it("stopped while its other workers start, it stops them too before it exits", async () => {
+    // Worker 0 logs "listening" before it forks the others; a stop right then must not leave a
+    // worker behind, still opening the database in a data directory its operator now removes.
+    const root = await mkdtemp(join(tmpdir(), "berth-early-stop-"));
+    const registry = await startRegistry({ root, env: { BERTH_HTTP_WORKERS: "4" } });
+    await registry.close();
+    const left = await processesWithEnvironment(root);
+    await rm(root, { recursive: true, force: true });
+    assert.deepEqual(left, [], `processes still running with ${root}:\n${registry.output()}`);
+  });
+
   it("honours REGISTRY_STORAGE_DELETE_ENABLED=false", async () => {
     const registry = await startRegistry({ env: { REGISTRY_STORAGE_DELETE_ENABLED: "false" } });
     try {
@@ -148,4 +159,15 @@ function getOnNewConnection(port: number, path: string): Promise<number | string
     req.on("error", (err) => resolve(err.message));
     req.end();
   });
+}
+
+/** Pids of the processes whose environment mentions `text` (workers get their configuration there). */
+async function processesWithEnvironment(text: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, "utf8").catch(() => "");
+    if (environ.includes(text)) found.push(Number(entry));
+  }
+  return found;
 }
