@@ -2,8 +2,9 @@
 // hash lives in the process that opened the session. When a chunk lands on another process of
 // this machine (a client that opens a connection per request), that process only writes it and
 // says how far it got as it goes; the hash's process reads those bytes back and hashes them while
-// the chunk still arrives, and answers the digest to whichever process commits. Only when no process holds the hash (a restart, another node,
-// another algorithm) is the whole upload re-read at commit.
+// the chunk still arrives, and answers the digest to whichever process commits. Only when no
+// process holds the hash (a restart, another node, another algorithm) is the whole upload re-read
+// at commit.
 import { randomUUID, type Hash } from "node:crypto";
 import { newHash, type ParsedDigest } from "../content/digest.js";
 import type { Chunks } from "../storage/blobstore.js";
