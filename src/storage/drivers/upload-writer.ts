@@ -18,7 +18,7 @@ const EARLY_SYNC = 64 * 1024 * 1024;
 /** How often `progress` hears of a long body: often enough for a reader to keep up with it. */
 const PROGRESS_EVERY = 8 * 1024 * 1024;
 
-/** Writes `chunks` into the file at `path` from `at` (its size when absent); returns the new size. */
+/** Writes `chunks` into the file at `path` from `options.at` (its size when absent); returns the new size. */
 export async function appendToFile(path: string, chunks: Chunks, options: AppendOptions, direct: DirectIoSwitch): Promise<number> {
   // Created by the first append, never truncated; positional writes, hence no O_APPEND.
   const handle = await open(path, constants.O_RDWR | constants.O_CREAT);
