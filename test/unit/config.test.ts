@@ -1,11 +1,23 @@
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/config.js";
 import { parseDuration } from "../../src/config/duration.js";
 import { sqlitePath } from "../../src/config/paths.js";
+
+const dirs: string[] = [];
+after(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** A scratch directory for a config file, removed after the tests. */
+async function scratch(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "berth-config-"));
+  dirs.push(dir);
+  return dir;
+}
 
 describe("configuration", () => {
   it("has embedded defaults", () => {
@@ -20,7 +32,7 @@ describe("configuration", () => {
   });
 
   it("file < Distribution env < Berth env < flags", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "berth-config-"));
+    const dir = await scratch();
     const file = join(dir, "config.yml");
     await writeFile(file, "version: 0.1\nhttp:\n  addr: 127.0.0.1:1000\nstorage:\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      age: 2h\n");
     assert.equal(loadConfig({ file, env: {} }).http.addr, "127.0.0.1:1000");
@@ -35,7 +47,7 @@ describe("configuration", () => {
   });
 
   it("names the bad key", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "berth-config-"));
+    const dir = await scratch();
     const file = join(dir, "config.yml");
     await writeFile(file, "http:\n  adr: x\nstorage:\n  maintenance:\n    uploadpurging:\n      age: forever\n");
     assert.throws(() => loadConfig({ file, env: {} }), (err: Error) => {
