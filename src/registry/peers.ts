@@ -3,7 +3,7 @@
 // upload session, which `node:crypto` cannot hand over. The transport is src/server/peer-link.ts.
 
 export type PeerMessage =
-  /** Upload `id` now holds `size` bytes; another process appended them. */
+  /** Upload `id`'s first `size` bytes are written; another process appended them (and may go on). */
   | { op: "upload-grew"; id: string; size: number }
   /** The digest of upload `id`'s first `size` bytes, if this process holds its running hash. */
   | { op: "upload-digest"; id: string; size: number }

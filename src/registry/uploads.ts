@@ -228,7 +228,7 @@ export class UploadService {
     if (!running) return undefined;
     switch (message.op) {
       case "upload-grew":
-        // Read the new chunk back now, while the client sends the next one elsewhere.
+        // Read the new bytes back now, while the rest of the chunk (or the next) arrives elsewhere.
         await this.catchUp(message.id, running, message.size);
         return undefined;
       case "upload-digest": {
