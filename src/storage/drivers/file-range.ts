@@ -7,10 +7,12 @@ import { Readable, type Writable } from "node:stream";
 import { BufferPool } from "../buffer-pool.js";
 import { alignDown, DIRECT_ALIGN, directBuffers } from "./direct-io.js";
 
-/** Large ranges read in 4 MiB pieces (fewer syscalls), others in 1 MiB ones. */
-const LARGE_RANGE = 16 * 1024 * 1024;
-const largeBuffers = new BufferPool(4 * 1024 * 1024, 2);
-const smallBuffers = new BufferPool(1024 * 1024, 4);
+/**
+ * Ranges are read in 1 MiB pieces. Larger ones mean fewer syscalls but not faster GETs: cached
+ * 1 GiB GETs went at a median of 2,231 MiB/s with pieces of 4 MiB, 2,663 with 1 MiB
+ * (docs/PERFORMANCE.md, "An eighth look").
+ */
+const readBuffers = new BufferPool(1024 * 1024, 4);
 
 export class FileRange extends Readable {
   private position: number;
@@ -30,7 +32,7 @@ export class FileRange extends Readable {
     super();
     this.position = start;
     this.stop = endInclusive + 1;
-    this.pool = direct ? directBuffers : this.stop - start > LARGE_RANGE ? largeBuffers : smallBuffers;
+    this.pool = direct ? directBuffers : readBuffers;
   }
 
   /**
