@@ -68,29 +68,27 @@ export function startWorkers(config: Config, count: number, server: Server, hub:
       });
     });
 
-  const pool = {
-    async stop() {
-      stopping = true;
-      await Promise.all(
-        [...children.values()].map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              child.once("exit", () => resolve());
-              child.kill("SIGTERM");
-            }),
-        ),
-      );
-    },
+  const stop = async () => {
+    stopping = true;
+    await Promise.all(
+      [...children.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once("exit", () => resolve());
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
   };
   const started = Promise.all(Array.from({ length: count }, (_, i) => start(i + 1))).then(
     () => log("info", { workers: count + 1 }, "started workers"),
     async (err: Error) => {
-      await pool.stop();
+      await stop();
       throw err;
     },
   );
-  return { ...pool, started };
+  return { started, stop };
 }
 
 /**
