@@ -5,12 +5,15 @@
 import type { CompiledQuery, Kysely } from "kysely";
 import type { Database } from "./schema.js";
 
+/** A direct write's answer while another process holds the write lock: nothing ran; try again. */
+export const LOCKED = Symbol("locked");
+
 /** Synchronous access to an embedded database; each call answers undefined when it cannot run now. */
 export interface DirectAccess {
-  /** every row of a read statement */
-  rows(sqlText: string, parameters: readonly unknown[]): unknown[] | undefined;
+  /** every row of a statement (a write's: those it returns) */
+  rows(sqlText: string, parameters: readonly unknown[]): unknown[] | undefined | typeof LOCKED;
   /** runs the statements in one transaction; true when done */
-  writeAll(statements: readonly CompiledQuery[]): boolean;
+  writeAll(statements: readonly CompiledQuery[]): boolean | typeof LOCKED;
   /**
    * A token that changes whenever the database may have changed, by any process or connection
    * (reads cached under a token stay true while it is unchanged)
@@ -35,10 +38,11 @@ export function version(db: Kysely<Database>): string | undefined {
   return direct.get(db)?.version();
 }
 
-/** Every row of a read query. */
+/** Every row of a query (a write's: those it returns). */
 export async function rows<T>(query: Compilable<T>, db: Kysely<Database>): Promise<T[]> {
   const compiled = query.compile(db);
-  const answer = direct.get(db)?.rows(compiled.sql, compiled.parameters);
+  const access = direct.get(db);
+  const answer = access && (await untilUnlocked(() => access.rows(compiled.sql, compiled.parameters)));
   if (answer) return answer as T[];
   return (await db.executeQuery(compiled)).rows;
 }
@@ -51,8 +55,28 @@ export async function first<T>(query: Compilable<T>, db: Kysely<Database>): Prom
 /** Runs write queries in one transaction. */
 export async function writeAll(db: Kysely<Database>, queries: readonly Compilable<unknown>[]): Promise<void> {
   const compiled = queries.map((q) => q.compile(db));
-  if (direct.get(db)?.writeAll(compiled)) return;
+  const access = direct.get(db);
+  if (access && (await untilUnlocked(() => access.writeAll(compiled)))) return;
   await db.transaction().execute(async (trx) => {
     for (const q of compiled) await trx.executeQuery(q);
   });
+}
+
+/** How long a direct write keeps asking for the write lock before it waits the blocking way. */
+const LOCK_PATIENCE_MS = 2000;
+
+/**
+ * Calls `attempt` until another process no longer holds the write lock, letting other requests
+ * run in between: at first after one turn of the event loop (a transaction takes microseconds),
+ * then after growing pauses. Undefined once patience runs out: the caller then goes through
+ * Kysely, whose statements wait for the lock inside SQLite.
+ */
+async function untilUnlocked<T>(attempt: () => T | typeof LOCKED): Promise<T | undefined> {
+  const start = performance.now();
+  for (let tries = 0; ; tries++) {
+    const answer = attempt();
+    if (answer !== LOCKED) return answer;
+    if (performance.now() - start > LOCK_PATIENCE_MS) return undefined;
+    await new Promise((resume) => (tries < 4 ? setImmediate(resume) : setTimeout(resume, Math.min(2 ** (tries - 4), 20))));
+  }
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Sqlite from "better-sqlite3";
 import { after, it } from "node:test";
 import { openSqliteStore, openSqliteStores } from "../../src/metadata/sqlite.js";
 import { metadataStoreSuite } from "./store-suite.js";
@@ -74,4 +75,32 @@ it("sqlite: an auth token deleted by one connection stops existing for another a
   assert.equal(await b.iam.authTokenExists("t2"), false, "deleted by its own connection");
   await a.meta.close();
   await b.meta.close();
+});
+
+it("sqlite: a write waiting for another process's write lock leaves the event loop free", async () => {
+  const path = join(dir, "locked.db");
+  const store = await openSqliteStore(path);
+  const blob = `sha256:${"b".repeat(64)}`;
+  await store.createUpload({ id: "u1", repository: "team/app", createdAt: 1, updatedAt: 1 });
+  // Another serving process, in the middle of a write transaction.
+  const other = new Sqlite(path);
+  other.prepare("begin immediate").run();
+  const link = store.linkBlob("team/app", blob, 7, 2); // a transaction of several statements
+  const lease = store.leaseUpload("u1", 2, 100); // one statement that writes and returns a row
+  let settled = false;
+  void Promise.allSettled([link, lease]).then(() => (settled = true));
+  // Had SQLite slept this thread until the lock came free, no timer could run meanwhile.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 1);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  clearInterval(ticker);
+  assert.ok(ticks >= 5, `the event loop ran ${ticks} timers while the writes waited`);
+  assert.equal(settled, false, "the writes wait for the lock");
+  other.prepare("commit").run();
+  other.close();
+  await link;
+  assert.equal(await lease, "team/app");
+  assert.equal(await store.linkedBlobSize("team/app", blob), 7);
+  assert.equal(await store.leaseUpload("u1", 3, 100), undefined, "leased by the write that waited");
+  await store.close();
 });
