@@ -15,7 +15,7 @@
 import { createHash, randomBytes, randomFillSync, type Hash } from "node:crypto";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { diskWriteSpeed, loopbackSpeed, MiB, sha256Speed, type Bounds } from "./lib/bounds.js";
@@ -250,7 +250,27 @@ async function describeMachine(): Promise<string[]> {
     `- machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Linux ${release()}`,
     `- Node.js ${process.version}; ${await first(DISTRIBUTION_BIN, ["--version"])}`,
     `- ${await first("curl", ["--version"], /^curl \S+/)}; ${await first("wrk", ["-v"], /wrk \S+/)}; ${await first("ab", ["-V"], /ApacheBench, Version \S+/)}`,
+    `- data filesystem: ${await describeFilesystem(workDir)}`,
   ];
+}
+
+/**
+ * The filesystem under `dir`, and for ext4 whether it keeps a journal: without one, creating a
+ * file walks past every inode freed in the last 60 to 360 s, which the registries' own churn and
+ * earlier runs' clean-up supply (docs/PERFORMANCE.md, "A ninth look").
+ */
+async function describeFilesystem(dir: string): Promise<string> {
+  const found = await run("findmnt", ["-n", "-o", "SOURCE,FSTYPE", "--target", dir]).catch(() => undefined);
+  const [source, type] = (found?.stdout ?? "").trim().split(/\s+/);
+  if (!source || !type) return "?";
+  if (type !== "ext4") return `${type} on ${source}`;
+  let journal: string;
+  try {
+    journal = readFileSync(`/sys/fs/ext4/${basename(source)}/journal_task`, "utf8").trim() === "<none>" ? "without a journal" : "with a journal";
+  } catch {
+    journal = "journal unknown";
+  }
+  return `ext4 on ${source}, ${journal}`;
 }
 
 async function measureBounds(): Promise<Bounds> {
