@@ -347,17 +347,27 @@ function valuesOf(per: Map<RegistryName, number>): Partial<Record<RegistryName, 
 // ---------------------------------------------------------------------------------------------
 // 1-3: large blobs
 
-async function monolithicPush(blobs: Blob[], bounds: Bounds | undefined): Promise<void> {
+/**
+ * Pushes each blob to every registry, the registries taking turns (B, D, B, D, ...), so that a
+ * change in background load hits both; each registry's median MiB/s.
+ */
+async function medianSpeeds<B>(label: string, blobs: B[], push: (reg: Reg, blob: B) => Promise<number>): Promise<Map<RegistryName, number>> {
   const speeds = new Map<RegistryName, number[]>();
   for (const [rep, blob] of blobs.entries()) {
     for (const reg of regs) {
-      log(`1 monolithic push ${rep + 1}/${blobs.length}: ${reg.server.name}`);
-      const speed = await pushWhole(reg, blob, "1 monolithic push");
-      reg.big.push(blob);
-      speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), speed]);
+      log(`${label} ${rep + 1}/${blobs.length}: ${reg.server.name}`);
+      speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), await push(reg, blob)]);
     }
   }
-  const med = new Map([...speeds].map(([k, v]) => [k, median(v)]));
+  return new Map([...speeds].map(([k, v]) => [k, median(v)]));
+}
+
+async function monolithicPush(blobs: Blob[], bounds: Bounds | undefined): Promise<void> {
+  const med = await medianSpeeds("1 monolithic push", blobs, async (reg, blob) => {
+    const speed = await pushWhole(reg, blob, "1 monolithic push");
+    reg.big.push(blob);
+    return speed;
+  });
   const w = `${blobs[0]!.size / MiB} MiB monolithic push (POST + PUT ?digest=)`;
   rows.push({ id: "1", workload: w, metric: `median of ${blobs.length}`, unit: "MiB/s", values: valuesOf(med), target: ratioAtLeast(2) });
   if (bounds) {
@@ -395,21 +405,14 @@ async function pushWhole(reg: Reg, blob: Blob, workload: string): Promise<number
 }
 
 async function chunkedPush(blobs: ChunkedBlob[]): Promise<void> {
-  // Like row 1: a fresh blob each repetition, the registries in turns, the median.
-  const speeds = new Map<RegistryName, number[]>();
-  for (const [rep, blob] of blobs.entries()) {
-    for (const reg of regs) {
-      log(`2 chunked push ${rep + 1}/${blobs.length}: ${reg.server.name}`);
-      const speed = await pushChunked(reg, blob);
-      speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), speed]);
-    }
-  }
+  // Like row 1: a fresh blob each repetition.
+  const med = await medianSpeeds("2 chunked push", blobs, pushChunked);
   rows.push({
     id: "2",
     workload: `${blobs[0]!.size / MiB} MiB chunked push (${blobs[0]!.files.length} × ${sizes.chunk / MiB} MiB PATCH, PUT)`,
     metric: `median of ${blobs.length}`,
     unit: "MiB/s",
-    values: valuesOf(new Map([...speeds].map(([k, v]) => [k, median(v)]))),
+    values: valuesOf(med),
     target: ratioAtLeast(3),
   });
 }
