@@ -42,3 +42,24 @@ export const nameUnknown = (name: string) =>
 export const uploadUnknown = (id: string) =>
   new RegistryError("BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry", { uuid: id });
 export const unsupported = (message: string) => new RegistryError("UNSUPPORTED", message);
+
+/** Filesystem and database answers that mean "no space left": 507, whatever wrote. */
+const FULL = new Set(["ENOSPC", "EDQUOT", "SQLITE_FULL", "53100" /* PostgreSQL disk_full */]);
+/** A lock another writer holds for longer than we wait: 503, try again shortly. */
+const BUSY = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_SNAPSHOT", "55P03" /* PostgreSQL lock_not_available */]);
+
+/**
+ * The registry error a storage or database fault means for the client, or undefined for a fault
+ * that is ours (a plain 500). Every HTTP surface maps faults through this one function.
+ */
+export function faultOf(err: unknown): RegistryError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return undefined;
+  if (FULL.has(code)) {
+    return new RegistryError("UNKNOWN", "the registry's storage is full; nothing was stored, try again once an operator has freed space", undefined, 507);
+  }
+  if (BUSY.has(code)) {
+    return new RegistryError("UNKNOWN", "the registry's metadata database is busy; try again shortly", undefined, 503, { "Retry-After": "1" });
+  }
+  return undefined;
+}

@@ -7,7 +7,7 @@ import type { AuditLog } from "../iam/audit.js";
 import type { HandlerContext } from "../distribution/context.js";
 import { internalError, statusOf, writeError } from "../distribution/errors.js";
 import { matchRoute } from "../distribution/routes.js";
-import { RegistryError } from "../registry/errors.js";
+import { faultOf, RegistryError } from "../registry/errors.js";
 import type { Registry } from "../registry/registry.js";
 import { requireRepositoryName } from "../registry/validate.js";
 
@@ -93,8 +93,12 @@ function fail(log: Logger, id: string, req: IncomingMessage, res: ServerResponse
     return;
   }
   let error: RegistryError;
+  const fault = err instanceof RegistryError ? undefined : faultOf(err);
   if (err instanceof RegistryError) {
     error = err;
+  } else if (fault) {
+    log.error({ req: id, err }, fault.message);
+    error = fault;
   } else {
     log.error({ req: id, err }, "request failed");
     error = internalError();
