@@ -285,11 +285,10 @@ export class SqlIamStore implements IamStore {
   }
 
   async clearLoginFailuresWithPrefix(prefix: string): Promise<void> {
-    // A range rather than LIKE, whose wildcards a login may contain: every key that starts with
-    // the prefix sorts before the prefix with its last character's successor (in byte order).
-    if (prefix === "") throw new Error("clearLoginFailuresWithPrefix needs a prefix");
-    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-    await this.db.deleteFrom("login_failures").where("key", ">=", prefix).where("key", "<", end).execute();
+    // Not LIKE, whose wildcards a login may hold, nor a range, which depends on the collation.
+    // Lengths in characters, as both SQLite and PostgreSQL count them; the table is small (expired rows go).
+    const length = [...prefix].length;
+    await this.db.deleteFrom("login_failures").where(sql<boolean>`substr(key, 1, ${length}) = ${prefix}`).execute();
   }
 
   async accessVersion(): Promise<number> {
