@@ -13,7 +13,10 @@ import { LoginThrottle, type ThrottleSettings } from "./rate-limit.js";
 
 type UserPrincipal = Extract<Principal, { kind: "user" }>;
 
-/** A throttled (login, address) is audited at most this often per process: attempts may flood. */
+/**
+ * Throttled attempts may come in floods: each process audits a throttled (login, address) at most
+ * this often, and an address throttled as a whole once for all the logins tried from it.
+ */
 const THROTTLED_AUDIT_EVERY_MS = 60_000;
 
 export class CredentialVerifier {
@@ -95,7 +98,7 @@ export class CredentialVerifier {
   }
 
   private async auditThrottled(login: string, address: string, reason: "user-address" | "address", seconds: number): Promise<void> {
-    const key = `${login}\n${address}`;
+    const key = reason === "address" ? address : `${login}\n${address}`;
     const now = this.now();
     if ((this.lastThrottledAudit.get(key) ?? -Infinity) > now - THROTTLED_AUDIT_EVERY_MS) return;
     if (this.lastThrottledAudit.size > 10_000) this.lastThrottledAudit.clear();

@@ -1,5 +1,5 @@
-// Schema migrations, written once for every SQL backend. The only dialect difference (the
-// binary column type) is decided here, so no SQL dialect detail leaks into the store.
+// Schema migrations, written once for every SQL backend. The dialect differences (the binary
+// column type, trigger syntax) are decided here, so no SQL dialect detail leaks into the store.
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 
 export type SqlDialect = "sqlite" | "postgres";

@@ -128,6 +128,14 @@ describe("login throttling", () => {
     const refused = await v2("acme/dev", tokens.dev!, sprayer);
     assertThrottled(refused, "any user from the spraying address");
     assert.equal((await v2("acme/dev", tokens.dev!, CI_RUNNER)).status, 200);
+    const addressWide = (e: { outcome: string; address: string | null; detail: string | null }) =>
+      e.outcome === "throttled" && e.address === sprayer && /too many failed logins from this address/.test(e.detail ?? "");
+    let events: { outcome: string; address: string | null; detail: string | null }[] = [];
+    for (let i = 0; i < 40 && !events.some(addressWide); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      events = (await admin.get("/tenancies/acme/audit?limit=500")).body;
+    }
+    assert.ok(events.some(addressWide), "audited as throttled for the address");
     // Unlocking a user does not lift an address's throttle: the failures there were not only theirs.
     expectStatus(await admin.post("/tenancies/acme/users/dev/unlock", {}), 204, "unlock");
     assertThrottled(await v2("acme/dev", tokens.dev!, sprayer), "the address stays throttled");
