@@ -27,7 +27,7 @@ export interface ChallengeSettings {
 }
 
 export class TokenAuthorizer implements Authorizer {
-  /** principals by user id, while the IAM version stands still */
+  /** principals by user id and auth token, while the IAM version stands still */
   private readonly users: AccessCache<Principal>;
 
   constructor(
