@@ -1,6 +1,7 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
-import { first, rows, version, writeAll, type Compilable } from "./direct.js";
+import { sql, type Kysely, type Selectable } from "kysely";
+import { splitRepository } from "../iam/names.js";
+import { first, requireRow, rows, version, writeAll, writeTransaction, type Compilable, type Requirement } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
 import type { Database } from "./schema.js";
 import type {
@@ -15,14 +16,26 @@ import type {
   ReferrerRecord,
   UploadRecord,
 } from "./store.js";
+import { RepositoryLimitReached } from "./store.js";
 
-type Db = Kysely<Database> | Transaction<Database>;
+
+export interface MetadataStoreOptions {
+  /** a repository is created only while its tenancy holds fewer than its limit (auth.enabled) */
+  repositoryLimits?: boolean;
+}
 
 export class SqlMetadataStore implements MetadataStore {
   /** manifests recently read, by repository and digest or tag; 8 MiB of content at most */
   private readonly manifests = new ReadCache<ManifestRecord>(8 * 1024 * 1024, (m) => m.content.byteLength + 200);
 
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly limits: boolean;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: MetadataStoreOptions = {},
+  ) {
+    this.limits = options.repositoryLimits ?? false;
+  }
 
   async close(): Promise<void> {
     await this.db.destroy();
@@ -33,8 +46,14 @@ export class SqlMetadataStore implements MetadataStore {
     return row !== undefined;
   }
 
-  async ensureRepository(name: string, at: number): Promise<void> {
-    await newRepository(this.db, name, at).execute();
+  async createRepository(name: string, at: number): Promise<boolean> {
+    const created = await writeTransaction(this.db, async (trx) => {
+      if (await trx.selectFrom("repositories").select("name").where("name", "=", name).executeTakeFirst()) return false;
+      const result = await trx.executeQuery(this.newRepository(name, at).compile(trx));
+      return Number(result.numAffectedRows ?? 0) > 0 ? true : undefined;
+    });
+    if (created === undefined) throw await this.limitReached(name);
+    return created;
   }
 
   async listRepositories(page: Page): Promise<string[]> {
@@ -45,7 +64,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async deleteRepository(name: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
       for (const table of ["tags", "manifest_refs", "manifests", "repo_blobs", "uploads"] as const) {
         await trx.deleteFrom(table).where("repository", "=", name).execute();
       }
@@ -82,11 +101,19 @@ export class SqlMetadataStore implements MetadataStore {
         s.pulls = Number(r.pulls ?? 0);
         s.lastPushedAt = r.pushed === null ? null : Number(r.pushed);
       }
-      const sizes = await this.db
-        .selectFrom("repo_blobs")
-        .select(["repository", (eb) => eb.fn.sum<number | string>("size").as("size")])
+      // Each blob once, however many manifests share it; blobs no manifest references are not counted.
+      const referenced = this.db
+        .selectFrom("manifest_refs")
+        .select(["repository", "child"])
+        .distinct()
         .where("repository", "in", batch)
-        .groupBy("repository")
+        .where("kind", "=", "blob")
+        .as("r");
+      const sizes = await this.db
+        .selectFrom(referenced)
+        .innerJoin("repo_blobs as b", (join) => join.onRef("b.repository", "=", "r.repository").onRef("b.digest", "=", "r.child"))
+        .select(["r.repository", (eb) => eb.fn.sum<number | string>("b.size").as("size")])
+        .groupBy("r.repository")
         .execute();
       for (const r of sizes) stats.get(r.repository)!.size = Number(r.size ?? 0);
     }
@@ -94,11 +121,15 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
-    await writeAll(this.db, blobLink(this.db, { repository, digest, size, at }));
+    if (!(await writeAll(this.db, this.blobLink({ repository, digest, size, at })))) throw await this.limitReached(repository);
   }
 
   async commitUpload(id: string, blob: BlobLink): Promise<void> {
-    await writeAll(this.db, [...blobLink(this.db, blob), this.db.deleteFrom("uploads").where("id", "=", id)]);
+    const endSession = this.db.deleteFrom("uploads").where("id", "=", id);
+    if (await writeAll(this.db, [...this.blobLink(blob), endSession])) return;
+    // The bytes are a blob already; a session that cannot be committed has nothing left to hold.
+    await writeAll(this.db, [endSession]);
+    throw await this.limitReached(blob.repository);
   }
 
   async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
@@ -133,8 +164,8 @@ export class SqlMetadataStore implements MetadataStore {
   async putManifest(manifest: NewManifest, references: ManifestReference[], tag?: string): Promise<void> {
     const { repository, digest } = manifest;
     const db = this.db;
-    const writes: Compilable[] = [
-      newRepository(db, repository, manifest.pushedAt),
+    const writes: (Compilable | Requirement)[] = [
+      ...this.repositoryFor(repository, manifest.pushedAt),
       db
         .insertInto("manifests")
         .values({
@@ -163,7 +194,7 @@ export class SqlMetadataStore implements MetadataStore {
           .onConflict((oc) => oc.columns(["repository", "name"]).doUpdateSet({ digest, updated_at: manifest.pushedAt })),
       );
     }
-    await writeAll(db, writes);
+    if (!(await writeAll(db, writes))) throw await this.limitReached(repository);
   }
 
   // Manifest reads are the hottest queries of a registry: plain SQL templates, no query building,
@@ -202,7 +233,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
       await trx.deleteFrom("tags").where("repository", "=", repository).where("digest", "=", digest).execute();
       await trx.deleteFrom("manifest_refs").where("repository", "=", repository).where("parent", "=", digest).execute();
       const result = await trx
@@ -216,7 +247,7 @@ export class SqlMetadataStore implements MetadataStore {
 
   async recordPulls(events: PullEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await writeTransaction(this.db, async (trx) => {
       for (const e of events) {
         await trx
           .updateTable("manifests")
@@ -278,7 +309,14 @@ export class SqlMetadataStore implements MetadataStore {
 
   async createUpload(upload: UploadRecord): Promise<void> {
     const values = { id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt, leased_until: null };
-    await writeAll(this.db, [this.db.insertInto("uploads").values(values)]);
+    const insert = this.db.insertInto("uploads").values(values);
+    if (!this.limits) {
+      await writeAll(this.db, [insert]);
+      return;
+    }
+    const { namespace } = splitRepository(upload.repository);
+    const existsOrRoom = sql`select 1 where exists (select 1 from repositories where name = ${upload.repository}) or ${roomIn(namespace)}`;
+    if (!(await writeAll(this.db, [requireRow(existsOrRoom), insert]))) throw await this.limitReached(upload.repository);
   }
 
   async getUpload(id: string): Promise<UploadRecord | undefined> {
@@ -315,25 +353,51 @@ export class SqlMetadataStore implements MetadataStore {
       .execute();
     return rows.map(toUpload);
   }
+
+  /** The writes that link a blob into a repository (creating the repository if needed). */
+  private blobLink({ repository, digest, size, at }: BlobLink): (Compilable | Requirement)[] {
+    return [
+      ...this.repositoryFor(repository, at),
+      this.db
+        .insertInto("repo_blobs")
+        .values({ repository, digest, size, created_at: at })
+        .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
+    ];
+  }
+
+  /**
+   * Creates the repository unless it exists; with limits, only while its tenancy has room, and
+   * the transaction is undone (writeAll answers false) when it neither exists nor was created.
+   */
+  private repositoryFor(name: string, at: number): (Compilable | Requirement)[] {
+    if (!this.limits) return [this.newRepository(name, at)];
+    return [this.newRepository(name, at), requireRow(sql`select 1 from repositories where name = ${name}`)];
+  }
+
+  /** Inserts the repository unless it exists (with limits: and only while its tenancy has room). */
+  private newRepository(name: string, at: number): Compilable {
+    if (!this.limits) return this.db.insertInto("repositories").values({ name, created_at: at }).onConflict((oc) => oc.column("name").doNothing());
+    // The existence test comes first so that a push to an existing repository never counts.
+    return sql`insert into repositories (name, created_at) select ${name}, ${at}
+      where not exists (select 1 from repositories where name = ${name}) and ${roomIn(splitRepository(name).namespace)}
+      on conflict (name) do nothing`;
+  }
+
+  /** Why `repository` could not be created (read after the refused write, for the message). */
+  private async limitReached(repository: string): Promise<RepositoryLimitReached> {
+    const { namespace } = splitRepository(repository);
+    const tenancy = await this.db.selectFrom("tenancies").select("repository_limit").where("namespace", "=", namespace).executeTakeFirst();
+    return new RepositoryLimitReached(namespace, tenancy === undefined ? undefined : Number(tenancy.repository_limit));
+  }
 }
 
-/** The writes that link a blob into a repository (creating the repository if needed). */
-function blobLink(db: Kysely<Database>, { repository, digest, size, at }: BlobLink): Compilable[] {
-  return [
-    newRepository(db, repository, at),
-    db
-      .insertInto("repo_blobs")
-      .values({ repository, digest, size, created_at: at })
-      .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
-  ];
-}
-
-/** Creates the repository unless it exists. */
-function newRepository(db: Db, name: string, at: number) {
-  return db
-    .insertInto("repositories")
-    .values({ name, created_at: at })
-    .onConflict((oc) => oc.column("name").doNothing());
+/**
+ * True while the tenancy `namespace` holds fewer repositories than its limit (false when there is
+ * no such tenancy). Its names are the byte range between `<namespace>/` and `<namespace>0`.
+ */
+function roomIn(namespace: string) {
+  return sql<boolean>`(select count(*) from repositories where name > ${`${namespace}/`} and name < ${`${namespace}0`})
+    < (select repository_limit from tenancies where namespace = ${namespace})`;
 }
 
 type ManifestRow = Selectable<Database["manifests"]>;

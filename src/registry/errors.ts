@@ -1,4 +1,5 @@
 // Domain errors carry the OCI distribution error code; the HTTP layer maps codes to statuses.
+import { RepositoryLimitReached } from "../metadata/store.js";
 
 export type ErrorCode =
   | "BLOB_UNKNOWN"
@@ -50,9 +51,13 @@ const BUSY = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_SNAPSHOT", "5
 
 /**
  * The registry error a storage or database fault means for the client, or undefined for a fault
- * that is ours (a plain 500). Every HTTP surface maps faults through this one function.
+ * that is ours (a plain 500). Every HTTP surface maps faults through this one function; a store's
+ * refusal to create a repository past its tenancy's limit is one too (403 DENIED).
  */
 export function faultOf(err: unknown): RegistryError | undefined {
+  if (err instanceof RepositoryLimitReached) {
+    return new RegistryError("DENIED", err.message, { namespace: err.namespace, limit: err.limit ?? null }, 403);
+  }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return undefined;
   if (FULL.has(code)) {
