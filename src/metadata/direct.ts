@@ -34,7 +34,9 @@ export interface DirectAccess {
    * (reads cached under a token stay true while it is unchanged)
    */
   version(): string | undefined;
-  /** the error of a write that waited LOCK_WAIT_MS for the lock in vain (names the database and statement) */
+  /** how long a write waits for the lock */
+  readonly lockWaitMs: number;
+  /** the error of a write that waited `lockWaitMs` for the lock in vain (names the database and statement) */
   lockTimeout(sqlText: string): Error;
 }
 
@@ -67,7 +69,7 @@ export async function rows<T>(query: Compilable<T>, db: Kysely<Database>): Promi
   const compiled = query.compile(db);
   const access = direct.get(db);
   if (access) {
-    const answer = await untilUnlocked(() => access.rows(compiled.sql, compiled.parameters));
+    const answer = await untilUnlocked(() => access.rows(compiled.sql, compiled.parameters), access.lockWaitMs);
     if (answer === LOCKED) throw access.lockTimeout(compiled.sql);
     if (answer) return answer as T[];
   }
@@ -91,7 +93,7 @@ export async function writeAll(db: Kysely<Database>, writes: readonly (Compilabl
   );
   const access = direct.get(db);
   if (access) {
-    const answer = await untilUnlocked(() => access.writeAll(statements));
+    const answer = await untilUnlocked(() => access.writeAll(statements), access.lockWaitMs);
     if (answer === LOCKED) throw access.lockTimeout(statements[0]?.query.sql ?? "");
     if (answer !== undefined) return answer;
   }
@@ -130,13 +132,13 @@ export async function writeTransaction<T>(db: Kysely<Database>, work: (trx: Tran
 /**
  * Calls `attempt` until another process no longer holds the write lock, letting other requests
  * run in between: at first after one turn of the event loop (a transaction takes microseconds),
- * then after growing pauses. LOCKED once LOCK_WAIT_MS have passed.
+ * then after growing pauses. LOCKED once `patience` ms have passed.
  */
-export async function untilUnlocked<T>(attempt: () => T | typeof LOCKED): Promise<T | typeof LOCKED> {
+export async function untilUnlocked<T>(attempt: () => T | typeof LOCKED, patience: number): Promise<T | typeof LOCKED> {
   const start = performance.now();
   for (let tries = 0; ; tries++) {
     const answer = attempt();
-    if (answer !== LOCKED || performance.now() - start > LOCK_WAIT_MS) return answer;
+    if (answer !== LOCKED || performance.now() - start > patience) return answer;
     await new Promise((resume) => (tries < 4 ? setImmediate(resume) : setTimeout(resume, Math.min(2 ** (tries - 4), 20))));
   }
 }

@@ -4,10 +4,10 @@
 // once (busy_timeout does not apply to that upgrade). So every transaction here begins as the
 // writer (BEGIN IMMEDIATE): the stores open transactions only to write. And SQLite waits for a
 // lock by sleeping the thread, which would stop the whole event loop: writes ask without waiting
-// and try again after other requests have had their turn, up to LOCK_WAIT_MS.
+// and try again after other requests have had their turn, for a bounded time.
 import type Sqlite from "better-sqlite3";
 import { SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type SqliteDialectConfig } from "kysely";
-import { LOCK_WAIT_MS, LOCKED, untilUnlocked } from "./direct.js";
+import { LOCKED, untilUnlocked } from "./direct.js";
 
 /** A write that did not get the write lock in time; `code` makes it a 503 with Retry-After (faultOf). */
 export class MetadataLockTimeout extends Error {
@@ -24,12 +24,16 @@ export class SqliteWriteLock {
     private readonly database: Sqlite.Database,
     /** the database file, named in the error of a write that gave up */
     private readonly file: string,
-    /** how long SQLite itself may wait for a lock (reads in WAL mode never need to, in practice) */
-    waitMs: number,
+    /** how long a write waits for the lock (reads may wait as long inside SQLite; in WAL mode they hardly ever do) */
+    readonly waitMs: number,
   ) {
     this.waitOff = database.prepare("pragma busy_timeout = 0");
     this.waitOn = database.prepare(`pragma busy_timeout = ${waitMs}`);
     this.beginImmediate = database.prepare("begin immediate");
+    // A pragma acts when prepared, and its statement is prepared anew on every run but the first:
+    // spend the first runs now (the last prepared, waitOn, is what holds).
+    this.waitOff.get();
+    this.waitOn.get();
   }
 
   /** Runs `write` without waiting inside SQLite: LOCKED, with nothing done, while another connection holds the lock. */
@@ -46,9 +50,9 @@ export class SqliteWriteLock {
     }
   }
 
-  /** Runs `write` once the lock is free; MetadataLockTimeout after LOCK_WAIT_MS. */
+  /** Runs `write` once the lock is free; MetadataLockTimeout after `waitMs`. */
   async write<T>(sqlText: string, write: () => T): Promise<T> {
-    const answer = await untilUnlocked(() => this.tryWrite(write));
+    const answer = await untilUnlocked(() => this.tryWrite(write), this.waitMs);
     if (answer === LOCKED) throw this.timeout(sqlText);
     return answer;
   }
@@ -61,7 +65,7 @@ export class SqliteWriteLock {
   timeout(sqlText: string): MetadataLockTimeout {
     const statement = sqlText.replace(/\s+/g, " ").slice(0, 120);
     return new MetadataLockTimeout(
-      `metadata database ${this.file}: another process held the write lock for over ${LOCK_WAIT_MS} ms; gave up on "${statement}"`,
+      `metadata database ${this.file}: another process held the write lock for over ${this.waitMs} ms; gave up on "${statement}"`,
     );
   }
 

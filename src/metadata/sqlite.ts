@@ -3,30 +3,34 @@ import Sqlite from "better-sqlite3";
 import { Kysely } from "kysely";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { registerDirectAccess, type DirectWrite } from "./direct.js";
+import { LOCK_WAIT_MS, registerDirectAccess, type DirectWrite } from "./direct.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { SqlIamStore } from "./sql-iam-store.js";
 import { SqlMetadataStore, type MetadataStoreOptions } from "./sql-store.js";
 import { SqliteWriteLock, WriterFirstSqliteDialect } from "./sqlite-driver.js";
 
-/** How long SQLite itself may wait for a lock: only reads do (in WAL mode, hardly ever). */
-const READ_LOCK_WAIT_MS = 5000;
+export interface SqliteOptions {
+  /** how long a write waits for another process's write lock before failing (503); default LOCK_WAIT_MS */
+  lockWaitMs?: number;
+}
 
-export async function openSqliteDatabase(path: string): Promise<Kysely<Database>> {
+export async function openSqliteDatabase(path: string, options: SqliteOptions = {}): Promise<Kysely<Database>> {
+  const lockWaitMs = options.lockWaitMs ?? LOCK_WAIT_MS;
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const database = new Sqlite(path);
   database.pragma("journal_mode = WAL");
   // WAL + NORMAL is durable against process crashes and keeps commits cheap; a power loss can
   // only lose the last transactions, never corrupt the file.
   database.pragma("synchronous = NORMAL");
-  database.pragma(`busy_timeout = ${READ_LOCK_WAIT_MS}`);
+  // Only reads still wait inside SQLite (in WAL mode they hardly ever need to).
+  database.pragma(`busy_timeout = ${lockWaitMs}`);
   const statements = withStatementCache(database);
   // SQLite waits for another process's write lock by sleeping the thread (1, 2, 5... ms), and
   // with two serving processes writing, that sleep stopped the whole event loop: in a push of many
   // small images about one write in ten slept. Every write asks without waiting, and the caller
   // tries again after other requests have had their turn (sqlite-driver.ts, direct.ts).
-  const lock = new SqliteWriteLock(database, path, READ_LOCK_WAIT_MS);
+  const lock = new SqliteWriteLock(database, path, lockWaitMs);
   const readonly = (text: string) => statements.prepare(text).readonly;
   const db = new Kysely<Database>({ dialect: new WriterFirstSqliteDialect({ database: statements }, lock, readonly) });
   // Inside an open transaction (Kysely's, across awaits) a direct statement would see or join
@@ -53,6 +57,7 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
         }
       });
     },
+    lockWaitMs,
     lockTimeout: (text) => lock.timeout(text),
   });
   // data_version moves when another connection (another process) commits; total_changes when
@@ -96,12 +101,15 @@ function withStatementCache(database: Sqlite.Database, max = 500) {
   };
 }
 
-export async function openSqliteStore(path: string, options: MetadataStoreOptions = {}): Promise<SqlMetadataStore> {
-  return new SqlMetadataStore(await openSqliteDatabase(path), options);
+export async function openSqliteStore(path: string, options: MetadataStoreOptions & SqliteOptions = {}): Promise<SqlMetadataStore> {
+  return new SqlMetadataStore(await openSqliteDatabase(path, options), options);
 }
 
 /** Both stores over one database; closing `meta` closes it. */
-export async function openSqliteStores(path: string, options: MetadataStoreOptions = {}): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore }> {
-  const db = await openSqliteDatabase(path);
+export async function openSqliteStores(
+  path: string,
+  options: MetadataStoreOptions & SqliteOptions = {},
+): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore }> {
+  const db = await openSqliteDatabase(path, options);
   return { meta: new SqlMetadataStore(db, options), iam: new SqlIamStore(db) };
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Sqlite from "better-sqlite3";
 import { after, it } from "node:test";
 import { openSqliteStore, openSqliteStores } from "../../src/metadata/sqlite.js";
-import { metadataStoreSuite } from "./store-suite.js";
+import { concurrentWritersSuite, metadataStoreSuite } from "./store-suite.js";
 
 metadataStoreSuite("sqlite (in memory)", () => openSqliteStore(":memory:"));
 
@@ -103,4 +103,50 @@ it("sqlite: a write waiting for another process's write lock leaves the event lo
   assert.equal(await store.linkedBlobSize("team/app", blob), 7);
   assert.equal(await store.leaseUpload("u1", 3, 100), undefined, "leased by the write that waited");
   await store.close();
+});
+
+concurrentWritersSuite("sqlite (one file, several processes)", async () => {
+  const path = join(await mkdtemp(join(dir, "writers-")), "meta.db");
+  await (await openSqliteStore(path)).close(); // migrated once, as worker 0 does before forking
+  return { driver: "sqlite", path };
+});
+
+it("sqlite: transactions that read then write, racing on two connections, both succeed", async () => {
+  // Two processes creating a user's auth tokens at once: each counts, then inserts. Begun as a
+  // reader (plain BEGIN), the second to insert could not become the writer: SQLITE_BUSY.
+  const path = join(dir, "race.db");
+  const a = await openSqliteStores(path);
+  const b = await openSqliteStores(path);
+  await a.iam.createTenancy({ namespace: "team", description: "", repositoryLimit: 10, createdAt: 1 });
+  await a.iam.createUser({ id: "u1", tenancy: "team", name: "ann", description: "", createdAt: 1 });
+  const token = (id: string) => ({ id, userId: "u1", description: "", hash: id.repeat(8), createdAt: 1, lastUsedAt: null });
+  const created = await Promise.all([a, b, a, b, a, b].map((s, i) => s.iam.createAuthToken(token(`t${i}`), 2)));
+  assert.equal(created.filter(Boolean).length, 2);
+  assert.equal((await a.iam.listAuthTokens("u1")).length, 2);
+  await a.meta.close();
+  await b.meta.close();
+});
+
+it("sqlite: a write that cannot get the lock in time fails with SQLITE_BUSY naming the database and statement", async () => {
+  const path = join(dir, "held.db");
+  const { meta, iam } = await openSqliteStores(path, { lockWaitMs: 150 });
+  const other = new Sqlite(path);
+  other.prepare("begin immediate").run();
+  try {
+    const busy = (what: RegExp) => (err: unknown) => {
+      assert.equal((err as { code?: string }).code, "SQLITE_BUSY");
+      assert.match((err as Error).message, new RegExp(`metadata database ${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: another process held the write lock for over 150 ms`));
+      assert.match((err as Error).message, what);
+      return true;
+    };
+    await assert.rejects(iam.createUser({ id: "u1", tenancy: "t", name: "ann", description: "", createdAt: 1 }), busy(/insert into "users"/));
+    await assert.rejects(iam.createAuthToken({ id: "t1", userId: "u1", description: "", hash: "h", createdAt: 1, lastUsedAt: null }, 2), busy(/begin immediate/));
+    await assert.rejects(meta.linkBlob("team/app", `sha256:${"c".repeat(64)}`, 7, 2), busy(/repositories/));
+    assert.equal(await meta.repositoryExists("team/app"), false, "reads go on meanwhile");
+  } finally {
+    other.prepare("rollback").run();
+    other.close();
+  }
+  assert.equal(await iam.createUser({ id: "u1", tenancy: "t", name: "ann", description: "", createdAt: 1 }), undefined, "the lock is free again");
+  await meta.close();
 });
