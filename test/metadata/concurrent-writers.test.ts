@@ -1,7 +1,9 @@
 // Many clients writing at once through two serving processes (issue 22 and the repository
 // limit): every admin write endpoint and pushes, over HTTP against a real `berth serve`.
 import assert from "node:assert/strict";
+import Sqlite from "better-sqlite3";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { api, basic, digest, expectStatus, OPERATOR, startAuthRegistry, token, type AuthRegistry } from "../iam/support.js";
 
@@ -158,5 +160,29 @@ describe("concurrent writers across two serving processes", () => {
     // Repository refusals: the admin API says 409 "limit", pushes 403 DENIED.
     for (const a of answers.filter((a) => a.what === "repository" && a.status !== 201)) assert.equal(a.status, 409);
     assertRefusedAtLimit(answers.filter((a) => a.what.startsWith("push")), "busy", 6);
+  });
+
+  it("a write that cannot get the database's write lock in time answers 503 with Retry-After, and the log names the lock", async () => {
+    const path = join(registry.root, "berth.db");
+    const other = new Sqlite(path); // an offline CLI, say, stuck in the middle of a write
+    other.prepare("begin immediate").run();
+    let answer: Response;
+    try {
+      answer = await fetch(`${registry.url}/api/v1/tenancies/berth/users`, {
+        method: "POST",
+        headers: { Authorization: basic(OPERATOR, registry.operatorToken), "Content-Type": "application/json" },
+        body: JSON.stringify({ name: "patient" }),
+      });
+    } finally {
+      other.prepare("rollback").run();
+      other.close();
+    }
+    assert.equal(answer.status, 503);
+    assert.equal(answer.headers.get("retry-after"), "1");
+    const body = (await answer.json()) as { errors: { code: string; message: string }[] };
+    assert.equal(body.errors[0]!.code, "UNKNOWN");
+    assert.match(body.errors[0]!.message, /metadata database is busy; try again shortly/);
+    assert.ok(registry.output().includes(`metadata database ${path}: another process held the write lock for over 5000 ms; gave up on`));
+    expectStatus(await operator.post("/tenancies/berth/users", { name: "patient" }), 201, "the same request once the lock is free");
   });
 });
