@@ -140,7 +140,18 @@ describe("concurrent writers across two serving processes", () => {
       );
       clients.push(push(registry, `busy/pushed-${i}`, basic("busy/boss", created.body.token)).then((a) => answers.push(a)));
     }
+    // The same name created by several clients at once: one wins, the others hear it exists.
+    for (let i = 0; i < 4; i++) {
+      clients.push(admin.post("/tenancies/busy/users", { name: "twin" }).then(record("same user")));
+      clients.push(admin.post("/tenancies/busy/groups", { name: "TWINS" }).then(record("same group")));
+      clients.push(admin.post("/tenancies/busy/policies", { name: "twin", statements: ["Allow group DEVS to read repos in tenancy"] }).then(record("same policy")));
+      clients.push(operator.post("/tenancies", { namespace: "twin" }).then(record("same tenancy")));
+    }
     await Promise.all(clients);
+    for (const what of ["same user", "same group", "same policy", "same tenancy"]) {
+      const same = answers.filter((a) => a.what === what);
+      assert.deepEqual(same.map((a) => a.status).sort(), [201, 409, 409, 409], `${what}: ${JSON.stringify(same.map((a) => a.body))}`);
+    }
 
     const failed = answers.filter((a) => a.status >= 500);
     assert.deepEqual(failed, [], "no request failed with a 5xx");
@@ -154,7 +165,7 @@ describe("concurrent writers across two serving processes", () => {
     assert.equal(repositories.length, 6, "the repository limit of 6 holds");
     const made = answers.filter((a) => (a.what === "repository" && a.status === 201) || (a.what.startsWith("push") && a.status === 201));
     assert.equal(made.length, 6);
-    for (const a of answers.filter((a) => !a.what.startsWith("token") && a.what !== "repository" && !a.what.startsWith("push"))) {
+    for (const a of answers.filter((a) => !/^(token|repository|push|same)/.test(a.what))) {
       assert.ok(a.status < 300, `${a.what}: ${a.status} ${JSON.stringify(a.body)}`);
     }
     // Repository refusals: the admin API says 409 "limit", pushes 403 DENIED.
@@ -182,7 +193,10 @@ describe("concurrent writers across two serving processes", () => {
     const body = (await answer.json()) as { errors: { code: string; message: string }[] };
     assert.equal(body.errors[0]!.code, "UNKNOWN");
     assert.match(body.errors[0]!.message, /metadata database is busy; try again shortly/);
-    assert.ok(registry.output().includes(`metadata database ${path}: another process held the write lock for over 5000 ms; gave up on`));
+    // The log line may reach us a little after the response.
+    const logged = `metadata database ${path}: another process held the write lock for over 5000 ms; gave up on`;
+    for (const deadline = Date.now() + 3000; !registry.output().includes(logged) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(registry.output().includes(logged), "the log names the database and the statement");
     expectStatus(await operator.post("/tenancies/berth/users", { name: "patient" }), 201, "the same request once the lock is free");
   });
 });
