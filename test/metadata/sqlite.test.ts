@@ -5,6 +5,7 @@ import { join } from "node:path";
 import Sqlite from "better-sqlite3";
 import { after, it } from "node:test";
 import { openSqliteStore, openSqliteStores } from "../../src/metadata/sqlite.js";
+import { PullRecorder } from "../../src/registry/pulls.js";
 import { concurrentWritersSuite, metadataStoreSuite } from "./store-suite.js";
 
 metadataStoreSuite("sqlite (in memory)", () => openSqliteStore(":memory:"));
@@ -149,4 +150,28 @@ it("sqlite: a write that cannot get the lock in time fails with SQLITE_BUSY nami
   }
   assert.equal(await iam.createUser({ id: "u1", tenancy: "t", name: "ann", description: "", createdAt: 1 }), undefined, "the lock is free again");
   await meta.close();
+});
+
+it("sqlite: pull counts that could not be written while the lock was held are written with the next flush", async () => {
+  const path = join(dir, "pulls.db");
+  const store = await openSqliteStore(path, { lockWaitMs: 50 });
+  const digest = `sha256:${"d".repeat(64)}`;
+  const m = { repository: "team/app", digest, mediaType: "application/vnd.oci.image.manifest.v1+json", artifactType: null, size: 2, content: Buffer.from("{}"), subject: null, annotations: null, pushedAt: 1 };
+  await store.putManifest(m, [], "v1");
+  const errors: unknown[] = [];
+  const pulls = new PullRecorder(store, (err) => errors.push(err), 60_000);
+  pulls.record("team/app", digest, 10);
+  pulls.record("team/app", digest, 11);
+  const other = new Sqlite(path);
+  other.prepare("begin immediate").run();
+  await pulls.flush();
+  other.prepare("rollback").run();
+  other.close();
+  assert.equal(errors.length, 1, "the failed flush was reported");
+  pulls.record("team/app", digest, 12);
+  await pulls.close();
+  const stored = await store.getManifest("team/app", digest);
+  assert.equal(stored?.pullCount, 3);
+  assert.equal(stored?.lastPulledAt, 12);
+  await store.close();
 });
