@@ -1,8 +1,8 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
 import { sql, type Kysely, type Selectable } from "kysely";
-import { splitRepository } from "../iam/names.js";
-import { first, requireRow, rows, version, writeAll, writeTransaction, type Compilable, type Requirement } from "./direct.js";
+import { first, rows, version, writeAll, writeTransaction, type Compilable, type Requirement } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
+import { RepositoryCreation } from "./repository-creation.js";
 import type { Database } from "./schema.js";
 import type {
   BlobLink,
@@ -16,7 +16,6 @@ import type {
   ReferrerRecord,
   UploadRecord,
 } from "./store.js";
-import { RepositoryLimitReached } from "./store.js";
 
 
 export interface MetadataStoreOptions {
@@ -28,13 +27,13 @@ export class SqlMetadataStore implements MetadataStore {
   /** manifests recently read, by repository and digest or tag; 8 MiB of content at most */
   private readonly manifests = new ReadCache<ManifestRecord>(8 * 1024 * 1024, (m) => m.content.byteLength + 200);
 
-  private readonly limits: boolean;
+  private readonly creation: RepositoryCreation;
 
   constructor(
     private readonly db: Kysely<Database>,
     options: MetadataStoreOptions = {},
   ) {
-    this.limits = options.repositoryLimits ?? false;
+    this.creation = new RepositoryCreation(db, options.repositoryLimits ?? false);
   }
 
   async close(): Promise<void> {
@@ -49,10 +48,10 @@ export class SqlMetadataStore implements MetadataStore {
   async createRepository(name: string, at: number): Promise<boolean> {
     const created = await writeTransaction(this.db, async (trx) => {
       if (await trx.selectFrom("repositories").select("name").where("name", "=", name).executeTakeFirst()) return false;
-      const result = await trx.executeQuery(this.newRepository(name, at).compile(trx));
+      const result = await trx.executeQuery(this.creation.insert(name, at).compile(trx));
       return Number(result.numAffectedRows ?? 0) > 0 ? true : undefined;
     });
-    if (created === undefined) throw await this.limitReached(name);
+    if (created === undefined) throw await this.creation.refusal(name);
     return created;
   }
 
@@ -121,7 +120,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
-    if (!(await writeAll(this.db, this.blobLink({ repository, digest, size, at })))) throw await this.limitReached(repository);
+    if (!(await writeAll(this.db, this.blobLink({ repository, digest, size, at })))) throw await this.creation.refusal(repository);
   }
 
   async commitUpload(id: string, blob: BlobLink): Promise<void> {
@@ -129,7 +128,7 @@ export class SqlMetadataStore implements MetadataStore {
     if (await writeAll(this.db, [...this.blobLink(blob), endSession])) return;
     // The bytes are a blob already; a session that cannot be committed has nothing left to hold.
     await writeAll(this.db, [endSession]);
-    throw await this.limitReached(blob.repository);
+    throw await this.creation.refusal(blob.repository);
   }
 
   async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
@@ -165,7 +164,7 @@ export class SqlMetadataStore implements MetadataStore {
     const { repository, digest } = manifest;
     const db = this.db;
     const writes: (Compilable | Requirement)[] = [
-      ...this.repositoryFor(repository, manifest.pushedAt),
+      ...this.creation.writes(repository, manifest.pushedAt),
       db
         .insertInto("manifests")
         .values({
@@ -194,7 +193,7 @@ export class SqlMetadataStore implements MetadataStore {
           .onConflict((oc) => oc.columns(["repository", "name"]).doUpdateSet({ digest, updated_at: manifest.pushedAt })),
       );
     }
-    if (!(await writeAll(db, writes))) throw await this.limitReached(repository);
+    if (!(await writeAll(db, writes))) throw await this.creation.refusal(repository);
   }
 
   // Manifest reads are the hottest queries of a registry: plain SQL templates, no query building,
@@ -310,13 +309,9 @@ export class SqlMetadataStore implements MetadataStore {
   async createUpload(upload: UploadRecord): Promise<void> {
     const values = { id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt, leased_until: null };
     const insert = this.db.insertInto("uploads").values(values);
-    if (!this.limits) {
-      await writeAll(this.db, [insert]);
-      return;
-    }
-    const { namespace } = splitRepository(upload.repository);
-    const existsOrRoom = sql`select 1 where exists (select 1 from repositories where name = ${upload.repository}) or ${roomIn(namespace)}`;
-    if (!(await writeAll(this.db, [requireRow(existsOrRoom), insert]))) throw await this.limitReached(upload.repository);
+    // With limits, a session for a repository that could not be created now is refused before its bytes.
+    const room = this.creation.existsOrRoom(upload.repository);
+    if (!(await writeAll(this.db, room ? [room, insert] : [insert]))) throw await this.creation.refusal(upload.repository);
   }
 
   async getUpload(id: string): Promise<UploadRecord | undefined> {
@@ -357,47 +352,13 @@ export class SqlMetadataStore implements MetadataStore {
   /** The writes that link a blob into a repository (creating the repository if needed). */
   private blobLink({ repository, digest, size, at }: BlobLink): (Compilable | Requirement)[] {
     return [
-      ...this.repositoryFor(repository, at),
+      ...this.creation.writes(repository, at),
       this.db
         .insertInto("repo_blobs")
         .values({ repository, digest, size, created_at: at })
         .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
     ];
   }
-
-  /**
-   * Creates the repository unless it exists; with limits, only while its tenancy has room, and
-   * the transaction is undone (writeAll answers false) when it neither exists nor was created.
-   */
-  private repositoryFor(name: string, at: number): (Compilable | Requirement)[] {
-    if (!this.limits) return [this.newRepository(name, at)];
-    return [this.newRepository(name, at), requireRow(sql`select 1 from repositories where name = ${name}`)];
-  }
-
-  /** Inserts the repository unless it exists (with limits: and only while its tenancy has room). */
-  private newRepository(name: string, at: number): Compilable {
-    if (!this.limits) return this.db.insertInto("repositories").values({ name, created_at: at }).onConflict((oc) => oc.column("name").doNothing());
-    // The existence test comes first so that a push to an existing repository never counts.
-    return sql`insert into repositories (name, created_at) select ${name}, ${at}
-      where not exists (select 1 from repositories where name = ${name}) and ${roomIn(splitRepository(name).namespace)}
-      on conflict (name) do nothing`;
-  }
-
-  /** Why `repository` could not be created (read after the refused write, for the message). */
-  private async limitReached(repository: string): Promise<RepositoryLimitReached> {
-    const { namespace } = splitRepository(repository);
-    const tenancy = await this.db.selectFrom("tenancies").select("repository_limit").where("namespace", "=", namespace).executeTakeFirst();
-    return new RepositoryLimitReached(namespace, tenancy === undefined ? undefined : Number(tenancy.repository_limit));
-  }
-}
-
-/**
- * True while the tenancy `namespace` holds fewer repositories than its limit (false when there is
- * no such tenancy). Its names are the byte range between `<namespace>/` and `<namespace>0`.
- */
-function roomIn(namespace: string) {
-  return sql<boolean>`(select count(*) from repositories where name > ${`${namespace}/`} and name < ${`${namespace}0`})
-    < (select repository_limit from tenancies where namespace = ${namespace})`;
 }
 
 type ManifestRow = Selectable<Database["manifests"]>;
