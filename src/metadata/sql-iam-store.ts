@@ -38,6 +38,10 @@ export class SqlIamStore implements IamStore {
 
   async deleteTenancy(namespace: string): Promise<boolean> {
     return writeTransaction(this.db, async (trx) => {
+      // Checked under the write lock, so that no first push can create a repository meanwhile.
+      if (await trx.selectFrom("repositories").select("name").where("name", ">", `${namespace}/`).where("name", "<", `${namespace}0`).executeTakeFirst()) {
+        return false;
+      }
       const users = trx.selectFrom("users").select("id").where("tenancy", "=", namespace);
       const groups = trx.selectFrom("groups").select("id").where("tenancy", "=", namespace);
       await trx.deleteFrom("auth_tokens").where("user_id", "in", users).execute();

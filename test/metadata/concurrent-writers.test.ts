@@ -173,6 +173,25 @@ describe("concurrent writers across two serving processes", () => {
     assertRefusedAtLimit(answers.filter((a) => a.what.startsWith("push")), "busy", 6);
   });
 
+  it("a tenancy deleted while its first pushes race never leaves repositories behind", async () => {
+    const created = await operator.post("/tenancies", { namespace: "fleeting", adminUser: "boss" });
+    expectStatus(created, 201, "tenancy");
+    const boss = basic("fleeting/boss", created.body.token);
+    const [deleted, ...pushes] = await Promise.all([
+      new Promise((r) => setTimeout(r, 5)).then(() => operator.delete("/tenancies/fleeting")),
+      ...Array.from({ length: 3 }, (_, i) => push(registry, `fleeting/app-${i}`, boss)),
+    ]);
+    for (const p of pushes as Answer[]) assert.ok(p.status < 500, `${p.what}: ${p.status} ${JSON.stringify(p.body)}`);
+    const listed = await operator.get("/tenancies/fleeting/repositories");
+    if ((deleted as { status: number }).status === 204) {
+      expectStatus(await operator.get("/tenancies/fleeting"), 404, "deleted");
+      assert.deepEqual(listed.body, [], "no repository outlives its tenancy");
+    } else {
+      expectStatus(deleted as { status: number; body: unknown; headers: Headers }, 409, "refused: it holds repositories");
+      assert.ok(listed.body.length > 0);
+    }
+  });
+
   it("a write that cannot get the database's write lock in time answers 503 with Retry-After, and the log names the lock", async () => {
     const path = join(registry.root, "berth.db");
     const other = new Sqlite(path); // an offline CLI, say, stuck in the middle of a write

@@ -205,6 +205,8 @@ export function concurrentWritersSuite(name: string, newDatabase: () => Promise<
       await assert.rejects(meta.commitUpload("u3", { repository: "team/d", digest: D(3), size: 5, at: 2 }), refusedAt(3));
       assert.equal(await meta.getUpload("u3"), undefined);
       await assert.rejects(meta.createRepository("other/x", 1), /there is no tenancy other/);
+      assert.equal(await iam.deleteTenancy("team"), false, "a tenancy that holds repositories stays");
+      assert.ok(await iam.getTenancy("team"));
       await meta.close();
       // Without limits (auth disabled) there are no tenancies to ask.
       const open = await openSqliteStores(spec.path);
