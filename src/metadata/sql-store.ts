@@ -17,7 +17,6 @@ import type {
   UploadRecord,
 } from "./store.js";
 
-
 export interface MetadataStoreOptions {
   /** a repository is created only while its tenancy holds fewer than its limit (auth.enabled) */
   repositoryLimits?: boolean;
