@@ -47,7 +47,8 @@ export interface App {
 /** `peers`: the other serving processes of this machine, when there are any. */
 export async function assemble(config: Config, log: Logger, peers?: Peers): Promise<App> {
   const blobs = await openBlobStore(config);
-  const { meta, iam } = await openSqliteStores(sqlitePath(config));
+  // Tenancies and their repository limits exist only with auth; an open registry has neither.
+  const { meta, iam } = await openSqliteStores(sqlitePath(config), { repositoryLimits: config.auth.enabled });
   const now = Date.now;
   const registry = new Registry({ blobs, meta, now, deleteEnabled: config.storage.delete.enabled, log, peers });
   const audit = new AuditLog(iam, log, now);

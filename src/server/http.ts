@@ -97,7 +97,9 @@ function fail(log: Logger, id: string, req: IncomingMessage, res: ServerResponse
   if (err instanceof RegistryError) {
     error = err;
   } else if (fault) {
-    log.error({ req: id, err }, fault.message);
+    // A refusal (a tenancy's repository limit) is the client's business, not an operator's alarm.
+    if (statusOf(fault) < 500) log.info({ req: id, code: fault.code }, fault.message);
+    else log.error({ req: id, err }, fault.message);
     error = fault;
   } else {
     log.error({ req: id, err }, "request failed");
