@@ -93,7 +93,7 @@ describe("server lifecycle", () => {
   it("refuses to start on a bad configuration and names the key", async () => {
     const result = await exec(process.execPath, [BERTH_MAIN, "serve", "--addr", "nowhere"], { env: { ...process.env } }).catch((e) => e);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /http\.addr: must be host:port/);
+    assert.match(result.stderr, /http\.addr: expected host:port \(e\.g\. 0\.0\.0\.0:5000\), got "nowhere"/);
     const env = { ...process.env, REGISTRY_STORAGE_DELETE_ENABLED: "maybe" };
     const second = await exec(process.execPath, [BERTH_MAIN, "serve"], { env }).catch((e) => e);
     assert.equal(second.code, 2);
