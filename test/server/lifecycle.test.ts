@@ -124,7 +124,7 @@ describe("server lifecycle", () => {
   });
 
   it("stopped while its other workers start, it stops them too before it exits", async () => {
-    // Worker 0 logs "listening" before it forks the others; a stop right then must not leave a
+    // The supervisor logs "listening" before it forks the other workers; a stop right then must not leave a
     // worker behind, still opening the database in a data directory its operator now removes.
     const root = await mkdtemp(join(tmpdir(), "berth-early-stop-"));
     const registry = await startRegistry({ root, env: { BERTH_HTTP_WORKERS: "4" } });
