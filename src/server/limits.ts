@@ -77,13 +77,13 @@ export class ConnectionLimits {
 
   private timedOut(socket: Socket): void {
     const watched = this.bodies.get(socket);
-    if (!watched) {
+    this.bodies.delete(socket);
+    if (!watched || watched.res.writableFinished) {
       // Node's own use of the timer: an idle keep-alive connection.
       socket.destroy();
       return;
     }
     const { req, res } = watched;
-    this.bodies.delete(socket);
     socket.setTimeout(0);
     // Received whole but not yet read by its handler: the client did its part.
     if (req.complete) return;
