@@ -119,20 +119,23 @@ const schema = z
           .default({ service: "berth", issuer: "berth", ttl: 300_000, refreshttl: 86_400_000 }),
         ratelimit: z
           .object({
-            /** failed logins allowed per user, then per address, within the window */
-            peruser: z.coerce.number().int().positive().default(10),
+            /** failed logins allowed for one user from one address, then from one address, within the window */
+            peruseraddress: z.coerce.number().int().positive().optional(),
+            /** the former name of `peruseraddress` (it counted per user alone, which let anyone lock a user out); still read */
+            peruser: z.coerce.number().int().positive().optional(),
             peraddress: z.coerce.number().int().positive().default(30),
             window: duration.default(900_000),
           })
           .strict()
-          .default({ peruser: 10, peraddress: 30, window: 900_000 }),
+          .transform(({ peruseraddress, peruser, ...rest }) => ({ peruseraddress: peruseraddress ?? peruser ?? 10, ...rest }))
+          .default({ peruseraddress: 10, peraddress: 30, window: 900_000 }),
       })
       .strict()
       .default({
         enabled: true,
         operator: { namespace: "berth", user: "admin" },
         token: { service: "berth", issuer: "berth", ttl: 300_000, refreshttl: 86_400_000 },
-        ratelimit: { peruser: 10, peraddress: 30, window: 900_000 },
+        ratelimit: { peruseraddress: 10, peraddress: 30, window: 900_000 },
       }),
     tenancy: z
       .object({ repositorylimit: z.coerce.number().int().nonnegative().default(500) })
@@ -239,7 +242,8 @@ const EXPECTED: Record<string, string> = {
   "auth.token.realm": "an absolute URL (e.g. https://registry.example.com/auth/token)",
   "auth.token.ttl": DURATION,
   "auth.token.refreshttl": DURATION,
-  "auth.ratelimit.peruser": "a whole number above 0",
+  "auth.ratelimit.peruseraddress": "a whole number above 0",
+  "auth.ratelimit.peruser": "a whole number above 0 (the former name of peruseraddress)",
   "auth.ratelimit.peraddress": "a whole number above 0",
   "auth.ratelimit.window": DURATION,
   "tenancy.repositorylimit": "a whole number",

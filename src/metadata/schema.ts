@@ -30,6 +30,8 @@ export interface Database {
   policies: { id: string; tenancy: string; name: string; description: string; statements: string; created_at: Int };
   auth_tokens: { id: string; user_id: string; description: string; hash: string; created_at: Int; last_used_at: Int | null };
   login_failures: { key: string; count: number; reset_at: Int };
+  /** one row (id 1): moves with every change to users, groups, memberships, policies, tenancies, token deletions */
+  iam_version: { id: number; version: Int };
   signing_keys: { kid: string; private_jwk: string; public_jwk: string; created_at: Int; retired_at: Int | null };
   audit_events: {
     at: Int;

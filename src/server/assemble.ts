@@ -65,9 +65,9 @@ export async function assemble(config: Config, log: Logger, peers?: Peers): Prom
     await keys.init();
     const tokens = new TokenService(keys, { issuer: t.issuer, service: t.service, ttl: t.ttl, refreshTtl: t.refreshttl }, now);
     const r = config.auth.ratelimit;
-    const credentials = new CredentialVerifier(iam, audit, now, { perUser: r.peruser, perAddress: r.peraddress, window: r.window });
+    const credentials = new CredentialVerifier(iam, audit, now, { perUserAddress: r.peruseraddress, perAddress: r.peraddress, window: r.window });
     const granter = new AccessGranter(iam, access);
-    const authorizer = new TokenAuthorizer(iam, tokens, credentials, granter, audit, { realm: t.realm, tls: Boolean(config.http.tls.certificate) }, now);
+    const authorizer = new TokenAuthorizer(iam, tokens, credentials, granter, audit, { realm: t.realm, tls: Boolean(config.http.tls.certificate) });
     auth = { authorizer, keys, tokenEndpoint: new TokenEndpoint(tokens, credentials, granter, authorizer, keys, now) };
   }
   const admin = new AdminServices({ iam, meta, access, audit, now, log, settings }, auth?.keys);
