@@ -36,9 +36,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * with the error envelope, or a cut connection once its answer has started), never the process.
  */
 export function createRequestListener(deps: HttpDeps): RequestListener {
+  // Node reports a write after the end as an "error" event; unheard, it would end the process.
+  const responseError = (err: Error) => deps.log.warn({ err: err.message }, "response error");
   return (req, res) => {
-    // Node reports a write after the end as an "error" event; unheard, it would end the process.
-    res.on("error", (err) => deps.log.warn({ err: err.message }, "response error"));
+    res.on("error", responseError);
     handle(deps, req, res).catch((err: unknown) => lastResort(deps.log, req, res, err));
   };
 }

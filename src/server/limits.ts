@@ -47,7 +47,7 @@ export class ConnectionLimits {
 
   /** True when `socket` came over its address's limit: its requests are answered 429. */
   isOver(socket: Socket | null): boolean {
-    return socket !== null && this.over.has(socket);
+    return this.limits.perAddress > 0 && socket !== null && this.over.has(socket);
   }
 
   /** Arms the body timer for a request that has a body; it stops when the body has arrived. */
