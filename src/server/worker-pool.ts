@@ -120,7 +120,8 @@ export class WorkerPool {
           if (this.stopping) return;
           // Assembled, so it hears its peers from now on: a question sent earlier would go unheard.
           hub?.join(index, child);
-          child.send({ type: "listen" }, socket as Server);
+          // A worker that died meanwhile cannot take it: its exit is handled below.
+          child.send({ type: "listen" }, socket as Server, {}, () => undefined);
         } else if (message.type === "listening") {
           listeningSince = Date.now();
           resolve(typeof message.address === "string" ? message.address : "");
@@ -128,6 +129,8 @@ export class WorkerPool {
           this.handlers.get(message.type)?.(message, child);
         }
       });
+      // Unheard, a failed send or fork would end the supervisor; the exit that follows is what counts.
+      child.on("error", (err) => log("warn", { worker: index, err: err.message }, "worker process error"));
       child.on("exit", (code, signal) => {
         if (slot.child === child) {
           slot.child = undefined;
