@@ -47,7 +47,7 @@ export async function serveHere(config: Config, index: number, roles: ReadonlySe
  * in a state nobody knows: half a stream written, a lease held. Log it and exit; the supervisor
  * starts a clean process while the others serve. Requests never get here (http.ts isolates them).
  */
-function exitOnUncaughtFaults(log: Logger): void {
+export function exitOnUncaughtFaults(log: Logger): void {
   process.on("uncaughtException", (err, origin) => {
     try {
       log.fatal({ err, origin }, "uncaught exception; exiting so that a clean process replaces this one");
