@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
-import { startAuthRegistry, type AuthRegistry } from "../iam/support.js";
-import { basic, childrenOf, rawExchange, type RawAnswer } from "./support.js";
+import { basic, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
+import { childrenOf, rawExchange, type RawAnswer } from "./support.js";
 
 let registry: AuthRegistry;
 let workers: number[];

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { BERTH_MAIN, startRegistry, type RunningRegistry } from "../helpers/registry.js";
-import { basic, childrenOf, eventually } from "./support.js";
+import { basic } from "../iam/support.js";
+import { childrenOf, eventually } from "./support.js";
 
 const exec = promisify(execFile);
 

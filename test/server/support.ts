@@ -88,7 +88,3 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ms
   }
   return condition();
 }
-
-export function basic(login: string, secret: string): string {
-  return `Basic ${Buffer.from(`${login}:${secret}`).toString("base64")}`;
-}
