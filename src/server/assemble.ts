@@ -111,6 +111,14 @@ export async function bootstrapOperator(app: App): Promise<{ login: string; toke
   return { login: `${namespace}/${user}`, token: token === undefined ? created.token : undefined };
 }
 
+/** True when the operator exists and none of its auth tokens was ever used to log in. */
+export async function operatorNeverLoggedIn(app: App): Promise<boolean> {
+  const { namespace, user } = app.config.auth.operator;
+  const admin = await app.iam.getUser(namespace, user);
+  if (!admin) return false;
+  return (await app.iam.listAuthTokens(admin.id)).every((token) => token.lastUsedAt === null);
+}
+
 async function openBlobStore(config: Config): Promise<BlobStore> {
   if (config.storage.driver === "inmemory") return new MemoryBlobStore();
   const { rootdirectory, directio } = config.storage.filesystem;

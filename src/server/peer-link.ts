@@ -1,7 +1,8 @@
 // Messages between the serving processes of one machine, over the IPC channels `berth serve` forks
-// its workers with. Worker 0 is the hub: what a worker tells, the hub passes to every other
+// its workers with. The supervisor is the hub: what a worker tells, the hub passes to every other
 // process; what a worker asks, the hub asks every other process and answers with the first
-// answer that is not undefined. Messages are small JSON objects, never blob bytes.
+// answer that is not undefined. The supervisor holds no upload state itself (its own handler
+// answers nothing). Messages are small JSON objects, never blob bytes.
 import type { ChildProcess } from "node:child_process";
 import { isPeerMessage, type PeerHandler, type PeerMessage, type Peers } from "../registry/peers.js";
 
@@ -15,7 +16,7 @@ type Wire =
 
 const noAnswer: PeerHandler = async () => undefined;
 
-/** Worker 0's side: it knows the other workers and relays between them. */
+/** The hub's side (the supervisor; index 0): it knows the workers and relays between them. */
 export class PeerHub implements Peers {
   private readonly workers = new Map<number, ChildProcess>();
   private readonly questions = new Map<number, (worker: number, value: string | undefined) => void>();
@@ -55,7 +56,7 @@ export class PeerHub implements Peers {
     for (const reply of [...this.questions.values()]) reply(index, undefined);
   }
 
-  /** Everyone but `from` hears `message` (worker 0 by its handler). */
+  /** Everyone but `from` hears `message` (the hub by its handler). */
   private relay(message: PeerMessage, from: number): void {
     if (from !== 0) void this.handler(message).catch(() => undefined);
     for (const [index, worker] of this.workers) {
@@ -97,7 +98,7 @@ export class PeerHub implements Peers {
   }
 }
 
-/** A worker's side (1..n): everything goes through worker 0. */
+/** A worker's side (1..n): everything goes through the hub. */
 export class PeerSpoke implements Peers {
   private readonly pending = new Map<number, (value: string | undefined) => void>();
   private handler = noAnswer;
@@ -117,7 +118,7 @@ export class PeerSpoke implements Peers {
         this.pending.get(wire.seq)?.(wire.value);
       }
     });
-    // Worker 0 is gone: nobody will answer.
+    // The hub is gone: nobody will answer.
     channel.on("disconnect", () => {
       for (const resolve of [...this.pending.values()]) resolve(undefined);
     });

@@ -13,7 +13,7 @@ let registry: RunningRegistry;
 
 before(async () => {
   registry = await startRegistry({ env: { BERTH_HTTP_WORKERS: "3", BERTH_LOG_LEVEL: "debug" } });
-  // Worker 0 listens first; the others join a moment later.
+  // The first worker listens first; the others join a moment later.
   const deadline = Date.now() + 20_000;
   while (!registry.output().includes("started workers") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 });

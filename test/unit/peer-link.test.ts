@@ -1,5 +1,5 @@
 // The messages between serving processes (src/server/peer-link.ts), between real processes:
-// this process is the hub (worker 0), the workers are forked children running a PeerSpoke.
+// this process is the hub (the supervisor), the workers are forked children running a PeerSpoke.
 import assert from "node:assert/strict";
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
