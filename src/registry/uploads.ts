@@ -192,7 +192,7 @@ export class UploadService {
    * reads them once.
    */
   private async digestByReading(id: string, writer: ObjectWriter, expected: ParsedDigest): Promise<string> {
-    this.ctx.log.debug({ upload: id, size: writer.size }, "no running hash of this digest's algorithm: re-reading the upload");
+    this.ctx.log.info({ upload: id, size: writer.size }, "no running hash of this digest's algorithm: re-reading the upload");
     await writer.commit();
     const body = await this.ctx.storage.get(uploadKey(id));
     if (!body) throw new Error(`upload ${id} vanished between its commit and its reading`);

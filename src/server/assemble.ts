@@ -45,7 +45,8 @@ export interface App {
 
 export async function assemble(config: Config, log: Logger): Promise<App> {
   const storage = await openStorage(config);
-  const { meta, iam } = await openSqliteStores(sqlitePath(config));
+  // Tenancies and their repository limits exist only with auth; an open registry has neither.
+  const { meta, iam } = await openSqliteStores(sqlitePath(config), { repositoryLimits: config.auth.enabled });
   const now = Date.now;
   const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log });
   const audit = new AuditLog(iam, log, now);
@@ -106,6 +107,14 @@ export async function bootstrapOperator(app: App): Promise<{ login: string; toke
     adminToken: token,
   });
   return { login: `${namespace}/${user}`, token: token === undefined ? created.token : undefined };
+}
+
+/** True when the operator exists and none of its auth tokens was ever used to log in. */
+export async function operatorNeverLoggedIn(app: App): Promise<boolean> {
+  const { namespace, user } = app.config.auth.operator;
+  const admin = await app.iam.getUser(namespace, user);
+  if (!admin) return false;
+  return (await app.iam.listAuthTokens(admin.id)).every((token) => token.lastUsedAt === null);
 }
 
 async function openStorage(config: Config): Promise<StorageDriver> {
