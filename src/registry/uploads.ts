@@ -40,7 +40,10 @@ export class UploadService {
   /** one request at a time per session in this process; the lease keeps out the others */
   private readonly busy = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly ctx: RegistryContext) {}
+  constructor(private readonly ctx: RegistryContext) {
+    // Loads the hash addon now: a build without it stops at start-up, not at the first chunk.
+    ResumableHash.create("sha256");
+  }
 
   async start(repository: string): Promise<UploadState> {
     const id = randomUUID();
