@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { parseAddressRange } from "./address-ranges.js";
 import { parseDuration } from "./duration.js";
 
 const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -20,6 +21,17 @@ const duration = z.union([z.number().nonnegative(), z.string()]).transform((valu
 const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])]).transform((v) =>
   typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v),
 );
+
+/** A list of addresses or CIDR ranges: a YAML list, or one string separated by commas (environment). */
+const addressRanges = z.union([z.string(), z.array(z.string())]).transform((value, ctx) => {
+  const entries = (typeof value === "string" ? value.split(",") : value).map((e) => e.trim()).filter((e) => e !== "");
+  for (const entry of entries) {
+    if (!parseAddressRange(entry)) ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8)` });
+  }
+  return entries;
+});
+
+const METRICS_DEFAULTS = { enabled: true, anonymous: false, repositories: 100 };
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, "must be host:port (e.g. 0.0.0.0:5000)");
 
@@ -38,9 +50,22 @@ const schema = z
           .object({ certificate: z.string().optional(), key: z.string().optional() })
           .strict()
           .default({}),
+        /** proxies whose `X-Forwarded-For` names the client in the access log */
+        trustedproxies: addressRanges.default([]),
+        metrics: z
+          .object({
+            /** `/metrics` in Prometheus text format */
+            enabled: bool.default(METRICS_DEFAULTS.enabled),
+            /** with auth on, `/metrics` takes a user of the operator tenancy unless this is true */
+            anonymous: bool.default(METRICS_DEFAULTS.anonymous),
+            /** repositories that get their own push/pull series per process; the rest count as `other` */
+            repositories: z.coerce.number().int().min(0).max(10_000).default(METRICS_DEFAULTS.repositories),
+          })
+          .strict()
+          .default(METRICS_DEFAULTS),
       })
       .strict()
-      .default({ addr: "0.0.0.0:5000", workers: "auto", tls: {} }),
+      .default({ addr: "0.0.0.0:5000", workers: "auto", tls: {}, trustedproxies: [], metrics: METRICS_DEFAULTS }),
     storage: z
       .object({
         driver: z.enum(["filesystem", "inmemory"]).default("filesystem"),
@@ -210,6 +235,10 @@ const LEAF_KEYS = [
   "http.workers",
   "http.tls.certificate",
   "http.tls.key",
+  "http.trustedproxies",
+  "http.metrics.enabled",
+  "http.metrics.anonymous",
+  "http.metrics.repositories",
   "storage.driver",
   "storage.filesystem.rootdirectory",
   "storage.filesystem.directio",

@@ -10,6 +10,8 @@ import { UploadPurger } from "../gc/upload-purger.js";
 import type { Peers } from "../registry/peers.js";
 import { assemble, bootstrapOperator, type App } from "./assemble.js";
 import { createRequestListener, type ExtraHandler } from "./http.js";
+import type { MachineScope } from "./metrics-gather.js";
+import { observability, openMetrics } from "./observability.js";
 
 export interface RunningServer {
   server: Server;
@@ -34,10 +36,13 @@ export interface StartOptions {
   listener?: () => Promise<NetServer>;
   /** the machine's other serving processes, when this is one of several */
   peers?: Peers;
+  /** how `/metrics` gathers the machine's serving processes (default: this one is alone) */
+  metricsScope?: MachineScope;
 }
 
 export async function startServer(config: Config, log: Logger, options: StartOptions = { bootstrap: true, jobs: true }): Promise<RunningServer> {
-  const app = await assemble(config, log, options.peers);
+  const metrics = openMetrics(config);
+  const app = await assemble(config, log, options.peers, metrics);
   const bootstrap = app.auth && options.bootstrap ? await bootstrapOperator(app) : undefined;
 
   const purging = config.storage.maintenance.uploadpurging;
@@ -47,7 +52,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     void purger.run();
   }
 
-  const extra: ExtraHandler[] = [];
+  const observed = observability(config, app, log, metrics, options.metricsScope ?? { kind: "alone" });
+  const extra: ExtraHandler[] = [...observed.endpoints];
   if (app.auth) {
     const { tokenEndpoint, authorizer } = app.auth;
     const api = new AdminApi(app.admin, authorizer);
@@ -58,7 +64,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     registry: app.registry,
     authorizer: app.authorizer,
     log,
-    accessLog: !config.log.accesslog.disabled,
+    observer: observed.observer,
     audit: app.auth ? app.audit : undefined,
     extra,
   });
