@@ -22,16 +22,20 @@ export interface Observability {
   endpoints: ExtraHandler[];
   /** absent when there is neither an access log nor metrics */
   observer?: RequestObserver;
+  /** the machine's metrics as `/metrics` answers them; absent when metrics are off */
+  machineMetrics?: () => Promise<string>;
 }
 
 export function observability(config: Config, app: App, log: Logger, metrics: ServerMetrics | undefined, scope: MachineScope): Observability {
   const endpoints = [healthEndpoints(new Readiness(storeChecks(config, app.meta), log))];
+  let text: (() => Promise<string>) | undefined;
   if (metrics) {
     const own = () => metrics.json();
     // A parent that gathers the machine's metrics asks each serving process over IPC.
     if (process.send) answerCollectRequests(own);
+    text = machineMetrics(scope, own);
     endpoints.push(
-      metricsEndpoint(machineMetrics(scope, own), {
+      metricsEndpoint(text, {
         identify: app.auth ? (req) => app.auth!.authorizer.identify(req) : undefined,
         operatorNamespace: config.auth.operator.namespace,
         anonymous: config.http.metrics.anonymous,
@@ -41,5 +45,5 @@ export function observability(config: Config, app: App, log: Logger, metrics: Se
   const accessLog = !config.log.accesslog.disabled;
   const observer =
     accessLog || metrics ? new RequestObserver({ log, accessLog, metrics, trustedProxies: new TrustedProxies(config.http.trustedproxies) }) : undefined;
-  return { endpoints, observer };
+  return { endpoints, observer, machineMetrics: text };
 }

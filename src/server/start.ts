@@ -20,6 +20,8 @@ export interface RunningServer {
   app: App;
   /** the operator's login and first token, when this start bootstrapped them */
   bootstrap?: { login: string; token?: string };
+  /** the machine's metrics in Prometheus text, as `/metrics` answers; absent when metrics are off */
+  machineMetrics?: () => Promise<string>;
   close(): Promise<void>;
 }
 
@@ -98,6 +100,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     address,
     app,
     bootstrap,
+    machineMetrics: observed.machineMetrics,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

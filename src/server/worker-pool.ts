@@ -8,6 +8,7 @@ import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config/config.js";
 import { SERVE_HEAP_FLAG } from "./heap.js";
+import { relayGatherRequests } from "./metrics-gather.js";
 import type { PeerHub } from "./peer-link.js";
 
 /** Environment that hands a worker its (already validated) configuration and its index. */
@@ -27,10 +28,15 @@ export interface WorkerPool {
    * for them to exit.
    */
   stop(): Promise<void>;
+  /** the workers running now */
+  children(): ChildProcess[];
 }
 
-/** Starts workers 1..count on `server`; see `started` for when they accept connections. */
-export function startWorkers(config: Config, count: number, server: Server, hub: PeerHub, log: Log): WorkerPool {
+/**
+ * Starts workers 1..count on `server`; see `started` for when they accept connections. A worker
+ * asking for the machine's metrics gets `machineMetrics()`.
+ */
+export function startWorkers(config: Config, count: number, server: Server, hub: PeerHub, log: Log, machineMetrics?: () => Promise<string>): WorkerPool {
   const children = new Map<number, ChildProcess>();
   let stopping = false;
 
@@ -41,6 +47,7 @@ export function startWorkers(config: Config, count: number, server: Server, hub:
         execArgv: [...process.execArgv.filter((a) => !a.startsWith("--max-semi-space-size")), SERVE_HEAP_FLAG],
       });
       children.set(index, child);
+      if (machineMetrics) relayGatherRequests(child, machineMetrics);
       let ready = false;
       child.on("message", (message: { type?: string }) => {
         // The socket goes only to a child that listens for it: an unheard handle would be lost.
@@ -88,7 +95,7 @@ export function startWorkers(config: Config, count: number, server: Server, hub:
       throw err;
     },
   );
-  return { started, stop };
+  return { started, stop, children: () => [...children.values()] };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import { keepOldGenerationSmall } from "./heap.js";
 import { createLogger } from "./logger.js";
+import type { MachineScope } from "./metrics-gather.js";
 import { PeerHub, PeerSpoke } from "./peer-link.js";
 import { startServer } from "./start.js";
 import { receiveListener, startWorkers, WORKER_CONFIG, WORKER_INDEX, type WorkerPool } from "./worker-pool.js";
@@ -17,13 +18,16 @@ export async function serveHere(config: Config, index: number, extraWorkers = 0)
   const listener = index > 0 ? receiveListener : undefined;
   const hub = index === 0 && extraWorkers > 0 ? new PeerHub() : undefined;
   const peers = index > 0 ? new PeerSpoke() : hub;
-  const running = await startServer(config, log, { bootstrap: index === 0, jobs: index === 0, listener, peers });
+  let workers: WorkerPool | undefined;
+  // `/metrics` for the machine: worker 0 gathers its workers' metrics, a worker asks worker 0.
+  const metricsScope: MachineScope =
+    index > 0 ? { kind: "child" } : extraWorkers > 0 ? { kind: "parent", children: () => workers?.children() ?? [] } : { kind: "alone" };
+  const running = await startServer(config, log, { bootstrap: index === 0, jobs: index === 0, listener, peers, metricsScope });
   if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, log);
   if (index === 0) {
     const scheme = config.http.tls.certificate ? "https" : "http";
     log.info({ addr: running.address, scheme, root: config.storage.filesystem.rootdirectory, auth: config.auth.enabled }, "listening");
   }
-  let workers: WorkerPool | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -46,7 +50,7 @@ export async function serveHere(config: Config, index: number, extraWorkers = 0)
   }
   if (extraWorkers > 0) {
     // Set before any await: a stop from now on stops the workers still starting too.
-    workers = startWorkers(config, extraWorkers, running.server, hub!, (level, fields, msg) => log[level](fields, msg));
+    workers = startWorkers(config, extraWorkers, running.server, hub!, (level, fields, msg) => log[level](fields, msg), running.machineMetrics);
     try {
       await workers.started;
     } catch (err) {

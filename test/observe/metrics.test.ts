@@ -1,6 +1,7 @@
 // `/metrics` of a real `berth serve` (one serving process): what a push and some pulls leave in
 // the counters, the cap on repository label values, and the switch that turns it off.
 import assert from "node:assert/strict";
+import { get } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
 import { Api, expectStatus, makeImage, pushBlob, pushManifest } from "../protocol/support.js";
@@ -74,6 +75,39 @@ describe("/metrics", () => {
     assert.equal(sample(text, 'berth_pushes_total{repository="(other)"}'), 2);
     await pushBlob(api, "x/four", "a blob alone is no push");
     assert.equal(sample(await scrape(registry), 'berth_pushes_total{repository="(other)"}'), 2);
+  });
+});
+
+/** A GET on a connection of its own, so that requests spread over the serving processes. */
+function getAlone(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on("error", reject);
+  });
+}
+
+describe("/metrics of several serving processes", () => {
+  it("answers for all of them, whichever one the scrape lands on", async () => {
+    const registry = await startRegistry({ args: ["--workers", "2"] });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!registry.output().includes("started workers") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(registry.output().includes("started workers"), registry.output());
+      for (let i = 0; i < 10; i++) assert.equal((await getAlone(`${registry.url}/v2/`)).status, 200);
+      for (let i = 0; i < 6; i++) {
+        const scraped = await getAlone(`${registry.url}/metrics`);
+        assert.equal(scraped.status, 200);
+        assert.equal(sample(scraped.body, 'berth_metrics_processes{state="answered"}'), 2, scraped.body.slice(0, 300));
+        assert.equal(sample(scraped.body, 'berth_metrics_processes{state="missing"}'), 0);
+        assert.equal(sample(scraped.body, 'berth_http_requests_total{route="base",method="GET",status="200"}'), 10);
+      }
+    } finally {
+      await registry.close();
+    }
   });
 });
 
