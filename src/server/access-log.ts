@@ -50,7 +50,19 @@ export class RequestObserver {
 
   private closed(id: string, req: IncomingMessage, res: ServerResponse, started: number, facts: RequestFacts): void {
     const ms = performance.now() - started;
-    const { bytesIn, bytesOut } = this.traffic(req.socket);
+    // What the connection carried since its previous request ended: this request's, headers included.
+    const socket = req.socket;
+    const read = socket.bytesRead;
+    const written = socket.bytesWritten;
+    const mark = this.marks.get(socket);
+    const bytesIn = read - (mark?.read ?? 0);
+    const bytesOut = written - (mark?.written ?? 0);
+    if (mark) {
+      mark.read = read;
+      mark.written = written;
+    } else {
+      this.marks.set(socket, { read, written });
+    }
     const status = res.headersSent ? res.statusCode : CLIENT_CLOSED;
     const aborted = !res.writableFinished;
     const method = req.method ?? "";
@@ -80,7 +92,7 @@ export class RequestObserver {
         bytesIn,
         bytesOut,
         user: facts.user,
-        remote: req.socket.remoteAddress,
+        remote: socket.remoteAddress,
         client: this.options.trustedProxies.forwardedClient(req),
         userAgent: agent === undefined ? undefined : agent.slice(0, MAX_AGENT),
         aborted: aborted || undefined,
@@ -89,20 +101,6 @@ export class RequestObserver {
     );
   }
 
-  /** Bytes the connection carried since its previous request ended: this request's, headers included. */
-  private traffic(socket: Socket): { bytesIn: number; bytesOut: number } {
-    const read = socket.bytesRead;
-    const written = socket.bytesWritten;
-    const mark = this.marks.get(socket);
-    if (!mark) {
-      this.marks.set(socket, { read, written });
-      return { bytesIn: read, bytesOut: written };
-    }
-    const traffic = { bytesIn: read - mark.read, bytesOut: written - mark.written };
-    mark.read = read;
-    mark.written = written;
-    return traffic;
-  }
 }
 
 /** Why a refused request was refused, from its status and challenge; undefined when it was not. */
