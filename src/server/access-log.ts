@@ -39,7 +39,14 @@ export class RequestObserver {
   /** Watches a request from its arrival; `facts` are read when its response closes. */
   watch(id: string, req: IncomingMessage, res: ServerResponse, started: number, facts: RequestFacts): void {
     if (this.options.metrics) this.options.metrics.inFlight += 1;
-    res.on("close", () => this.closed(id, req, res, started, facts));
+    res.on("close", () => {
+      // Runs in an event listener, where a throw would end the process.
+      try {
+        this.closed(id, req, res, started, facts);
+      } catch (err) {
+        this.options.log.error({ req: id, err }, "recording a request failed");
+      }
+    });
   }
 
   /** The request's route is known. */

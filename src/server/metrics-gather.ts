@@ -150,8 +150,12 @@ function post(channel: Channel, message: object): boolean {
   if (!channel.connected || !channel.send) return false;
   // With a callback, a failed send is reported to it instead of as an 'error' event nobody handles.
   const send = channel.send.bind(channel) as (message: object, callback: (err: Error | null) => void) => boolean;
-  send(message, () => undefined);
-  return true;
+  try {
+    send(message, () => undefined);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function requestId(message: unknown, type: string): string | undefined {
