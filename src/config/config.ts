@@ -58,14 +58,14 @@ const schema = z
             enabled: bool.default(METRICS_DEFAULTS.enabled),
             /** with auth on, `/metrics` takes a user of the operator tenancy unless this is true */
             anonymous: bool.default(METRICS_DEFAULTS.anonymous),
-            /** repositories that get their own push/pull series per process; the rest count as `other` */
+            /** repositories that get their own push/pull series per process; the rest count as `(other)` */
             repositories: z.coerce.number().int().min(0).max(10_000).default(METRICS_DEFAULTS.repositories),
           })
           .strict()
-          .default(METRICS_DEFAULTS),
+          .default(() => ({ ...METRICS_DEFAULTS })),
       })
       .strict()
-      .default({ addr: "0.0.0.0:5000", workers: "auto", tls: {}, trustedproxies: [], metrics: METRICS_DEFAULTS }),
+      .default({ addr: "0.0.0.0:5000", workers: "auto", tls: {}, trustedproxies: [], metrics: { ...METRICS_DEFAULTS } }),
     storage: z
       .object({
         driver: z.enum(["filesystem", "inmemory"]).default("filesystem"),

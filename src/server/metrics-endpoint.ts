@@ -33,7 +33,7 @@ export function metricsEndpoint(text: () => Promise<string>, access: MetricsAcce
   };
 }
 
-async function requireOperatorTenancy(req: IncomingMessage, identify: MetricsAccess["identify"] & {}, namespace: string): Promise<void> {
+async function requireOperatorTenancy(req: IncomingMessage, identify: NonNullable<MetricsAccess["identify"]>, namespace: string): Promise<void> {
   const { principal, bearer } = await identify(req);
   // Registry tokens carry repository scopes, not this; Prometheus sends Basic.
   if (principal.kind !== "user" || bearer) {

@@ -28,6 +28,7 @@ export interface Observability {
 
 export function observability(config: Config, app: App, log: Logger, metrics: ServerMetrics | undefined, scope: MachineScope): Observability {
   const endpoints = [healthEndpoints(new Readiness(storeChecks(config, app.meta), log))];
+  const auth = app.auth;
   let text: (() => Promise<string>) | undefined;
   if (metrics) {
     const own = () => metrics.json();
@@ -36,7 +37,7 @@ export function observability(config: Config, app: App, log: Logger, metrics: Se
     text = machineMetrics(scope, own);
     endpoints.push(
       metricsEndpoint(text, {
-        identify: app.auth ? (req) => app.auth!.authorizer.identify(req) : undefined,
+        identify: auth ? (req) => auth.authorizer.identify(req) : undefined,
         operatorNamespace: config.auth.operator.namespace,
         anonymous: config.http.metrics.anonymous,
       }),
