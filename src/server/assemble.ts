@@ -23,6 +23,8 @@ import { Registry } from "../registry/registry.js";
 import type { BlobStore } from "../storage/blobstore.js";
 import { FilesystemBlobStore } from "../storage/drivers/filesystem.js";
 import { MemoryBlobStore } from "../storage/drivers/memory.js";
+import type { ServerMetrics } from "./metrics.js";
+import { timedStore } from "./metrics-stores.js";
 
 export interface Auth {
   authorizer: TokenAuthorizer;
@@ -44,11 +46,17 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** `peers`: the other serving processes of this machine, when there are any. */
-export async function assemble(config: Config, log: Logger, peers?: Peers): Promise<App> {
-  const blobs = await openBlobStore(config);
+/**
+ * `peers`: the other serving processes of this machine, when there are any. `metrics`: a serving
+ * process's metrics, into which every store call is timed.
+ */
+export async function assemble(config: Config, log: Logger, peers?: Peers, metrics?: ServerMetrics): Promise<App> {
+  const store = await openBlobStore(config);
   // Tenancies and their repository limits exist only with auth; an open registry has neither.
-  const { meta, iam } = await openSqliteStores(sqlitePath(config), { repositoryLimits: config.auth.enabled });
+  const opened = await openSqliteStores(sqlitePath(config), { repositoryLimits: config.auth.enabled });
+  const iam = opened.iam;
+  const blobs = metrics ? timedStore(store, "blob", metrics) : store;
+  const meta = metrics ? timedStore<MetadataStore>(opened.meta, "metadata", metrics) : opened.meta;
   const now = Date.now;
   const registry = new Registry({ blobs, meta, now, deleteEnabled: config.storage.delete.enabled, log, peers });
   const audit = new AuditLog(iam, log, now);

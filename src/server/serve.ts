@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import type { Config } from "../config/config.js";
 import { bindAddress, ListenError, type BoundAddress } from "./listen-address.js";
 import { createLogger } from "./logger.js";
+import { answerGather, GATHER_TIMEOUT_MS, gatherFromWorkers } from "./metrics-gather.js";
 import { PeerHub } from "./peer-link.js";
 import { WorkerPool } from "./worker-pool.js";
 
@@ -34,7 +35,8 @@ export async function serve(config: Config): Promise<void> {
     hub: count > 1 ? new PeerHub() : undefined,
     log: (level, fields, msg) => log[level](fields, msg),
   });
-  // Messages from workers that the supervisor answers are routed with pool.onMessage(type, handler).
+  // A scrape of /metrics on any serving process is answered for all of them.
+  pool.onMessage("metrics:gather", answerGather(() => gatherFromWorkers(pool.serving(), GATHER_TIMEOUT_MS)));
 
   let stopping = false;
   const stop = (reason: string, exitCode = 0) => {

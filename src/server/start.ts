@@ -25,6 +25,8 @@ export interface Bootstrap {
   /** none of the operator's auth tokens was ever used */
   neverLoggedIn: boolean;
 }
+import type { MachineScope } from "./metrics-gather.js";
+import { observability, openMetrics } from "./observability.js";
 
 export interface RunningServer {
   server: Server;
@@ -49,12 +51,16 @@ export interface StartOptions {
   listener: () => Promise<object>;
   /** the machine's other serving processes, when this is one of several */
   peers?: Peers;
+  /** how `/metrics` gathers the machine's serving processes (default: this one is alone) */
+  metricsScope?: MachineScope;
 }
 
 export async function startServer(config: Config, log: Logger, options: StartOptions): Promise<RunningServer> {
-  const app = await assemble(config, log, options.peers);
+  const metrics = openMetrics(config);
+  const app = await assemble(config, log, options.peers, metrics);
 
-  const extra: ExtraHandler[] = [];
+  const observed = observability(config, app, log, metrics, options.metricsScope ?? { kind: "alone" });
+  const extra: ExtraHandler[] = [...observed.endpoints];
   if (app.auth) {
     const { tokenEndpoint, authorizer } = app.auth;
     const api = new AdminApi(app.admin, authorizer);
@@ -70,7 +76,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     registry: app.registry,
     authorizer: app.authorizer,
     log,
-    accessLog: !config.log.accesslog.disabled,
+    observer: observed.observer,
     audit: app.auth ? app.audit : undefined,
     extra,
     limits,

@@ -20,6 +20,7 @@ export async function serveHere(config: Config, index: number, roles: ReadonlySe
     jobs: roles.has("jobs"),
     listener: receiveListener,
     peers: roles.has("peers") ? new PeerSpoke() : undefined,
+    metricsScope: { kind: "child" },
   });
   if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, config, log);
   let stopping = false;
