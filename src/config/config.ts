@@ -29,7 +29,7 @@ const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no
 const addressRanges = z.union([z.string(), z.array(z.string())]).transform((value, ctx) => {
   const entries = (typeof value === "string" ? value.split(",") : value).map((e) => e.trim()).filter((e) => e !== "");
   for (const entry of entries) {
-    if (!parseAddressRange(entry)) ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8)` });
+    if (!parseAddressRange(entry)) ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8)`, params: { verbatim: true } });
   }
   return entries;
 });
@@ -234,7 +234,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => describeIssue(issue, raw));
+    const lines = [...new Set(result.error.issues.map((issue) => describeIssue(issue, raw)))];
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const config = result.data;
@@ -297,7 +297,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
   const key = issue.path.join(".") || "(top level)";
   if (issue.code === "unrecognized_keys") return `  ${key}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   const expected = EXPECTED[key];
-  if (!expected) return `  ${key}: ${issue.message}`;
+  // A check that names exactly which part of the value is wrong keeps its own words.
+  const verbatim = issue.code === "custom" && (issue.params as { verbatim?: boolean } | undefined)?.verbatim;
+  if (!expected || verbatim) return `  ${key}: ${issue.message}`;
   const value = valueAt(raw, issue.path);
   const got = SECRET_KEYS.has(key) ? "" : `, got ${JSON.stringify(value) ?? String(value)}`;
   return `  ${key}: expected ${expected}${got}`;
