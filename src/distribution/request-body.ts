@@ -18,8 +18,33 @@ type Collector = (options: { type: "minor" }) => void;
 const collectYoung = exposeCollector();
 let receivedSinceCollection = 0;
 
+/** How long a refused body's rest is read and dropped before the answer goes out regardless. */
+const DISCARD_MS = 2000;
+
 export function requestBody(req: IncomingMessage): Chunks {
-  return collectYoung ? collecting(req, collectYoung) : (req as AsyncIterable<Buffer>);
+  // A reader that stops early (a refused body) must not destroy the request: that would close the
+  // connection before the client hears why (see discardBody).
+  const chunks: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) };
+  return collectYoung ? collecting(chunks, collectYoung) : chunks;
+}
+
+/**
+ * Reads and drops what is left of a refused body, for at most DISCARD_MS, before the error is
+ * answered: a client still sending when the connection closes meets a reset and never reads the
+ * answer (Go's server lingers the same way). Past the bound, the answer closes the connection.
+ */
+export async function discardBody(req: IncomingMessage): Promise<void> {
+  if (req.complete || req.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      req.off("end", done).off("close", done).off("error", done);
+      resolve();
+    };
+    const timer = setTimeout(done, DISCARD_MS);
+    req.on("end", done).on("close", done).on("error", done);
+    req.resume();
+  });
 }
 
 async function* collecting(req: AsyncIterable<Buffer>, collect: Collector): Chunks {

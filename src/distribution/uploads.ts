@@ -3,7 +3,7 @@ import { RegistryError } from "../registry/errors.js";
 import { rangeHeader, type ContentRange, type UploadState } from "../registry/uploads.js";
 import { requireRepositoryName } from "../registry/validate.js";
 import { hasBody, sendEmpty, type HandlerContext } from "./context.js";
-import { requestBody } from "./request-body.js";
+import { discardBody, requestBody } from "./request-body.js";
 
 /**
  * `POST /v2/<name>/blobs/uploads/`: starts a session, or with `?digest=` takes the whole blob
@@ -25,7 +25,7 @@ export async function startUpload(ctx: HandlerContext): Promise<void> {
   }
   const digest = query.get("digest");
   if (digest !== null) {
-    const { digest: committed } = await ctx.registry.uploads.putWhole(name, digest, requestBody(ctx.req));
+    const { digest: committed } = await readingBody(ctx, () => ctx.registry.uploads.putWhole(name, digest, requestBody(ctx.req)));
     return blobCreated(ctx, committed);
   }
   const state = await ctx.registry.uploads.start(name);
@@ -40,16 +40,17 @@ export async function uploadStatus(ctx: HandlerContext): Promise<void> {
 
 /** `PATCH /v2/<name>/blobs/uploads/<id>`: one chunk (with Content-Range) or a stream (without). */
 export async function appendChunk(ctx: HandlerContext): Promise<void> {
-  const range = contentRange(ctx.req);
-  const state = await ctx.registry.uploads.append(ctx.name, ctx.ref, requestBody(ctx.req), range);
+  const state = await readingBody(ctx, () => ctx.registry.uploads.append(ctx.name, ctx.ref, requestBody(ctx.req), contentRange(ctx.req)));
   sessionResponse(ctx, state, 202);
 }
 
 /** `PUT /v2/<name>/blobs/uploads/<id>?digest=`: the optional last chunk, then commit. */
 export async function completeUpload(ctx: HandlerContext): Promise<void> {
-  const range = contentRange(ctx.req);
-  const chunk = hasBody(ctx.req) ? requestBody(ctx.req) : undefined;
-  const { digest } = await ctx.registry.uploads.complete(ctx.name, ctx.ref, ctx.query.get("digest"), chunk, range);
+  const { digest } = await readingBody(ctx, () => {
+    const range = contentRange(ctx.req);
+    const chunk = hasBody(ctx.req) ? requestBody(ctx.req) : undefined;
+    return ctx.registry.uploads.complete(ctx.name, ctx.ref, ctx.query.get("digest"), chunk, range);
+  });
   blobCreated(ctx, digest);
 }
 
@@ -57,6 +58,16 @@ export async function completeUpload(ctx: HandlerContext): Promise<void> {
 export async function cancelUpload(ctx: HandlerContext): Promise<void> {
   await ctx.registry.uploads.cancel(ctx.name, ctx.ref);
   sendEmpty(ctx.res, 204);
+}
+
+/** Runs a step that reads the request body; a refusal is answered once the body's rest is dropped. */
+async function readingBody<T>(ctx: HandlerContext, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    await discardBody(ctx.req);
+    throw err;
+  }
 }
 
 async function mayPull(ctx: HandlerContext, repository: string): Promise<boolean> {

@@ -10,7 +10,7 @@ import { newHash, type ParsedDigest } from "../content/digest.js";
 import type { Chunks } from "../storage/blobstore.js";
 import { isUploadId } from "../storage/upload-id.js";
 import type { RegistryContext } from "./context.js";
-import { RegistryError, uploadUnknown } from "./errors.js";
+import { faultOf, RegistryError, uploadUnknown } from "./errors.js";
 import type { PeerMessage } from "./peers.js";
 import { toDigest } from "./validate.js";
 
@@ -60,11 +60,14 @@ export class UploadService {
     return { id, size: await this.sizeOf(repository, id) };
   }
 
-  /** Appends a chunk. `range`, when the client sent Content-Range, must start where the upload ends. */
+  /**
+   * Appends a chunk. `range`, when the client sent Content-Range, must start where the upload
+   * ends and span exactly the body.
+   */
   async append(repository: string, id: string, body: Chunks, range?: ContentRange): Promise<UploadState> {
     return this.exclusive(repository, id, async (size) => {
       if (range) checkRange(range, size);
-      return { id, size: await this.write(id, size, body, false) };
+      return { id, size: await this.write(id, size, body, false, range) };
     });
   }
 
@@ -76,7 +79,7 @@ export class UploadService {
       let size = received;
       if (range) checkRange(range, size);
       // The last chunk is made durable as it is written, so the commit need not reopen the file.
-      if (body) size = await this.write(id, size, body, true);
+      if (body) size = await this.write(id, size, body, true, range);
       const actual = await this.digestOf(id, size, expected);
       if (actual !== expected.digest) {
         throw new RegistryError("DIGEST_INVALID", "provided digest did not match uploaded content", {
@@ -84,8 +87,22 @@ export class UploadService {
           actual,
         });
       }
-      await this.ctx.blobs.commit(id, actual, { synced: body !== undefined });
-      await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
+      try {
+        await this.ctx.blobs.commit(id, actual, { synced: body !== undefined });
+      } catch (err) {
+        // The upload is still there (a full disk, say): the same PUT can be sent again.
+        if (body) await this.takeBack(id, received);
+        throw err;
+      }
+      try {
+        await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
+      } catch (err) {
+        // The bytes are a blob now, linked nowhere (a retried push renames over it; garbage
+        // collection reclaims it). Removing it could break another repository holding the same digest.
+        await this.abandon(id);
+        finished();
+        throw err;
+      }
       finished();
       this.hashes.delete(id);
       return { digest: actual, size };
@@ -99,7 +116,7 @@ export class UploadService {
     try {
       return await this.complete(repository, id, expected.digest, body);
     } catch (err) {
-      await this.discard(id);
+      await this.abandon(id);
       throw err;
     }
   }
@@ -147,6 +164,26 @@ export class UploadService {
     await this.ctx.meta.deleteUpload(id);
   }
 
+  /** Discards a session after a failure, which stays the error to answer; the purger ends what this cannot. */
+  private async abandon(id: string): Promise<void> {
+    try {
+      await this.discard(id);
+    } catch (err) {
+      this.ctx.log.warn({ err, upload: id }, "could not discard an upload session after a failure");
+    }
+  }
+
+  /** Cuts the upload back to `size` bytes after a refused chunk; no running hash keeps what was cut. */
+  private async takeBack(id: string, size: number): Promise<void> {
+    this.hashes.delete(id);
+    this.ctx.peers?.tell({ op: "upload-gone", id });
+    try {
+      await this.ctx.blobs.truncateUpload(id, size);
+    } catch (err) {
+      this.ctx.log.error({ err, upload: id, size }, "could not cut an upload back after a refused chunk");
+    }
+  }
+
   /** Size of a live session of `repository`; BLOB_UPLOAD_UNKNOWN otherwise. */
   private async sizeOf(repository: string, id: string): Promise<number> {
     if (!isUploadId(id)) throw uploadUnknown(id);
@@ -155,21 +192,28 @@ export class UploadService {
     return this.ctx.blobs.uploadSize(id);
   }
 
-  /** Appends `body` at `size`; `sync` makes it durable (the last chunk before a commit). */
-  private async write(id: string, size: number, body: Chunks, sync: boolean): Promise<number> {
+  /**
+   * Appends `body` at `size`; `sync` makes it durable (the last chunk before a commit). With
+   * `range`, the body must be exactly as long as the range says. A body refused (a wrong length,
+   * a full disk) is taken back: the upload keeps its `size` bytes. One the client broke off keeps
+   * what arrived, for the client to resume from.
+   */
+  private async write(id: string, size: number, body: Chunks, sync: boolean, range?: ContentRange): Promise<number> {
     let running = this.hashes.get(id);
     if (running && !(await this.caughtUp(id, running, size))) running = undefined;
     // Without the hash here, the hash's process hears of the chunk as it is written, so that it
     // reads back and hashes while this process still receives.
     const progress = running ? undefined : (grown: number) => this.ctx.peers?.tell({ op: "upload-grew", id, size: grown });
+    const source = running || range ? received(body, running, range) : body;
     try {
-      const newSize = await this.ctx.blobs.append(id, running ? hashing(body, running) : body, { at: size, sync, progress });
+      const newSize = await this.ctx.blobs.append(id, source, { at: size, sync, progress });
       if (running && running.offset !== newSize) this.hashes.delete(id);
       if (!running && newSize > size) this.ctx.peers?.tell({ op: "upload-grew", id, size: newSize });
       return newSize;
     } catch (err) {
       // What reached the disk is unknown to the hash now; it is rebuilt at commit if needed.
       this.hashes.delete(id);
+      if (err instanceof RegistryError || faultOf(err)) await this.takeBack(id, size);
       throw err;
     }
   }
@@ -281,12 +325,34 @@ export class UploadService {
   }
 }
 
-async function* hashing(body: Chunks, running: RunningHash): Chunks {
+/**
+ * The body as it arrives: hashed into `running` when given, and refused (416) as soon as it runs
+ * past `range`, or when it ends short of it.
+ */
+async function* received(body: Chunks, running: RunningHash | undefined, range: ContentRange | undefined): Chunks {
+  const limit = range ? range.end - range.start + 1 : Infinity;
+  let length = 0;
   for await (const chunk of body) {
-    running.hash.update(chunk);
-    running.offset += chunk.byteLength;
+    length += chunk.byteLength;
+    if (length > limit) throw lengthMismatch(range!, "longer");
+    if (running) {
+      running.hash.update(chunk);
+      running.offset += chunk.byteLength;
+    }
     yield chunk;
   }
+  if (range && length < limit) throw lengthMismatch(range, "shorter");
+}
+
+function lengthMismatch(range: ContentRange, how: "longer" | "shorter"): RegistryError {
+  // The upload is cut back to where the chunk started before this is answered.
+  return new RegistryError(
+    "BLOB_UPLOAD_INVALID",
+    `chunk body is ${how} than its Content-Range ${range.start}-${range.end}`,
+    { contentRange: `${range.start}-${range.end}` },
+    416,
+    { Range: rangeHeader(range.start) },
+  );
 }
 
 function checkRange(range: ContentRange, size: number): void {

@@ -52,6 +52,11 @@ export interface BlobStore {
    */
   append(id: string, chunks: Chunks, options?: AppendOptions): Promise<number>;
   /**
+   * Cuts an upload back to its first `size` bytes (no more than it holds): what a refused append
+   * wrote is forgotten, and its space freed.
+   */
+  truncateUpload(id: string, size: number): Promise<void>;
+  /**
    * The bytes of an upload, all or a range of them (to hash what no running hash has seen). A
    * chunk may be reused for the next one: use it before asking for more. A range beyond the
    * upload's end fails.

@@ -175,6 +175,24 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       await assert.rejects(store.append(id, broken()), /client went away/);
       assert.equal(await store.uploadSize(id), 3);
     });
+
+    it("an upload cut back forgets the bytes past the cut, and appends go on from there", async () => {
+      const store = await open();
+      const id = newId();
+      await store.truncateUpload(id, 0);
+      assert.equal(await store.uploadSize(id), 0, "cutting an upload never written is fine");
+      const kept = randomBytes(3 * 1024 * 1024 + 5);
+      await store.append(id, chunksOf(kept));
+      await store.append(id, chunksOf(randomBytes(2 * 1024 * 1024 + 3)), { at: kept.length });
+      await store.truncateUpload(id, kept.length);
+      assert.equal(await store.uploadSize(id), kept.length);
+      const next = randomBytes(1000);
+      assert.equal(await store.append(id, chunksOf(next), { at: kept.length }), kept.length + next.length);
+      const whole = Buffer.concat([kept, next]);
+      assert.ok((await collect(await store.readUpload(id))).equals(whole));
+      await store.commit(id, sha(whole));
+      assert.ok((await collect((await store.read(sha(whole)))!)).equals(whole));
+    });
   });
 }
 

@@ -46,6 +46,11 @@ export class MemoryBlobStore implements BlobStore {
     return parts.reduce((n, b) => n + b.byteLength, 0);
   }
 
+  async truncateUpload(id: string, size: number): Promise<void> {
+    const parts = this.upload(id);
+    if (parts.length > 0) this.uploads.set(id, [Buffer.concat(parts).subarray(0, size)]);
+  }
+
   async readUpload(id: string, range?: ByteRange): Promise<Chunks> {
     const whole = Buffer.concat(this.upload(id));
     if (range && range.end >= whole.byteLength) throw new Error(`upload ${id} holds only ${whole.byteLength} bytes`);
