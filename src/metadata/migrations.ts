@@ -165,6 +165,13 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("login_failures_reset").on("login_failures").column("reset_at").execute();
       },
     },
+    "0005_upload_lease_holder": {
+      async up(db: Kysely<any>) {
+        // Who holds an upload's lease, so that a process of the same machine can see that the
+        // holder died and take the session over without waiting for the lease to run out.
+        await db.schema.alterTable("uploads").addColumn("leased_by", "text").execute();
+      },
+    },
   };
 }
 

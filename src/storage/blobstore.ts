@@ -27,6 +27,8 @@ export interface AppendOptions {
    * before which readUpload can read from then on. A driver may never call it.
    */
   progress?: (size: number) => void;
+  /** once aborted, nothing more is written (not even what is held for a batch); the append rejects with its reason */
+  signal?: AbortSignal;
 }
 
 export interface BlobStore {

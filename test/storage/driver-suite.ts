@@ -176,6 +176,20 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       assert.equal(await store.uploadSize(id), 3);
     });
 
+    it("an aborted append writes nothing from then on and rejects with the reason", async () => {
+      const store = await open();
+      const id = newId();
+      const before = randomBytes(3 * 1024 * 1024);
+      const controller = new AbortController();
+      async function* cutOff() {
+        yield before;
+        controller.abort(new Error("lease lost"));
+        yield randomBytes(1024 * 1024);
+      }
+      await assert.rejects(store.append(id, cutOff(), { signal: controller.signal }), /lease lost/);
+      assert.ok((await store.uploadSize(id)) <= before.length, "nothing after the abort was written");
+    });
+
     it("an upload cut back forgets the bytes past the cut, and appends go on from there", async () => {
       const store = await open();
       const id = newId();

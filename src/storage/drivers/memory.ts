@@ -2,7 +2,7 @@
 // whole blobs in memory, by definition).
 import { Readable } from "node:stream";
 import { parseDigest } from "../../content/digest.js";
-import type { BlobStore, ByteRange, Chunks } from "../blobstore.js";
+import type { AppendOptions, BlobStore, ByteRange, Chunks } from "../blobstore.js";
 import { assertUploadId } from "../upload-id.js";
 
 export class MemoryBlobStore implements BlobStore {
@@ -39,10 +39,13 @@ export class MemoryBlobStore implements BlobStore {
     return this.upload(id).reduce((n, b) => n + b.byteLength, 0);
   }
 
-  async append(id: string, chunks: Chunks): Promise<number> {
+  async append(id: string, chunks: Chunks, options: AppendOptions = {}): Promise<number> {
     const parts = this.upload(id);
     this.uploads.set(id, parts);
-    for await (const chunk of chunks) parts.push(Buffer.from(chunk));
+    for await (const chunk of chunks) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      parts.push(Buffer.from(chunk));
+    }
     return parts.reduce((n, b) => n + b.byteLength, 0);
   }
 
