@@ -9,6 +9,8 @@ import { mkdtemp, open, readdir, rm, rmdir, stat, truncate } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it, type TestContext } from "node:test";
+import Sqlite from "better-sqlite3";
+import { faultOf } from "../../src/registry/errors.js";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
 import { needTools } from "../helpers/tools.js";
 
@@ -59,6 +61,36 @@ function expectFull(res: { status: number }, body: string, what: string): void {
 }
 
 describe("a full disk", () => {
+  it("SQLite's answer when it cannot grow its WAL index there is a full storage too (507)", async (t) => {
+    if (!needRoot(t)) return;
+    const dir = await mkdtemp(join(tmpdir(), "berth-full-shm-"));
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", dir]);
+    try {
+      const path = join(dir, "berth.db");
+      const db = new Sqlite(path);
+      db.pragma("journal_mode = WAL");
+      db.close();
+      await fill(join(dir, "filler"));
+      const reopened = new Sqlite(path);
+      try {
+        assert.throws(
+          () => reopened.pragma("journal_mode = WAL"),
+          (err: unknown) => {
+            const fault = faultOf(err);
+            assert.equal(fault?.status, 507, `${(err as { code?: string }).code} is not mapped to 507`);
+            assert.match(fault.message, FULL_MESSAGE);
+            return true;
+          },
+        );
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      execFileSync("umount", [dir]);
+      await rmdir(dir);
+    }
+  });
+
   it("is answered 507 without losing anything, and pushes work again once space is freed", { timeout: 120_000 }, async (t) => {
     if (!needRoot(t)) return;
     mountPoint = await mkdtemp(join(tmpdir(), "berth-full-"));
