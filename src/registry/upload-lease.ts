@@ -18,8 +18,9 @@ export class LeaseHolder {
   private readonly machine: string | undefined;
 
   constructor() {
-    this.machine = machineIdentity();
-    const started = this.machine === undefined ? undefined : startTime(readFileSync("/proc/self/stat", "utf8"));
+    const started = ownStartTime();
+    // Without its start time, this process could not be told from a later one with its pid.
+    this.machine = started === undefined ? undefined : machineIdentity();
     this.id = [this.machine ?? "unknown", process.pid, started ?? "unknown", randomUUID()].join("/");
   }
 
@@ -97,6 +98,14 @@ function machineIdentity(): string | undefined {
     const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
     const namespace = /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/pid"))?.[1];
     return namespace === undefined ? undefined : `${boot}:${namespace}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownStartTime(): string | undefined {
+  try {
+    return startTime(readFileSync("/proc/self/stat", "utf8"));
   } catch {
     return undefined;
   }
