@@ -178,6 +178,13 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         for (const statement of iamVersionTriggers(dialect)) await sql.raw(statement).execute(db);
       },
     },
+    "0006_upload_lease_holder": {
+      async up(db: Kysely<any>) {
+        // Who holds an upload's lease, so that a process of the same machine can see that the
+        // holder died and take the session over without waiting for the lease to run out.
+        await db.schema.alterTable("uploads").addColumn("leased_by", "text").execute();
+      },
+    },
   };
 }
 

@@ -22,7 +22,7 @@ export interface Database {
   };
   manifest_refs: { repository: string; parent: string; child: string; kind: string };
   tags: { repository: string; name: string; digest: string; updated_at: Int };
-  uploads: { id: string; repository: string; created_at: Int; updated_at: Int; leased_until: Int | null };
+  uploads: { id: string; repository: string; created_at: Int; updated_at: Int; leased_until: Int | null; leased_by: string | null };
   tenancies: { namespace: string; description: string; repository_limit: number; created_at: Int };
   users: { id: string; tenancy: string; name: string; description: string; created_at: Int };
   groups: { id: string; tenancy: string; name: string; name_key: string; description: string; created_at: Int };

@@ -318,17 +318,24 @@ export class SqlMetadataStore implements MetadataStore {
     return row ? toUpload(row) : undefined;
   }
 
-  async leaseUpload(id: string, now: number, until: number): Promise<string | undefined> {
+  async leaseUpload(id: string, now: number, until: number, holder?: string, replacing?: string): Promise<string | undefined> {
     const row = await first(
-      sql<{ repository: string }>`update uploads set leased_until = ${until}, updated_at = ${now}
-        where id = ${id} and (leased_until is null or leased_until < ${now}) returning repository`,
+      sql<{ repository: string }>`update uploads set leased_until = ${until}, leased_by = ${holder ?? null}, updated_at = ${now}
+        where id = ${id} and (leased_until is null or leased_until < ${now} or leased_by = ${replacing ?? null}) returning repository`,
       this.db,
     );
     return row?.repository;
   }
 
-  async releaseUpload(id: string): Promise<void> {
-    await this.db.updateTable("uploads").set({ leased_until: null }).where("id", "=", id).execute();
+  async renewUploadLease(id: string, holder: string, until: number): Promise<boolean> {
+    const row = await first(sql<{ id: string }>`update uploads set leased_until = ${until} where id = ${id} and leased_by = ${holder} returning id`, this.db);
+    return row !== undefined;
+  }
+
+  async releaseUpload(id: string, holder?: string): Promise<void> {
+    let query = this.db.updateTable("uploads").set({ leased_until: null, leased_by: null }).where("id", "=", id);
+    if (holder !== undefined) query = query.where("leased_by", "=", holder);
+    await query.execute();
   }
 
   async deleteUpload(id: string): Promise<void> {
@@ -378,8 +385,10 @@ function toManifest(row: ManifestRow): ManifestRecord {
   };
 }
 
-function toUpload(row: { id: string; repository: string; created_at: number | string; updated_at: number | string }): UploadRecord {
-  return { id: row.id, repository: row.repository, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+function toUpload(row: Selectable<Database["uploads"]>): UploadRecord {
+  const upload: UploadRecord = { id: row.id, repository: row.repository, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+  if (row.leased_until !== null) upload.lease = { holder: row.leased_by, until: Number(row.leased_until) };
+  return upload;
 }
 
 /** The least string greater than every string starting with `prefix` (byte order). */

@@ -44,6 +44,8 @@ export interface UploadRecord {
   repository: string;
   createdAt: number;
   updatedAt: number;
+  /** the write lease as last taken (when read back; a new session has none) */
+  lease?: { holder: string | null; until: number };
 }
 
 export interface RepositoryStats {
@@ -146,12 +148,16 @@ export interface MetadataStore {
   createUpload(upload: UploadRecord): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | undefined>;
   /**
-   * Takes the session's write lease until `until` unless someone holds it past `now`, and marks
-   * the session as touched at `now`; atomic. Returns the session's repository, or undefined when
-   * the session does not exist or is leased.
+   * Takes the session's write lease for `holder` until `until` unless someone holds it past `now`
+   * (or the one holding it is `replacing`: a holder known to be gone), and marks the session as
+   * touched at `now`; atomic. Returns the session's repository, or undefined when the session
+   * does not exist or is leased.
    */
-  leaseUpload(id: string, now: number, until: number): Promise<string | undefined>;
-  releaseUpload(id: string): Promise<void>;
+  leaseUpload(id: string, now: number, until: number, holder?: string, replacing?: string): Promise<string | undefined>;
+  /** Extends `holder`'s lease to `until`; false when `holder` no longer holds it. */
+  renewUploadLease(id: string, holder: string, until: number): Promise<boolean>;
+  /** Frees the session's lease (only if `holder` holds it, when given). */
+  releaseUpload(id: string, holder?: string): Promise<void>;
   deleteUpload(id: string): Promise<void>;
   /**
    * Ends a session whose bytes became a blob: links the blob into the repository and deletes the

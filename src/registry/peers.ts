@@ -7,7 +7,7 @@ export type PeerMessage =
   | { op: "upload-grew"; id: string; size: number }
   /** The digest of upload `id`'s first `size` bytes, if this process holds its running hash. */
   | { op: "upload-digest"; id: string; size: number }
-  /** Upload `id` is gone (cancelled, purged or abandoned after a failed push). */
+  /** Upload `id` is gone (cancelled, purged or abandoned after a failed push), or was cut back: a running hash of it is useless. */
   | { op: "upload-gone"; id: string };
 
 export type PeerHandler = (message: PeerMessage) => Promise<string | undefined>;

@@ -10,8 +10,9 @@ import { newHash, type ParsedDigest } from "../content/digest.js";
 import type { Chunks } from "../storage/blobstore.js";
 import { isUploadId } from "../storage/upload-id.js";
 import type { RegistryContext } from "./context.js";
-import { RegistryError, uploadUnknown } from "./errors.js";
+import { faultOf, RegistryError, uploadUnknown } from "./errors.js";
 import type { PeerMessage } from "./peers.js";
+import { KeptLease, LEASE_MS, LeaseHolder } from "./upload-lease.js";
 import { toDigest } from "./validate.js";
 
 export interface UploadState {
@@ -33,15 +34,22 @@ interface RunningHash {
   catchingUp: Promise<void>;
 }
 
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** A request's hold on a session (see exclusive). */
+interface Hold {
+  /** the session's write lease, kept while the request runs */
+  lease: KeptLease;
+  /** says the request deleted the session: there is no lease left to release */
+  finished(): void;
+}
 
-/** How long one request may hold an upload session; a crashed writer frees it after this. */
-const UPLOAD_LEASE_MS = 15 * 60_000;
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export class UploadService {
   private readonly hashes = new Map<string, RunningHash>();
   /** one request at a time per session: chunks of one upload must never interleave */
   private readonly busy = new Map<string, Promise<unknown>>();
+  /** the name this service's leases carry */
+  private readonly holder = new LeaseHolder();
 
   constructor(private readonly ctx: RegistryContext) {
     ctx.peers?.answer((message) => this.answerPeer(message));
@@ -60,11 +68,14 @@ export class UploadService {
     return { id, size: await this.sizeOf(repository, id) };
   }
 
-  /** Appends a chunk. `range`, when the client sent Content-Range, must start where the upload ends. */
+  /**
+   * Appends a chunk. `range`, when the client sent Content-Range, must start where the upload
+   * ends and span exactly the body.
+   */
   async append(repository: string, id: string, body: Chunks, range?: ContentRange): Promise<UploadState> {
-    return this.exclusive(repository, id, async (size) => {
+    return this.exclusive(repository, id, async (size, hold) => {
       if (range) checkRange(range, size);
-      return { id, size: await this.write(id, size, body, false) };
+      return { id, size: await this.write(id, size, body, false, hold.lease, range) };
     });
   }
 
@@ -72,11 +83,11 @@ export class UploadService {
   async complete(repository: string, id: string, digestParam: string | null, body: Chunks | undefined, range?: ContentRange) {
     if (digestParam === null) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to complete an upload");
     const expected = toDigest(digestParam);
-    return this.exclusive(repository, id, async (received, finished) => {
+    return this.exclusive(repository, id, async (received, hold) => {
       let size = received;
       if (range) checkRange(range, size);
       // The last chunk is made durable as it is written, so the commit need not reopen the file.
-      if (body) size = await this.write(id, size, body, true);
+      if (body) size = await this.write(id, size, body, true, hold.lease, range);
       const actual = await this.digestOf(id, size, expected);
       if (actual !== expected.digest) {
         throw new RegistryError("DIGEST_INVALID", "provided digest did not match uploaded content", {
@@ -84,9 +95,24 @@ export class UploadService {
           actual,
         });
       }
-      await this.ctx.blobs.commit(id, actual, { synced: body !== undefined });
-      await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
-      finished();
+      if (hold.lease.lost) throw leaseLost();
+      try {
+        await this.ctx.blobs.commit(id, actual, { synced: body !== undefined });
+      } catch (err) {
+        // The upload is still there (a full disk, say): the same PUT can be sent again.
+        if (body) await this.takeBack(id, received);
+        throw err;
+      }
+      try {
+        await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
+      } catch (err) {
+        // The bytes are a blob now, linked nowhere (a retried push renames over it; garbage
+        // collection reclaims it). Removing it could break another repository holding the same digest.
+        await this.abandon(id);
+        hold.finished();
+        throw err;
+      }
+      hold.finished();
       this.hashes.delete(id);
       return { digest: actual, size };
     });
@@ -99,7 +125,7 @@ export class UploadService {
     try {
       return await this.complete(repository, id, expected.digest, body);
     } catch (err) {
-      await this.discard(id);
+      await this.abandon(id);
       throw err;
     }
   }
@@ -123,9 +149,9 @@ export class UploadService {
 
   /** Under the session's lease, so that no chunk still being written recreates its bytes. */
   async cancel(repository: string, id: string): Promise<void> {
-    await this.exclusive(repository, id, async (_size, finished) => {
+    await this.exclusive(repository, id, async (_size, hold) => {
       await this.discard(id);
-      finished();
+      hold.finished();
     });
   }
 
@@ -140,11 +166,61 @@ export class UploadService {
     }
   }
 
+  /**
+   * Takes the lease of a session someone else holds, if that holder is gone (killed mid-request);
+   * the bytes it wrote stay, and the next chunk goes on from them. Returns the session's repository.
+   */
+  private async takeOver(id: string, now: number): Promise<string> {
+    const record = await this.ctx.meta.getUpload(id);
+    if (!record) throw uploadUnknown(id);
+    const holder = record.lease?.holder;
+    if (holder && (await this.holder.isGone(holder))) {
+      const owner = await this.ctx.meta.leaseUpload(id, now, now + LEASE_MS, this.holder.id, holder);
+      if (owner !== undefined) {
+        this.ctx.log.info({ upload: id, holder }, "took over an upload session whose writer had exited");
+        return owner;
+      }
+    }
+    const size = await this.ctx.blobs.uploadSize(id);
+    throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
+      Range: rangeHeader(size),
+    });
+  }
+
+  /** Frees the session's lease; when that fails, the request's own outcome stands (the lease runs out, or this process takes it back). */
+  private async release(id: string): Promise<void> {
+    try {
+      await this.ctx.meta.releaseUpload(id, this.holder.id);
+    } catch (err) {
+      this.ctx.log.warn({ err, upload: id }, "could not release an upload session's lease");
+    }
+  }
+
   private async discard(id: string): Promise<void> {
     this.hashes.delete(id);
     this.ctx.peers?.tell({ op: "upload-gone", id });
     await this.ctx.blobs.deleteUpload(id);
     await this.ctx.meta.deleteUpload(id);
+  }
+
+  /** Discards a session after a failure, which stays the error to answer; the purger ends what this cannot. */
+  private async abandon(id: string): Promise<void> {
+    try {
+      await this.discard(id);
+    } catch (err) {
+      this.ctx.log.warn({ err, upload: id }, "could not discard an upload session after a failure");
+    }
+  }
+
+  /** Cuts the upload back to `size` bytes after a refused chunk; no running hash keeps what was cut. */
+  private async takeBack(id: string, size: number): Promise<void> {
+    this.hashes.delete(id);
+    this.ctx.peers?.tell({ op: "upload-gone", id });
+    try {
+      await this.ctx.blobs.truncateUpload(id, size);
+    } catch (err) {
+      this.ctx.log.error({ err, upload: id, size }, "could not cut an upload back after a refused chunk");
+    }
   }
 
   /** Size of a live session of `repository`; BLOB_UPLOAD_UNKNOWN otherwise. */
@@ -155,21 +231,29 @@ export class UploadService {
     return this.ctx.blobs.uploadSize(id);
   }
 
-  /** Appends `body` at `size`; `sync` makes it durable (the last chunk before a commit). */
-  private async write(id: string, size: number, body: Chunks, sync: boolean): Promise<number> {
+  /**
+   * Appends `body` at `size`; `sync` makes it durable (the last chunk before a commit). With
+   * `range`, the body must be exactly as long as the range says. A body refused (a wrong length,
+   * a full disk) is taken back: the upload keeps its `size` bytes. One the client broke off keeps
+   * what arrived, for the client to resume from.
+   */
+  private async write(id: string, size: number, body: Chunks, sync: boolean, lease: KeptLease, range?: ContentRange): Promise<number> {
     let running = this.hashes.get(id);
     if (running && !(await this.caughtUp(id, running, size))) running = undefined;
     // Without the hash here, the hash's process hears of the chunk as it is written, so that it
     // reads back and hashes while this process still receives.
     const progress = running ? undefined : (grown: number) => this.ctx.peers?.tell({ op: "upload-grew", id, size: grown });
+    const source = running || range ? received(body, running, range) : body;
     try {
-      const newSize = await this.ctx.blobs.append(id, running ? hashing(body, running) : body, { at: size, sync, progress });
+      const newSize = await this.ctx.blobs.append(id, source, { at: size, sync, progress, signal: lease.signal });
       if (running && running.offset !== newSize) this.hashes.delete(id);
       if (!running && newSize > size) this.ctx.peers?.tell({ op: "upload-grew", id, size: newSize });
       return newSize;
     } catch (err) {
       // What reached the disk is unknown to the hash now; it is rebuilt at commit if needed.
       this.hashes.delete(id);
+      // A lost lease leaves the bytes to whoever holds the session now.
+      if (!lease.lost && (err instanceof RegistryError || faultOf(err))) await this.takeBack(id, size);
       throw err;
     }
   }
@@ -245,28 +329,25 @@ export class UploadService {
 
   /**
    * Runs `work` as the session's only writer, with the bytes received so far: requests in this
-   * process queue up; a request while another process or node holds the session's lease is
-   * refused (416, with the Range). `work` calls `finished` once it has deleted the session.
+   * process queue up; a request while another holder's lease runs is refused (416, with the
+   * Range), unless that holder is a process of this machine that has exited. `work` calls
+   * `hold.finished` once it has deleted the session.
    */
-  private async exclusive<T>(repository: string, id: string, work: (size: number, finished: () => void) => Promise<T>): Promise<T> {
+  private async exclusive<T>(repository: string, id: string, work: (size: number, hold: Hold) => Promise<T>): Promise<T> {
     if (!isUploadId(id)) throw uploadUnknown(id);
     const leased = async () => {
       const now = this.ctx.now();
       // One statement takes the lease, marks the session as touched and names its repository.
-      const owner = await this.ctx.meta.leaseUpload(id, now, now + UPLOAD_LEASE_MS);
-      if (owner === undefined) {
-        if (!(await this.ctx.meta.getUpload(id))) throw uploadUnknown(id);
-        const size = await this.ctx.blobs.uploadSize(id);
-        throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
-          Range: rangeHeader(size),
-        });
-      }
+      let owner = await this.ctx.meta.leaseUpload(id, now, now + LEASE_MS, this.holder.id);
+      if (owner === undefined) owner = await this.takeOver(id, now);
+      const lease = new KeptLease(now + LEASE_MS, this.ctx.now, (until) => this.ctx.meta.renewUploadLease(id, this.holder.id, until), leaseLost);
       let done = false;
       try {
         if (owner !== repository) throw uploadUnknown(id);
-        return await work(await this.ctx.blobs.uploadSize(id), () => (done = true));
+        return await work(await this.ctx.blobs.uploadSize(id), { lease, finished: () => (done = true) });
       } finally {
-        if (!done) await this.ctx.meta.releaseUpload(id);
+        lease.stop();
+        if (!done) await this.release(id);
       }
     };
     const previous = this.busy.get(id) ?? Promise.resolve();
@@ -281,12 +362,38 @@ export class UploadService {
   }
 }
 
-async function* hashing(body: Chunks, running: RunningHash): Chunks {
+/**
+ * The body as it arrives: hashed into `running` when given, and refused (416) as soon as it runs
+ * past `range`, or when it ends short of it.
+ */
+async function* received(body: Chunks, running: RunningHash | undefined, range: ContentRange | undefined): Chunks {
+  const limit = range ? range.end - range.start + 1 : Infinity;
+  let length = 0;
   for await (const chunk of body) {
-    running.hash.update(chunk);
-    running.offset += chunk.byteLength;
+    length += chunk.byteLength;
+    if (length > limit) throw lengthMismatch(range!, "longer");
+    if (running) {
+      running.hash.update(chunk);
+      running.offset += chunk.byteLength;
+    }
     yield chunk;
   }
+  if (range && length < limit) throw lengthMismatch(range, "shorter");
+}
+
+function leaseLost(): RegistryError {
+  return new RegistryError("BLOB_UPLOAD_INVALID", "this request lost its hold on the upload (its lease could not be renewed); nothing more was written", undefined, 416);
+}
+
+function lengthMismatch(range: ContentRange, how: "longer" | "shorter"): RegistryError {
+  // The upload is cut back to where the chunk started before this is answered.
+  return new RegistryError(
+    "BLOB_UPLOAD_INVALID",
+    `chunk body is ${how} than its Content-Range ${range.start}-${range.end}`,
+    { contentRange: `${range.start}-${range.end}` },
+    416,
+    { Range: rangeHeader(range.start) },
+  );
 }
 
 function checkRange(range: ContentRange, size: number): void {

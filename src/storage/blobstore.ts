@@ -27,6 +27,8 @@ export interface AppendOptions {
    * before which readUpload can read from then on. A driver may never call it.
    */
   progress?: (size: number) => void;
+  /** once aborted, nothing more is written (not even what is held for a batch); the append rejects with its reason */
+  signal?: AbortSignal;
 }
 
 export interface BlobStore {
@@ -51,6 +53,11 @@ export interface BlobStore {
    * midway, the upload keeps whatever was appended; callers re-read uploadSize().
    */
   append(id: string, chunks: Chunks, options?: AppendOptions): Promise<number>;
+  /**
+   * Cuts an upload back to its first `size` bytes (no more than it holds): what a refused append
+   * wrote is forgotten, and its space freed.
+   */
+  truncateUpload(id: string, size: number): Promise<void>;
   /**
    * The bytes of an upload, all or a range of them (to hash what no running hash has seen). A
    * chunk may be reused for the next one: use it before asking for more. A range beyond the

@@ -175,6 +175,38 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>): vo
       await assert.rejects(store.append(id, broken()), /client went away/);
       assert.equal(await store.uploadSize(id), 3);
     });
+
+    it("an aborted append writes nothing from then on and rejects with the reason", async () => {
+      const store = await open();
+      const id = newId();
+      const before = randomBytes(3 * 1024 * 1024);
+      const controller = new AbortController();
+      async function* cutOff() {
+        yield before;
+        controller.abort(new Error("lease lost"));
+        yield randomBytes(1024 * 1024);
+      }
+      await assert.rejects(store.append(id, cutOff(), { signal: controller.signal }), /lease lost/);
+      assert.ok((await store.uploadSize(id)) <= before.length, "nothing after the abort was written");
+    });
+
+    it("an upload cut back forgets the bytes past the cut, and appends go on from there", async () => {
+      const store = await open();
+      const id = newId();
+      await store.truncateUpload(id, 0);
+      assert.equal(await store.uploadSize(id), 0, "cutting an upload never written is fine");
+      const kept = randomBytes(3 * 1024 * 1024 + 5);
+      await store.append(id, chunksOf(kept));
+      await store.append(id, chunksOf(randomBytes(2 * 1024 * 1024 + 3)), { at: kept.length });
+      await store.truncateUpload(id, kept.length);
+      assert.equal(await store.uploadSize(id), kept.length);
+      const next = randomBytes(1000);
+      assert.equal(await store.append(id, chunksOf(next), { at: kept.length }), kept.length + next.length);
+      const whole = Buffer.concat([kept, next]);
+      assert.ok((await collect(await store.readUpload(id))).equals(whole));
+      await store.commit(id, sha(whole));
+      assert.ok((await collect((await store.read(sha(whole)))!)).equals(whole));
+    });
   });
 }
 

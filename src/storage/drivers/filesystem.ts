@@ -2,7 +2,7 @@
 // `<root>/uploads/<id>`. A blob appears only by rename(2) of a fully written, fsynced upload, so a
 // crash leaves either no blob or the whole blob, never half of one.
 import { constants } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDigest } from "../../content/digest.js";
 import type { AppendOptions, BlobBody, BlobStore, ByteRange, Chunks } from "../blobstore.js";
@@ -101,6 +101,15 @@ export class FilesystemBlobStore implements BlobStore {
 
   async append(id: string, chunks: Chunks, options: AppendOptions = {}): Promise<number> {
     return appendToFile(this.uploadPath(id), chunks, options, this.directIo);
+  }
+
+  async truncateUpload(id: string, size: number): Promise<void> {
+    try {
+      await truncate(this.uploadPath(id), size);
+    } catch (err) {
+      // Never written: it holds nothing, which is as short as it gets.
+      if (!isNotFound(err)) throw err;
+    }
   }
 
   async readUpload(id: string, range?: ByteRange): Promise<Chunks> {

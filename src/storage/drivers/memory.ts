@@ -2,7 +2,7 @@
 // whole blobs in memory, by definition).
 import { Readable } from "node:stream";
 import { parseDigest } from "../../content/digest.js";
-import type { BlobStore, ByteRange, Chunks } from "../blobstore.js";
+import type { AppendOptions, BlobStore, ByteRange, Chunks } from "../blobstore.js";
 import { assertUploadId } from "../upload-id.js";
 
 export class MemoryBlobStore implements BlobStore {
@@ -39,11 +39,19 @@ export class MemoryBlobStore implements BlobStore {
     return this.upload(id).reduce((n, b) => n + b.byteLength, 0);
   }
 
-  async append(id: string, chunks: Chunks): Promise<number> {
+  async append(id: string, chunks: Chunks, options: AppendOptions = {}): Promise<number> {
     const parts = this.upload(id);
     this.uploads.set(id, parts);
-    for await (const chunk of chunks) parts.push(Buffer.from(chunk));
+    for await (const chunk of chunks) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      parts.push(Buffer.from(chunk));
+    }
     return parts.reduce((n, b) => n + b.byteLength, 0);
+  }
+
+  async truncateUpload(id: string, size: number): Promise<void> {
+    const parts = this.upload(id);
+    if (parts.length > 0) this.uploads.set(id, [Buffer.concat(parts).subarray(0, size)]);
   }
 
   async readUpload(id: string, range?: ByteRange): Promise<Chunks> {

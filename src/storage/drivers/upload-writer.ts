@@ -24,7 +24,7 @@ export async function appendToFile(path: string, chunks: Chunks, options: Append
   const handle = await open(path, constants.O_RDWR | constants.O_CREAT);
   let writer: UploadWriter;
   try {
-    writer = new UploadWriter(path, handle, options.at ?? (await handle.stat()).size, direct, options.progress);
+    writer = new UploadWriter(path, handle, options.at ?? (await handle.stat()).size, direct, options.progress, options.signal);
   } catch (err) {
     await handle.close();
     throw err;
@@ -33,8 +33,9 @@ export async function appendToFile(path: string, chunks: Chunks, options: Append
     try {
       for await (const chunk of chunks) await writer.add(chunk);
     } finally {
-      // Whatever arrived before the source ended (or failed) is kept.
-      await writer.drain();
+      // Whatever arrived before the source ended (or failed) is kept, unless the writer was told to stop.
+      if (options.signal?.aborted) await writer.settle();
+      else await writer.drain();
     }
     if (options.sync) await handle.sync();
     return writer.size;
@@ -66,6 +67,7 @@ class UploadWriter {
     position: number,
     private readonly direct: DirectIoSwitch,
     private readonly progress?: (size: number) => void,
+    private readonly signal?: AbortSignal,
   ) {
     this.position = position;
     this.told = position;
@@ -76,6 +78,7 @@ class UploadWriter {
   }
 
   async add(chunk: Uint8Array): Promise<void> {
+    if (this.signal?.aborted) throw this.signal.reason;
     if (this.staging) return this.stage(chunk);
     this.batch.push(chunk);
     this.batchBytes += chunk.byteLength;
@@ -97,6 +100,13 @@ class UploadWriter {
       await this.flushBatch(false);
     }
     await this.writing;
+  }
+
+  /** Waits for the writes under way and drops what is held; nothing more is written. */
+  async settle(): Promise<void> {
+    await this.writing.catch(() => undefined);
+    this.batch = [];
+    this.batchBytes = this.staged = 0;
   }
 
   async close(): Promise<void> {
