@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { parseAddressRange } from "./address-ranges.js";
 import { parseDuration } from "./duration.js";
 
 const DURATION = "a duration such as 30s, 10m or 24h";
@@ -23,6 +24,17 @@ const duration = z.union([z.number().nonnegative(), z.string()]).transform((valu
 const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])]).transform((v) =>
   typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v),
 );
+
+/** A list of addresses or CIDR ranges: a YAML list, or one string separated by commas (environment). */
+const addressRanges = z.union([z.string(), z.array(z.string())]).transform((value, ctx) => {
+  const entries = (typeof value === "string" ? value.split(",") : value).map((e) => e.trim()).filter((e) => e !== "");
+  for (const entry of entries) {
+    if (!parseAddressRange(entry)) ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8)`, params: { verbatim: true } });
+  }
+  return entries;
+});
+
+const METRICS_DEFAULTS = { enabled: true, anonymous: false, repositories: 100 };
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, "must be host:port (e.g. 0.0.0.0:5000)");
 
@@ -47,9 +59,31 @@ const schema = z
         bodytimeout: duration.default(60_000),
         /** open connections one client address may hold per serving process; 0: any number */
         connectionsperaddress: z.coerce.number().int().nonnegative().default(256),
+        /** proxies whose `X-Forwarded-For` names the client in the access log */
+        trustedproxies: addressRanges.default([]),
+        metrics: z
+          .object({
+            /** `/metrics` in Prometheus text format */
+            enabled: bool.default(METRICS_DEFAULTS.enabled),
+            /** with auth on, `/metrics` takes a user of the operator tenancy unless this is true */
+            anonymous: bool.default(METRICS_DEFAULTS.anonymous),
+            /** repositories that get their own push/pull series per process; the rest count as `(other)` */
+            repositories: z.coerce.number().int().min(0).max(10_000).default(METRICS_DEFAULTS.repositories),
+          })
+          .strict()
+          .default(() => ({ ...METRICS_DEFAULTS })),
       })
       .strict()
-      .default({ addr: "0.0.0.0:5000", workers: "auto", tls: {}, headertimeout: 60_000, bodytimeout: 60_000, connectionsperaddress: 256 }),
+      .default({
+        addr: "0.0.0.0:5000",
+        workers: "auto",
+        tls: {},
+        headertimeout: 60_000,
+        bodytimeout: 60_000,
+        connectionsperaddress: 256,
+        trustedproxies: [],
+        metrics: { ...METRICS_DEFAULTS },
+      }),
     storage: z
       .object({
         driver: z.enum(["filesystem", "inmemory"]).default("filesystem"),
@@ -200,7 +234,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => describeIssue(issue, raw));
+    const lines = [...new Set(result.error.issues.map((issue) => describeIssue(issue, raw)))];
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const config = result.data;
@@ -224,6 +258,10 @@ const EXPECTED: Record<string, string> = {
   "http.headertimeout": DURATION,
   "http.bodytimeout": DURATION,
   "http.connectionsperaddress": "a whole number, 0 for no limit",
+  "http.trustedproxies": "addresses or CIDR ranges (a YAML list, or comma-separated)",
+  "http.metrics.enabled": BOOLEAN,
+  "http.metrics.anonymous": BOOLEAN,
+  "http.metrics.repositories": "a whole number 0–10000",
   "storage.driver": '"filesystem" or "inmemory"',
   "storage.filesystem.rootdirectory": "a directory path",
   "storage.filesystem.directio": BOOLEAN,
@@ -259,7 +297,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
   const key = issue.path.join(".") || "(top level)";
   if (issue.code === "unrecognized_keys") return `  ${key}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   const expected = EXPECTED[key];
-  if (!expected) return `  ${key}: ${issue.message}`;
+  // A check that names exactly which part of the value is wrong keeps its own words.
+  const verbatim = issue.code === "custom" && (issue.params as { verbatim?: boolean } | undefined)?.verbatim;
+  if (!expected || verbatim) return `  ${key}: ${issue.message}`;
   const value = valueAt(raw, issue.path);
   const got = SECRET_KEYS.has(key) ? "" : `, got ${JSON.stringify(value) ?? String(value)}`;
   return `  ${key}: expected ${expected}${got}`;

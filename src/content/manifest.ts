@@ -1,5 +1,6 @@
 // Parsing and validation of manifests from untrusted bytes. Pure: no I/O. The result lists what
 // the manifest needs the repository to hold, so the service can check it in one query.
+import { isUtf8 } from "node:buffer";
 import { DigestError, parseDigest } from "./digest.js";
 import {
   IMAGE_MANIFEST_TYPES,
@@ -38,6 +39,8 @@ export class ManifestError extends Error {}
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export function parseManifest(body: Uint8Array, contentType: string | undefined): ParsedManifest {
+  // A lenient decoder would store U+FFFD in annotations while the stored bytes say otherwise.
+  if (!isUtf8(body)) throw new ManifestError("manifest is not valid UTF-8 (JSON text must be UTF-8, RFC 8259)");
   let doc: unknown;
   try {
     doc = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));

@@ -42,6 +42,11 @@ export class ResumableHash {
     return new ResumableHash(algorithm, addon().load(ALGORITHMS[algorithm], state));
   }
 
+  /** An independent copy of the hash as it is now (a checkpoint to save later). */
+  clone(): ResumableHash {
+    return new ResumableHash(this.algorithm, Buffer.from(this.live));
+  }
+
   update(chunk: Uint8Array): this {
     addon().update(ALGORITHMS[this.algorithm], this.live, chunk);
     return this;

@@ -20,7 +20,11 @@ export interface Method {
   audit?: string;
 }
 
+/** What a route serves, for metrics and the access log (never the raw path: names are unbounded). */
+export type RouteKind = "base" | "catalog" | "tags" | "manifest" | "blob_upload" | "blob_upload_chunk" | "blob" | "referrers";
+
 export interface Route {
+  kind: RouteKind;
   /** capture 1: repository name (when the route has one); capture 2: the last segment */
   pattern: RegExp;
   hasName: boolean;
@@ -34,10 +38,11 @@ const remove = (name: string): AccessRequest => ({ repository: name, actions: ["
 const readable = (handle: Handler, access = pull) => ({ GET: { handle, access }, HEAD: { handle, access } });
 
 export const routes: Route[] = [
-  { pattern: /^\/v2\/?$/, hasName: false, methods: readable(apiVersion, () => ({ actions: [] })) },
-  { pattern: /^\/v2\/_catalog$/, hasName: false, methods: readable(catalog, () => ({ actions: [], catalog: true })) },
-  { pattern: /^\/v2\/(.+)\/tags\/list$/, hasName: true, methods: readable(listTags) },
+  { kind: "base", pattern: /^\/v2\/?$/, hasName: false, methods: readable(apiVersion, () => ({ actions: [] })) },
+  { kind: "catalog", pattern: /^\/v2\/_catalog$/, hasName: false, methods: readable(catalog, () => ({ actions: [], catalog: true })) },
+  { kind: "tags", pattern: /^\/v2\/(.+)\/tags\/list$/, hasName: true, methods: readable(listTags) },
   {
+    kind: "manifest",
     pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/,
     hasName: true,
     methods: {
@@ -46,8 +51,9 @@ export const routes: Route[] = [
       DELETE: { handle: deleteManifest, access: remove, audit: "DeleteManifest" },
     },
   },
-  { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, hasName: true, methods: { POST: { handle: startUpload, access: push } } },
+  { kind: "blob_upload", pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, hasName: true, methods: { POST: { handle: startUpload, access: push } } },
   {
+    kind: "blob_upload_chunk",
     pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
     hasName: true,
     methods: {
@@ -58,11 +64,12 @@ export const routes: Route[] = [
     },
   },
   {
+    kind: "blob",
     pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/,
     hasName: true,
     methods: { ...readable(getBlob), DELETE: { handle: deleteBlob, access: remove, audit: "DeleteBlob" } },
   },
-  { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, hasName: true, methods: readable(listReferrers) },
+  { kind: "referrers", pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, hasName: true, methods: readable(listReferrers) },
 ];
 
 export interface RouteMatch {

@@ -40,8 +40,7 @@ export async function uploadStatus(ctx: HandlerContext): Promise<void> {
 
 /** `PATCH /v2/<name>/blobs/uploads/<id>`: one chunk (with Content-Range) or a stream (without). */
 export async function appendChunk(ctx: HandlerContext): Promise<void> {
-  const range = contentRange(ctx.req);
-  const state = await ctx.registry.uploads.append(ctx.name, ctx.ref, requestBody(ctx.req), range);
+  const state = await ctx.registry.uploads.append(ctx.name, ctx.ref, requestBody(ctx.req), contentRange(ctx.req));
   sessionResponse(ctx, state, 202);
 }
 

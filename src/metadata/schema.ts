@@ -28,9 +28,11 @@ export interface Database {
     created_at: Int;
     updated_at: Int;
     leased_until: Int | null;
+    leased_by: string | null;
     size: ColumnType<number | string, number | undefined, number>;
     hash_state: Uint8Array | null;
     writer_state: string | null;
+    checkpoint: string | null;
   };
   tenancies: { namespace: string; description: string; repository_limit: number; created_at: Int };
   users: { id: string; tenancy: string; name: string; description: string; created_at: Int };

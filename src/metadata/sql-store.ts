@@ -319,18 +319,35 @@ export class SqlMetadataStore implements MetadataStore {
     return row ? toUpload(row) : undefined;
   }
 
-  async leaseUpload(id: string, now: number, until: number): Promise<UploadRecord | undefined> {
+  async leaseUpload(id: string, now: number, until: number, holder?: string, replacing?: string): Promise<UploadRecord | undefined> {
     const row = await first(
-      sql<UploadRow>`update uploads set leased_until = ${until}, updated_at = ${now}
-        where id = ${id} and (leased_until is null or leased_until < ${now}) returning *`,
+      sql<UploadRow>`update uploads set leased_until = ${until}, leased_by = ${holder ?? null}, updated_at = ${now}
+        where id = ${id} and (leased_until is null or leased_until < ${now} or leased_by = ${replacing ?? null}) returning *`,
       this.db,
     );
     return row ? toUpload(row) : undefined;
   }
 
-  async releaseUpload(id: string, progress?: UploadProgress): Promise<void> {
-    const saved = progress && { size: progress.size, hash_state: progress.hashState, writer_state: progress.writerState };
-    await writeAll(this.db, [this.db.updateTable("uploads").set({ leased_until: null, ...saved }).where("id", "=", id)]);
+  async renewUploadLease(id: string, holder: string, until: number): Promise<boolean> {
+    const row = await first(sql<{ id: string }>`update uploads set leased_until = ${until} where id = ${id} and leased_by = ${holder} returning id`, this.db);
+    return row !== undefined;
+  }
+
+  async recordUploadCheckpoint(id: string, holder: string, checkpoint: UploadProgress): Promise<boolean> {
+    const saved = JSON.stringify({
+      size: checkpoint.size,
+      hashState: checkpoint.hashState && Buffer.from(checkpoint.hashState).toString("base64"),
+      writerState: checkpoint.writerState,
+    });
+    const row = await first(sql<{ id: string }>`update uploads set checkpoint = ${saved} where id = ${id} and leased_by = ${holder} returning id`, this.db);
+    return row !== undefined;
+  }
+
+  async releaseUpload(id: string, holder?: string, progress?: UploadProgress): Promise<void> {
+    const saved = progress && { size: progress.size, hash_state: progress.hashState, writer_state: progress.writerState, checkpoint: null };
+    let query = this.db.updateTable("uploads").set({ leased_until: null, leased_by: null, ...saved }).where("id", "=", id);
+    if (holder !== undefined) query = query.where("leased_by", "=", holder);
+    await writeAll(this.db, [query]);
   }
 
   async deleteUpload(id: string): Promise<void> {
@@ -383,7 +400,7 @@ function toManifest(row: ManifestRow): ManifestRecord {
 type UploadRow = Selectable<Database["uploads"]>;
 
 function toUpload(row: UploadRow): UploadRecord {
-  return {
+  const upload: UploadRecord = {
     id: row.id,
     repository: row.repository,
     createdAt: Number(row.created_at),
@@ -392,6 +409,12 @@ function toUpload(row: UploadRow): UploadRecord {
     hashState: row.hash_state,
     writerState: row.writer_state,
   };
+  if (row.leased_until !== null) upload.lease = { holder: row.leased_by, until: Number(row.leased_until) };
+  if (row.checkpoint !== null) {
+    const saved = JSON.parse(row.checkpoint) as { size: number; hashState: string | null; writerState: string | null };
+    upload.checkpoint = { size: saved.size, hashState: saved.hashState === null ? null : Buffer.from(saved.hashState, "base64"), writerState: saved.writerState };
+  }
+  return upload;
 }
 
 /** The least string greater than every string starting with `prefix` (byte order). */

@@ -44,6 +44,10 @@ export interface UploadRecord extends UploadProgress {
   repository: string;
   createdAt: number;
   updatedAt: number;
+  /** the write lease as last taken (when read back; a new session has none) */
+  lease?: { holder: string | null; until: number };
+  /** how far the lease's holder got durably while still writing (see recordUploadCheckpoint) */
+  checkpoint?: UploadProgress;
 }
 
 /** How far an upload got: saved after each chunk, so any process on any node continues it. */
@@ -157,13 +161,24 @@ export interface MetadataStore {
   createUpload(upload: Pick<UploadRecord, "id" | "repository" | "createdAt" | "updatedAt">): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | undefined>;
   /**
-   * Takes the session's write lease until `until` unless someone holds it past `now`, and marks
-   * the session as touched at `now`; atomic. Returns the session, or undefined when it does not
-   * exist or is leased.
+   * Takes the session's write lease for `holder` until `until` unless someone holds it past `now`
+   * (or the one holding it is `replacing`: a holder known to be gone), and marks the session as
+   * touched at `now`; atomic. Returns the session, or undefined when it does not exist or is leased.
    */
-  leaseUpload(id: string, now: number, until: number): Promise<UploadRecord | undefined>;
-  /** Gives the lease back, recording `progress` in the same write when given. */
-  releaseUpload(id: string, progress?: UploadProgress): Promise<void>;
+  leaseUpload(id: string, now: number, until: number, holder?: string, replacing?: string): Promise<UploadRecord | undefined>;
+  /** Extends `holder`'s lease to `until`; false when `holder` no longer holds it. */
+  renewUploadLease(id: string, holder: string, until: number): Promise<boolean>;
+  /**
+   * Records how far `holder` got durably while it still writes (a checkpoint during a long body),
+   * apart from the session's progress: whoever takes over from a holder that died continues from
+   * it. False when `holder` no longer holds the lease.
+   */
+  recordUploadCheckpoint(id: string, holder: string, checkpoint: UploadProgress): Promise<boolean>;
+  /**
+   * Frees the session's lease (only if `holder` holds it, when given), recording `progress` (and
+   * dropping any checkpoint) in the same write when given.
+   */
+  releaseUpload(id: string, holder?: string, progress?: UploadProgress): Promise<void>;
   deleteUpload(id: string): Promise<void>;
   /**
    * Ends a session whose bytes became a blob: links the blob into the repository and deletes the

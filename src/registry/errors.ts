@@ -45,7 +45,14 @@ export const uploadUnknown = (id: string) =>
 export const unsupported = (message: string) => new RegistryError("UNSUPPORTED", message);
 
 /** Filesystem and database answers that mean "no space left": 507, whatever wrote. */
-const FULL = new Set(["ENOSPC", "EDQUOT", "SQLITE_FULL", "53100" /* PostgreSQL disk_full */]);
+const FULL = new Set([
+  "ENOSPC",
+  "EDQUOT",
+  "SQLITE_FULL",
+  // SQLite could not grow its WAL index (the -shm file): what a full disk gives it there.
+  "SQLITE_IOERR_SHMSIZE",
+  "53100" /* PostgreSQL disk_full */,
+]);
 /** A lock another writer holds for longer than we wait: 503, try again shortly. */
 const BUSY = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_SNAPSHOT", "55P03" /* PostgreSQL lock_not_available */]);
 /** A name taken by a concurrent request between our check and our insert (two creates of one user): 409. */

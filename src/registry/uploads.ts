@@ -1,17 +1,21 @@
 // Blob uploads: sessions, chunks, commit, over the storage driver contract. A session is a row in
 // the metadata database holding how far it got: the bytes acknowledged, the running SHA-256's
-// saved state and the storage writer's. Each request takes the session's lease, continues the
-// writer and the hash where the row says, and records both as it gives the lease back, so any
-// process on any node continues a session and its commit never re-reads the bytes.
-import { createHash, randomUUID, type Hash } from "node:crypto";
+// saved state and the storage writer's. Each request takes the session's lease (upload-lease.ts),
+// continues the writer and the hash where the row says, records checkpoints while a long body
+// arrives (upload-checkpoints.ts), and records where it ended as it gives the lease back. So any
+// process on any node continues a session, the commit never re-reads the bytes, and a process
+// that took over from one killed midway continues from that one's last checkpoint.
+import { createHash, randomUUID } from "node:crypto";
 import type { ParsedDigest } from "../content/digest.js";
 import { ResumableHash } from "../content/resumable-hash.js";
 import type { UploadProgress, UploadRecord } from "../metadata/store.js";
 import type { Chunks, ObjectWriter } from "../storage/driver.js";
 import { isUploadId } from "../storage/upload-id.js";
 import type { RegistryContext } from "./context.js";
-import { RegistryError, uploadUnknown } from "./errors.js";
+import { faultOf, RegistryError, uploadUnknown } from "./errors.js";
 import { blobKey, uploadKey } from "./storage-keys.js";
+import { Checkpoints } from "./upload-checkpoints.js";
+import { KeptLease, LEASE_MS, LeaseHolder } from "./upload-lease.js";
 import { toDigest } from "./validate.js";
 
 export interface UploadState {
@@ -25,20 +29,30 @@ export interface ContentRange {
   end: number;
 }
 
-/** How long one request may hold an upload session; a crashed writer frees it after this. */
-const UPLOAD_LEASE_MS = 15 * 60_000;
-
-/** The session a request holds: what to record when it gives the lease back. */
-interface Lease {
-  /** recorded with the release; absent: the session stays as it was before the request */
+/** A request's hold on a session (see exclusive). */
+interface Hold {
+  /** the session's write lease, kept while the request runs */
+  lease: KeptLease;
+  /** what to record as the lease is given back; absent: the last checkpoint, else `fallback` */
   progress?: UploadProgress;
-  /** the session was deleted (committed or cancelled): nothing to release */
+  /** what a session taken over from a dead holder's checkpoint records at least */
+  fallback?: UploadProgress;
+  /** checkpoints recorded while a body arrives; settled before the lease is given back */
+  checkpoints?: Checkpoints;
+  /** the session was deleted (committed or cancelled): there is no lease left to release */
   ended: boolean;
+}
+
+/** What a body is hashed with: the resumable hash, or Node's own for a blob sent whole. */
+interface Hasher {
+  update(chunk: Uint8Array): unknown;
 }
 
 export class UploadService {
   /** one request at a time per session in this process; the lease keeps out the others */
   private readonly busy = new Map<string, Promise<unknown>>();
+  /** the name this service's leases carry */
+  private readonly holder = new LeaseHolder();
 
   constructor(private readonly ctx: RegistryContext) {
     // Loads the hash addon now: a build without it stops at start-up, not at the first chunk.
@@ -57,30 +71,34 @@ export class UploadService {
     if (!isUploadId(id)) throw uploadUnknown(id);
     const upload = await this.ctx.meta.getUpload(id);
     if (!upload || upload.repository !== repository) throw uploadUnknown(id);
-    return { id, size: upload.size };
+    // A holder killed midway: its last checkpoint is where the next request will continue.
+    const checkpoint = await this.deadHoldersCheckpoint(upload);
+    return { id, size: checkpoint?.size ?? upload.size };
   }
 
-  /** Appends a chunk. `range`, when the client sent Content-Range, must start where the upload ends. */
+  /**
+   * Appends a chunk. `range`, when the client sent Content-Range, must start where the upload
+   * ends and span exactly the body.
+   */
   async append(repository: string, id: string, body: Chunks, range?: ContentRange): Promise<UploadState> {
-    return this.exclusive(repository, id, async (upload, lease) => {
+    return this.exclusive(repository, id, async (upload, hold) => {
       if (range) checkRange(range, upload.size);
       const hash = this.runningHash(upload);
       const writer = await this.writerOf(upload);
-      const size = await writer.write(hash ? hashing(body, hash) : body);
-      if (range) checkBodyLength(range, upload.size, size);
-      lease.progress = { size, hashState: hash?.state() ?? null, writerState: writer.state };
+      const size = await this.write(upload, writer, body, hold, hash, range);
+      hold.progress = { size, hashState: hash?.state() ?? null, writerState: writer.state };
       return { id, size };
     });
   }
 
   /**
    * Appends an optional last chunk, verifies the digest and commits the blob. A digest that does
-   * not match leaves the session as it was before this request.
+   * not match, or a fault before the commit, leaves the session as it was before this request.
    */
   async complete(repository: string, id: string, digestParam: string | null, body: Chunks | undefined, range?: ContentRange) {
     if (digestParam === null) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to complete an upload");
     const expected = toDigest(digestParam);
-    return this.exclusive(repository, id, async (upload, lease) => {
+    return this.exclusive(repository, id, async (upload, hold) => {
       if (range) checkRange(range, upload.size);
       const writer = await this.writerOf(upload);
       let size = upload.size;
@@ -88,31 +106,40 @@ export class UploadService {
       if (size === 0) {
         // The whole blob in this request (or none): Node's own hash of the algorithm asked for.
         const hash = createHash(expected.algorithm);
-        if (body) size = await writer.write(nativeHashing(body, hash));
+        if (body) size = await this.write(upload, writer, body, hold, hash, range);
         actual = `${expected.algorithm}:${hash.digest("hex")}`;
       } else {
         const hash = this.runningHash(upload);
-        if (body) size = await writer.write(hash ? hashing(body, hash) : body);
+        if (body) size = await this.write(upload, writer, body, hold, hash, range);
         if (hash?.algorithm === expected.algorithm) actual = hash.digest();
       }
-      if (range && body) checkBodyLength(range, upload.size, size);
       if (actual !== undefined) {
-        if (actual !== expected.digest) throw digestMismatch(expected, actual);
-        await writer.commit();
+        if (actual !== expected.digest) throw this.refused(hold, upload, digestMismatch(expected, actual));
+        if (hold.lease.lost) throw leaseLost();
+        // A fault here (a full disk) leaves the session as it was: the same PUT can be sent again.
+        await this.refusing(hold, upload, () => writer.commit());
       } else {
         actual = await this.digestByReading(upload.id, writer, expected);
         if (actual !== expected.digest) {
           // The bytes were committed to be read: the session cannot go on.
           await this.discard({ ...upload, size });
-          lease.ended = true;
+          hold.ended = true;
           throw digestMismatch(expected, actual);
         }
       }
       // Over an existing blob too: its bytes are the same (same digest), and a move is cheaper
       // than asking first.
-      await this.ctx.storage.move(uploadKey(id), blobKey(actual));
-      await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
-      lease.ended = true;
+      await this.refusing(hold, upload, () => this.ctx.storage.move(uploadKey(id), blobKey(actual)));
+      try {
+        await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
+      } catch (err) {
+        // The bytes are a blob now, linked nowhere (a retried push moves over it; garbage
+        // collection reclaims it). Removing it could break another repository holding the same digest.
+        await this.abandon({ ...upload, size });
+        hold.ended = true;
+        throw err;
+      }
+      hold.ended = true;
       return { digest: actual, size };
     });
   }
@@ -124,7 +151,7 @@ export class UploadService {
     try {
       return await this.complete(repository, id, expected.digest, body);
     } catch (err) {
-      await this.discard({ id, size: 0, writerState: null });
+      await this.abandon({ id, size: 0, writerState: null });
       throw err;
     }
   }
@@ -148,9 +175,9 @@ export class UploadService {
 
   /** Under the session's lease, so that no chunk still being written recreates its bytes. */
   async cancel(repository: string, id: string): Promise<void> {
-    await this.exclusive(repository, id, async (upload, lease) => {
+    await this.exclusive(repository, id, async (upload, hold) => {
       await this.discard(upload);
-      lease.ended = true;
+      hold.ended = true;
     });
   }
 
@@ -165,12 +192,71 @@ export class UploadService {
     }
   }
 
+  /**
+   * Streams `body` into `writer`: hashed on the way, refused (416) as soon as it runs past `range`
+   * or when it ends short of it, stopped once the lease is lost. With the resumable hash, the
+   * session's progress is recorded now and then as the writer makes bytes durable. A body refused
+   * (a wrong length, a full disk) leaves the session as it was before the request; one the client
+   * broke off leaves it at its last checkpoint, for the client to resume from.
+   */
+  private async write(upload: UploadRecord, writer: ObjectWriter, body: Chunks, hold: Hold, hash: Hasher | undefined, range?: ContentRange): Promise<number> {
+    const checkpoints =
+      hash instanceof ResumableHash
+        ? new Checkpoints(upload.size, this.ctx.now, (progress) => this.ctx.meta.recordUploadCheckpoint(upload.id, this.holder.id, progress), (err) =>
+            this.ctx.log.warn({ err, upload: upload.id }, "could not record an upload's checkpoint"),
+          )
+        : undefined;
+    hold.checkpoints = checkpoints;
+    const source = received(body, hash, range, hold.lease.signal, upload.size, checkpoints);
+    try {
+      return await this.refusing(hold, upload, () => writer.write(source, checkpoints && ((size) => checkpoints.durable(size, writer.state))));
+    } catch (err) {
+      // A refused body's bytes are cut at once: on a full disk, the space is what the next write needs.
+      if (hold.progress === undefined || hold.lease.lost) throw err;
+      try {
+        await (await this.writerOf(upload)).write(nothing());
+      } catch (cutErr) {
+        this.ctx.log.warn({ err: cutErr, upload: upload.id }, "could not cut back a refused chunk's bytes");
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `work`; when it fails with a refusal (a RegistryError) or a storage or database fault,
+   * the session goes back to where it was before the request, undoing any checkpoint.
+   */
+  private async refusing<T>(hold: Hold, upload: UploadRecord, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof RegistryError || faultOf(err)) this.refused(hold, upload, err);
+      throw err;
+    }
+  }
+
+  /** Sets the session back to `upload`'s progress when the lease is given back; returns `err`. */
+  private refused<E>(hold: Hold, upload: UploadRecord, err: E): E {
+    // A lost lease leaves the session to whoever holds it now.
+    if (!hold.lease.lost) hold.progress = progressOf(upload);
+    return err;
+  }
+
   /** Removes a session's bytes (being written, or committed but not yet moved), then its row. */
   private async discard(upload: Pick<UploadRecord, "id" | "size" | "writerState">): Promise<void> {
     const key = uploadKey(upload.id);
     await (await this.writerOf(upload)).cancel();
     await this.ctx.storage.delete([key]);
     await this.ctx.meta.deleteUpload(upload.id);
+  }
+
+  /** Discards a session after a failure, which stays the error to answer; the purger ends what this cannot. */
+  private async abandon(upload: Pick<UploadRecord, "id" | "size" | "writerState">): Promise<void> {
+    try {
+      await this.discard(upload);
+    } catch (err) {
+      this.ctx.log.warn({ err, upload: upload.id }, "could not discard an upload session after a failure");
+    }
   }
 
   private writerOf(upload: Pick<UploadRecord, "id" | "size" | "writerState">): Promise<ObjectWriter> {
@@ -208,28 +294,26 @@ export class UploadService {
 
   /**
    * Runs `work` as the session's only writer: requests in this process queue up; a request while
-   * another process or node holds the session's lease is refused (416, with the Range). The lease
-   * is given back afterwards with whatever progress `work` recorded.
+   * another holder's lease runs is refused (416, with the Range), unless that holder is a process
+   * of this machine that has exited. The lease is kept while `work` runs and given back afterwards
+   * with whatever progress `work` recorded.
    */
-  private async exclusive<T>(repository: string, id: string, work: (upload: UploadRecord, lease: Lease) => Promise<T>): Promise<T> {
+  private async exclusive<T>(repository: string, id: string, work: (upload: UploadRecord, hold: Hold) => Promise<T>): Promise<T> {
     if (!isUploadId(id)) throw uploadUnknown(id);
     const leased = async () => {
       const now = this.ctx.now();
       // One statement takes the lease, marks the session as touched and reads it.
-      const upload = await this.ctx.meta.leaseUpload(id, now, now + UPLOAD_LEASE_MS);
-      if (upload === undefined) {
-        const current = await this.ctx.meta.getUpload(id);
-        if (!current) throw uploadUnknown(id);
-        throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
-          Range: rangeHeader(current.size),
-        });
-      }
-      const lease: Lease = { ended: false };
+      const leased = await this.ctx.meta.leaseUpload(id, now, now + LEASE_MS, this.holder.id);
+      const { upload, promoted } = leased ? { upload: leased, promoted: false } : await this.takeOver(id, now);
+      const lease = new KeptLease(now + LEASE_MS, this.ctx.now, (until) => this.ctx.meta.renewUploadLease(id, this.holder.id, until), leaseLost);
+      const hold: Hold = { lease, ended: false, fallback: promoted ? progressOf(upload) : undefined };
       try {
         if (upload.repository !== repository) throw uploadUnknown(id);
-        return await work(upload, lease);
+        return await work(upload, hold);
       } finally {
-        if (!lease.ended) await this.ctx.meta.releaseUpload(id, lease.progress);
+        lease.stop();
+        await hold.checkpoints?.settled();
+        if (!hold.ended) await this.release(id, hold.progress ?? hold.checkpoints?.last ?? hold.fallback);
       }
     };
     const previous = this.busy.get(id) ?? Promise.resolve();
@@ -242,20 +326,104 @@ export class UploadService {
       if (this.busy.get(id) === settled) this.busy.delete(id);
     }
   }
-}
 
-async function* hashing(body: Chunks, hash: ResumableHash): Chunks {
-  for await (const chunk of body) {
-    hash.update(chunk);
-    yield chunk;
+  /**
+   * Takes the lease of a session someone else holds, if that holder is gone (killed mid-request);
+   * the session goes on from that holder's last checkpoint (`promoted`). A lease this very service
+   * left behind (its release failed) is taken back as the session was recorded: that request's
+   * outcome was decided, its checkpoints are not to be trusted. Returns the session.
+   */
+  private async takeOver(id: string, now: number): Promise<{ upload: UploadRecord; promoted: boolean }> {
+    const record = await this.ctx.meta.getUpload(id);
+    if (!record) throw uploadUnknown(id);
+    const holder = record.lease?.holder;
+    if (holder && (await this.holder.isGone(holder))) {
+      const upload = await this.ctx.meta.leaseUpload(id, now, now + LEASE_MS, this.holder.id, holder);
+      if (upload !== undefined) {
+        this.ctx.log.info({ upload: id, holder }, "took over an upload session whose writer had exited");
+        const checkpoint = holder !== this.holder.id ? upload.checkpoint : undefined;
+        if (checkpoint && checkpoint.size > upload.size) return { upload: { ...upload, ...checkpoint }, promoted: true };
+        return { upload, promoted: false };
+      }
+    }
+    throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
+      Range: rangeHeader(record.size),
+    });
+  }
+
+  /** The checkpoint of a holder that died while writing, when it got further than the session's size. */
+  private async deadHoldersCheckpoint(upload: UploadRecord): Promise<UploadProgress | undefined> {
+    const holder = upload.lease?.holder;
+    const checkpoint = upload.checkpoint;
+    if (!holder || holder === this.holder.id || !checkpoint || checkpoint.size <= upload.size) return undefined;
+    return (await this.holder.isGone(holder)) ? checkpoint : undefined;
+  }
+
+  /** Gives the lease back; when that fails, the request's own outcome stands (the lease runs out, or this process takes it back). */
+  private async release(id: string, progress?: UploadProgress): Promise<void> {
+    try {
+      await this.ctx.meta.releaseUpload(id, this.holder.id, progress);
+    } catch (err) {
+      this.ctx.log.warn({ err, upload: id }, "could not release an upload session's lease");
+    }
   }
 }
 
-async function* nativeHashing(body: Chunks, hash: Hash): Chunks {
+/**
+ * The body as it arrives: hashed into `hash`, refused (416) as soon as it runs past `range` or
+ * when it ends short of it, stopped once `signal` aborts (the lease was lost). With `checkpoints`,
+ * each chunk is split at the last 4 KiB boundary of the upload inside it, and the hash there is
+ * kept as a checkpoint candidate: a direct-I/O writer makes bytes durable up to such boundaries.
+ */
+async function* received(
+  body: Chunks,
+  hash: Hasher | undefined,
+  range: ContentRange | undefined,
+  signal: AbortSignal,
+  start: number,
+  checkpoints: Checkpoints | undefined,
+): Chunks {
+  const limit = range ? range.end - range.start + 1 : Infinity;
+  let length = 0;
   for await (const chunk of body) {
-    hash.update(chunk);
-    yield chunk;
+    signal.throwIfAborted();
+    if (length + chunk.byteLength > limit) throw lengthMismatch(range!, "longer");
+    if (!hash) {
+      length += chunk.byteLength;
+      yield chunk;
+      continue;
+    }
+    const end = start + length + chunk.byteLength;
+    const cut = checkpoints ? Math.min(chunk.byteLength, Math.max(end - (end % 4096) - start - length, 0)) : chunk.byteLength;
+    for (const piece of cut > 0 && cut < chunk.byteLength ? [chunk.subarray(0, cut), chunk.subarray(cut)] : [chunk]) {
+      hash.update(piece);
+      length += piece.byteLength;
+      checkpoints?.mark(start + length, hash as ResumableHash);
+      yield piece;
+    }
   }
+  if (range && length < limit) throw lengthMismatch(range, "shorter");
+}
+
+async function* nothing(): Chunks {}
+
+function progressOf(upload: UploadRecord): UploadProgress {
+  return { size: upload.size, hashState: upload.hashState, writerState: upload.writerState };
+}
+
+function leaseLost(): RegistryError {
+  return new RegistryError("BLOB_UPLOAD_INVALID", "this request lost its hold on the upload (its lease could not be renewed); nothing more was written", undefined, 416);
+}
+
+function lengthMismatch(range: ContentRange, how: "longer" | "shorter"): RegistryError {
+  // The session goes back to where the chunk started before this is answered.
+  return new RegistryError(
+    "BLOB_UPLOAD_INVALID",
+    `chunk body is ${how} than its Content-Range ${range.start}-${range.end}`,
+    { contentRange: `${range.start}-${range.end}` },
+    416,
+    { Range: rangeHeader(range.start) },
+  );
 }
 
 function digestMismatch(expected: ParsedDigest, actual: string): RegistryError {
@@ -272,21 +440,6 @@ function checkRange(range: ContentRange, size: number): void {
       { Range: rangeHeader(size) },
     );
   }
-}
-
-/**
- * A body that ended before its Content-Range did (or went past it, sent without Content-Length) is
- * refused, and the session keeps the size and hash state it had before the request.
- */
-function checkBodyLength(range: ContentRange, before: number, after: number): void {
-  if (after === range.end + 1) return;
-  throw new RegistryError(
-    "BLOB_UPLOAD_INVALID",
-    `the chunk held ${after - before} bytes where its Content-Range ${range.start}-${range.end} announced ${range.end - range.start + 1}`,
-    { received: after - before },
-    416,
-    { Range: rangeHeader(before) },
-  );
 }
 
 /** The `Range` header of an upload holding `size` bytes (`0-0` when empty, as clients expect). */

@@ -22,6 +22,8 @@ import { Registry } from "../registry/registry.js";
 import type { StorageDriver } from "../storage/driver.js";
 import { FilesystemDriver } from "../storage/drivers/filesystem.js";
 import { MemoryDriver } from "../storage/drivers/memory.js";
+import type { ServerMetrics } from "./metrics.js";
+import { timedStore } from "./metrics-stores.js";
 
 export interface Auth {
   authorizer: TokenAuthorizer;
@@ -43,10 +45,16 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function assemble(config: Config, log: Logger): Promise<App> {
-  const storage = await openStorage(config);
+/**
+ * `metrics`: a serving process's metrics, into which every store call is timed.
+ */
+export async function assemble(config: Config, log: Logger, metrics?: ServerMetrics): Promise<App> {
+  const driver = await openStorage(config);
   // Tenancies and their repository limits exist only with auth; an open registry has neither.
-  const { meta, iam } = await openSqliteStores(sqlitePath(config), { repositoryLimits: config.auth.enabled });
+  const opened = await openSqliteStores(sqlitePath(config), { repositoryLimits: config.auth.enabled });
+  const iam = opened.iam;
+  const storage = metrics ? timedStore(driver, "blob", metrics) : driver;
+  const meta = metrics ? timedStore<MetadataStore>(opened.meta, "metadata", metrics) : opened.meta;
   const now = Date.now;
   const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log });
   const audit = new AuditLog(iam, log, now);

@@ -11,8 +11,10 @@ import { matchRoute } from "../distribution/routes.js";
 import { faultOf, RegistryError } from "../registry/errors.js";
 import type { Registry } from "../registry/registry.js";
 import { requireRepositoryName } from "../registry/validate.js";
+import type { RequestFacts, RequestObserver } from "./access-log.js";
 import { closeAfterAnswer } from "./early-close.js";
 import type { ConnectionLimits } from "./limits.js";
+import type { RequestKind } from "./metrics.js";
 
 /** Serves a path outside /v2/ (token endpoint, admin API); false when the path is not its own. */
 export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => Promise<boolean>;
@@ -21,7 +23,8 @@ export interface HttpDeps {
   registry: Registry;
   authorizer: Authorizer;
   log: Logger;
-  accessLog: boolean;
+  /** the access log and the request metrics; absent when both are off */
+  observer?: RequestObserver;
   /** records who changed which repository; absent in an open registry */
   audit?: AuditLog;
   extra: ExtraHandler[];
@@ -50,14 +53,8 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const started = performance.now();
   res.setHeader("X-Request-Id", id);
   res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
-  if (deps.accessLog) {
-    res.once("finish", () => {
-      deps.log.info(
-        { req: id, method: req.method, path: redactQuery(req.url), status: res.statusCode, ms: Math.round(performance.now() - started) },
-        "request",
-      );
-    });
-  }
+  const facts: RequestFacts = { kind: "unknown", repository: undefined, user: undefined };
+  deps.observer?.watch(id, req, res, started, facts);
   const head = req.method === "HEAD";
   const body = hasBody(req);
   try {
@@ -69,19 +66,25 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     if (!path.startsWith("/v2")) {
+      deps.observer?.routed(facts, kindOutsideV2(path));
       const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
       for (const extra of deps.extra) if (await extra(req, res, path, query)) return;
     }
     const match = matchRoute(path);
     if (!match) throw new RegistryError("NAME_UNKNOWN", "no such endpoint", { path: path.slice(0, 200) }, 404);
+    deps.observer?.routed(facts, match.route.kind);
     const method = match.route.methods[req.method ?? ""];
     if (!method) {
       throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405, {
         Allow: Object.keys(match.route.methods).join(", "),
       });
     }
-    if (match.route.hasName) requireRepositoryName(match.name);
+    if (match.route.hasName) {
+      requireRepositoryName(match.name);
+      facts.repository = match.name;
+    }
     const principal = await deps.authorizer.authorize(req, method.access(match.name));
+    facts.user = principal.name;
     const ctx: HandlerContext = {
       req,
       res,
@@ -173,9 +176,10 @@ function clientWentAway(req: IncomingMessage, err: unknown): boolean {
   return !socket || socket.destroyed || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ECONNABORTED";
 }
 
-/** Query strings can carry tokens later (the token endpoint); log paths only. */
-function redactQuery(url: string | undefined): string {
-  if (!url) return "/";
-  const q = url.indexOf("?");
-  return (q < 0 ? url : url.slice(0, q)).slice(0, 300);
+const PROBES = new Map<string, RequestKind>([["/healthz", "healthz"], ["/readyz", "readyz"], ["/metrics", "metrics"]]);
+
+function kindOutsideV2(path: string): RequestKind {
+  if (path.startsWith("/auth/")) return "token";
+  if (path.startsWith("/api/")) return "api";
+  return PROBES.get(path) ?? "unknown";
 }

@@ -1,12 +1,13 @@
 // `berth serve`: a small supervisor that serves no requests. It claims the address (so a port clash
 // is reported before anything is created), then runs `http.workers` serving processes on it
 // (worker-pool.ts, worker.ts), restarts any that dies, and stops them all on SIGTERM or SIGINT.
-// The serving processes share only the stores: no messages pass between them. It loads neither the database nor the
+// No upload state passes between the serving processes: they share it through the stores. It loads neither the database nor the
 // registry: everything that serves lives in the workers.
 import { availableParallelism } from "node:os";
 import type { Config } from "../config/config.js";
 import { bindAddress, ListenError, type BoundAddress } from "./listen-address.js";
 import { createLogger } from "./logger.js";
+import { answerGather, GATHER_TIMEOUT_MS, gatherFromWorkers } from "./metrics-gather.js";
 import { WorkerPool } from "./worker-pool.js";
 
 export function workerCount(config: Config): number {
@@ -32,7 +33,8 @@ export async function serve(config: Config): Promise<void> {
     socket: bound.handle,
     log: (level, fields, msg) => log[level](fields, msg),
   });
-  // Messages from workers that the supervisor answers are routed with pool.onMessage(type, handler).
+  // A scrape of /metrics on any serving process is answered for all of them.
+  pool.onMessage("metrics:gather", answerGather(() => gatherFromWorkers(pool.serving(), GATHER_TIMEOUT_MS)));
 
   let stopping = false;
   const stop = (reason: string, exitCode = 0) => {

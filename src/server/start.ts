@@ -24,6 +24,8 @@ export interface Bootstrap {
   /** none of the operator's auth tokens was ever used */
   neverLoggedIn: boolean;
 }
+import type { MachineScope } from "./metrics-gather.js";
+import { observability, openMetrics } from "./observability.js";
 
 export interface RunningServer {
   server: Server;
@@ -46,12 +48,16 @@ export interface StartOptions {
    * would never be answered.
    */
   listener: () => Promise<object>;
+  /** how `/metrics` gathers the machine's serving processes (default: this one is alone) */
+  metricsScope?: MachineScope;
 }
 
 export async function startServer(config: Config, log: Logger, options: StartOptions): Promise<RunningServer> {
-  const app = await assemble(config, log);
+  const metrics = openMetrics(config);
+  const app = await assemble(config, log, metrics);
 
-  const extra: ExtraHandler[] = [];
+  const observed = observability(config, app, log, metrics, options.metricsScope ?? { kind: "alone" });
+  const extra: ExtraHandler[] = [...observed.endpoints];
   if (app.auth) {
     const { tokenEndpoint, authorizer } = app.auth;
     const api = new AdminApi(app.admin, authorizer);
@@ -67,7 +73,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     registry: app.registry,
     authorizer: app.authorizer,
     log,
-    accessLog: !config.log.accesslog.disabled,
+    observer: observed.observer,
     audit: app.auth ? app.audit : undefined,
     extra,
     limits,

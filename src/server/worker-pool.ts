@@ -38,6 +38,8 @@ type Log = (level: "info" | "warn" | "error", fields: Record<string, unknown>, m
 
 interface Slot {
   child?: ChildProcess;
+  /** the child listens on the socket (asking one still starting would only wait for it) */
+  serving?: boolean;
   delay?: number;
   timer?: NodeJS.Timeout;
 }
@@ -65,6 +67,11 @@ export class WorkerPool {
   /** The serving processes alive now. */
   children(): ChildProcess[] {
     return [...this.slots.values()].flatMap((slot) => (slot.child ? [slot.child] : []));
+  }
+
+  /** The serving processes that accept connections now. */
+  serving(): ChildProcess[] {
+    return [...this.slots.values()].flatMap((slot) => (slot.child && slot.serving ? [slot.child] : []));
   }
 
   /** Starts worker 1: it migrates, bootstraps and runs the jobs. Resolves with its address once it serves. */
@@ -108,6 +115,7 @@ export class WorkerPool {
         execArgv: [...process.execArgv.filter((a) => !a.startsWith("--max-semi-space-size")), SERVE_HEAP_FLAG],
       });
       slot.child = child;
+      slot.serving = false;
       let listeningSince: number | undefined;
       child.on("message", (message: WorkerMessage) => {
         if (typeof message?.type !== "string") return;
@@ -118,6 +126,7 @@ export class WorkerPool {
           child.send({ type: "listen" }, socket as Server, {}, () => undefined);
         } else if (message.type === "listening") {
           listeningSince = Date.now();
+          slot.serving = true;
           resolve(typeof message.address === "string" ? message.address : "");
         } else {
           this.handlers.get(message.type)?.(message, child);
@@ -126,7 +135,10 @@ export class WorkerPool {
       // Unheard, a failed send or fork would end the supervisor; the exit that follows is what counts.
       child.on("error", (err) => log("warn", { worker: index, err: err.message }, "worker process error"));
       child.on("exit", (code, signal) => {
-        if (slot.child === child) slot.child = undefined;
+        if (slot.child === child) {
+          slot.child = undefined;
+          slot.serving = false;
+        }
         if (listeningSince === undefined) reject(new Error(`worker ${index} exited (${code ?? signal}) before serving`));
         if (this.stopping || (first && listeningSince === undefined)) return;
         const lived = listeningSince === undefined ? 0 : Date.now() - listeningSince;

@@ -18,6 +18,7 @@ export async function serveHere(config: Config, index: number, roles: ReadonlySe
     bootstrap: roles.has("bootstrap"),
     jobs: roles.has("jobs"),
     listener: receiveListener,
+    metricsScope: { kind: "child" },
   });
   if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, config, log);
   let stopping = false;

@@ -48,9 +48,13 @@ export interface ObjectWriter {
   /**
    * Appends `chunks`. Resolves with the new size once every byte is durable where any node can
    * continue from it. On failure the object holds an unknown prefix of the chunks; the caller
-   * keeps its last recorded size and continues from there.
+   * keeps its last recorded size and continues from there. `durable`, when given, is told now and
+   * then while the chunks arrive a size up to which every byte is durable: a writer opened later
+   * at any `at` up to it, with `state` as it is then, continues from there (what the registry
+   * records as a checkpoint, so a writer killed midway loses only what came since). A driver may
+   * never call it (one whose bytes become durable only at the end of a write).
    */
-  write(chunks: Chunks): Promise<number>;
+  write(chunks: Chunks, durable?: (size: number) => void): Promise<number>;
   /** Makes the bytes written so far the object's final content at its key. */
   commit(): Promise<void>;
   /** Discards everything written, here and by earlier writers. */

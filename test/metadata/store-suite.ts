@@ -132,7 +132,7 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       const leased = await store.leaseUpload("u1", 110, 200);
       assert.equal(leased?.size, 0);
       const hashState = Buffer.from([1, 2, 3, 0, 255]);
-      await store.releaseUpload("u1", { size: 5_000_000_000, hashState, writerState: '{"parts":[1]}' });
+      await store.releaseUpload("u1", undefined, { size: 5_000_000_000, hashState, writerState: '{"parts":[1]}' });
       const after = await store.leaseUpload("u1", 120, 200);
       assert.equal(after?.size, 5_000_000_000, "sizes past 32 bits");
       assert.deepEqual(Buffer.from(after!.hashState!), hashState);
@@ -181,6 +181,26 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       assert.deepEqual(await store.staleUploads(250, 10), [], "a leased session is not stale");
       await store.releaseUpload("u1");
       assert.deepEqual((await store.staleUploads(250, 10)).map((u) => u.id), ["u1"]);
+      await store.close();
+    });
+
+    it("uploads: a lease names its holder, who renews it; a gone holder's lease can be taken over", async () => {
+      const store = await open();
+      await store.createUpload({ id: "u1", repository: "r", createdAt: 100, updatedAt: 100 });
+      assert.equal((await store.getUpload("u1"))?.lease, undefined);
+      assert.equal((await store.leaseUpload("u1", 100, 130, "A"))?.repository, "r");
+      assert.deepEqual((await store.getUpload("u1"))?.lease, { holder: "A", until: 130 });
+      assert.equal(await store.renewUploadLease("u1", "A", 160), true);
+      assert.equal(await store.renewUploadLease("u1", "B", 190), false, "only the holder renews");
+      assert.equal(await store.leaseUpload("u1", 150, 180, "B"), undefined, "renewed: still held at 150");
+      assert.equal(await store.leaseUpload("u1", 150, 180, "B", "C"), undefined, "replacing someone who does not hold it");
+      assert.equal((await store.leaseUpload("u1", 150, 180, "B", "A"))?.repository, "r", "A is gone: B takes over at once");
+      assert.equal(await store.leaseUpload("u1", 151, 180, "C", "A"), undefined, "a second takeover of A loses");
+      assert.equal(await store.renewUploadLease("u1", "A", 400), false, "A lost it");
+      await store.releaseUpload("u1", "A");
+      assert.deepEqual((await store.getUpload("u1"))?.lease, { holder: "B", until: 180 }, "A cannot release B's lease");
+      await store.releaseUpload("u1", "B");
+      assert.equal((await store.getUpload("u1"))?.lease, undefined);
       await store.close();
     });
   });

@@ -467,6 +467,17 @@ describe("invalid manifests", () => {
     for (const document of cases) expectError(await put(encode(document), MediaTypes.OciIndex), 400, "MANIFEST_INVALID");
   });
 
+  it("a manifest that is not valid UTF-8 answers 400 MANIFEST_INVALID saying so", async () => {
+    const good = { schemaVersion: 2, mediaType: MediaTypes.OciManifest, config: descriptorOf(config), layers: [descriptorOf(layer)] };
+    const text = JSON.stringify({ ...good, annotations: { note: "BAD" } });
+    const body = Buffer.concat([Buffer.from(text.slice(0, text.indexOf("BAD"))), Buffer.from([0xff, 0xfe]), Buffer.from(text.slice(text.indexOf("BAD") + 3))]);
+    const reply = await put(body);
+    const error = expectError(reply, 400, "MANIFEST_INVALID");
+    assert.match(String(error.message), /UTF-8/);
+    const digest = sha256(body);
+    expectError(await api.get(`/v2/${REPO}/manifests/${digest}`), 404, "MANIFEST_UNKNOWN");
+  });
+
   it("nothing invalid was stored", async () => {
     expectError(await api.get(`/v2/${REPO}/manifests/bad`), 404, "MANIFEST_UNKNOWN");
   });

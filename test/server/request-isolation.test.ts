@@ -53,7 +53,6 @@ before(async () => {
     registry: {} as Registry, // only /v2/ routes reach it; these tests stay outside
     authorizer: new AllowAll(),
     log: pino({ level: "debug" }, sink),
-    accessLog: false,
     extra: [extra],
   });
   server = createServer(listener);

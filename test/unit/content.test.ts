@@ -74,6 +74,8 @@ describe("manifest parsing", () => {
   it("refuses bad input with a reason", () => {
     const cases: [Buffer, string | undefined, RegExp][] = [
       [Buffer.from("{"), undefined, /not valid JSON/],
+      [Buffer.concat([image().subarray(0, -1), Buffer.from(',"annotations":{"a":"\xff\xfe"}}', "latin1")]), undefined, /not valid UTF-8/],
+      [Buffer.from([0x7b, 0xc0, 0xaf, 0x7d]), undefined, /not valid UTF-8/],
       [Buffer.from("[]"), undefined, /JSON object/],
       [Buffer.from(JSON.stringify({ schemaVersion: 1, name: "x", fsLayers: [] })), undefined, /schema 1/],
       [Buffer.from("{}"), MediaType.DockerSchema1Signed, /schema 1/],

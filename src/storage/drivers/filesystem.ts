@@ -183,9 +183,9 @@ class FileWriter implements ObjectWriter {
     return this.at;
   }
 
-  async write(chunks: Chunks): Promise<number> {
+  async write(chunks: Chunks, durable?: (size: number) => void): Promise<number> {
     const handle = await inDirectory(this.path, () => open(this.path, constants.O_RDWR | constants.O_CREAT));
-    this.at = await appendToFile(this.path, handle, this.at, chunks, this.direct);
+    this.at = await appendToFile(this.path, handle, this.at, chunks, this.direct, durable);
     return this.at;
   }
 

@@ -19,13 +19,22 @@ const EARLY_SYNC = 64 * 1024 * 1024;
 /**
  * Writes `chunks` into the file at `path`, open read-write as `handle` (closed here), from offset
  * `at`, the bytes the caller knows as written; bytes past it (a request cut off midway) are cut
- * first. Returns the new size. Positional writes, hence no O_APPEND.
+ * first. Returns the new size. Positional writes, hence no O_APPEND. `written` hears the file's
+ * end after each write (they end in order). When the chunks fail, what is held for a batch is
+ * dropped, not written: the caller continues from a size it recorded, never from this one.
  */
-export async function appendToFile(path: string, handle: FileHandle, at: number, chunks: Chunks, direct: DirectIoSwitch): Promise<number> {
+export async function appendToFile(
+  path: string,
+  handle: FileHandle,
+  at: number,
+  chunks: Chunks,
+  direct: DirectIoSwitch,
+  written?: (end: number) => void,
+): Promise<number> {
   let writer: UploadWriter;
   try {
     await cutTo(handle, at, path);
-    writer = new UploadWriter(path, handle, at, direct);
+    writer = new UploadWriter(path, handle, at, direct, written);
   } catch (err) {
     await handle.close();
     throw err;
@@ -33,10 +42,11 @@ export async function appendToFile(path: string, handle: FileHandle, at: number,
   try {
     try {
       for await (const chunk of chunks) await writer.add(chunk);
-    } finally {
-      // Whatever arrived before the source ended (or failed) is kept.
-      await writer.drain();
+    } catch (err) {
+      await writer.settle();
+      throw err;
     }
+    await writer.drain();
     return writer.size;
   } finally {
     await writer.close();
@@ -70,6 +80,7 @@ class UploadWriter {
     private readonly handle: FileHandle,
     position: number,
     private readonly direct: DirectIoSwitch,
+    private readonly written?: (end: number) => void,
   ) {
     this.position = position;
   }
@@ -100,6 +111,13 @@ class UploadWriter {
       await this.flushBatch(false);
     }
     await this.writing;
+  }
+
+  /** Waits for the writes under way and drops what is held; nothing more is written. */
+  async settle(): Promise<void> {
+    await this.writing.catch(() => undefined);
+    this.batch = [];
+    this.batchBytes = this.staged = 0;
   }
 
   async close(): Promise<void> {
@@ -134,7 +152,7 @@ class UploadWriter {
     const at = this.position;
     this.position += bytes;
     this.unsynced += bytes;
-    this.writing = writeFully(this.handle, buffers, at);
+    this.writing = writeFully(this.handle, buffers, at).then(() => this.written?.(at + bytes));
     // A failure surfaces at the next await of `writing`; until then it must not go unhandled.
     this.writing.catch(() => undefined);
     // The kernel would start writing a large upload back only at the commit's fsync; syncing in
@@ -191,7 +209,7 @@ class UploadWriter {
     // The spare's write has finished (awaited above): it fills while `full` is written.
     this.staging = this.spare!;
     this.spare = full;
-    this.writing = this.writeDirect(full, DIRECT_BUFFER, at);
+    this.writing = this.writeDirect(full, DIRECT_BUFFER, at).then(() => this.written?.(at + DIRECT_BUFFER));
     this.writing.catch(() => undefined);
   }
 
