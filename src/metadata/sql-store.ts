@@ -343,6 +343,15 @@ export class SqlMetadataStore implements MetadataStore {
     return row !== undefined;
   }
 
+  async recordUploadProgress(id: string, holder: string, progress: UploadProgress): Promise<boolean> {
+    const row = await first(
+      sql<{ id: string }>`update uploads set size = ${progress.size}, hash_state = ${progress.hashState}, writer_state = ${progress.writerState},
+        checkpoint = null where id = ${id} and leased_by = ${holder} returning id`,
+      this.db,
+    );
+    return row !== undefined;
+  }
+
   async releaseUpload(id: string, holder?: string, progress?: UploadProgress): Promise<void> {
     const saved = progress && { size: progress.size, hash_state: progress.hashState, writer_state: progress.writerState, checkpoint: null };
     let query = this.db.updateTable("uploads").set({ leased_until: null, leased_by: null, ...saved }).where("id", "=", id);

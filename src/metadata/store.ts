@@ -174,6 +174,8 @@ export interface MetadataStore {
    * it. False when `holder` no longer holds the lease.
    */
   recordUploadCheckpoint(id: string, holder: string, checkpoint: UploadProgress): Promise<boolean>;
+  /** Records where a request of `holder` left the session (dropping any checkpoint); false when `holder` no longer holds it. */
+  recordUploadProgress(id: string, holder: string, progress: UploadProgress): Promise<boolean>;
   /**
    * Frees the session's lease (only if `holder` holds it, when given), recording `progress` (and
    * dropping any checkpoint) in the same write when given.

@@ -307,14 +307,16 @@ export class UploadService {
       const { upload, promoted } = leased ? { upload: leased, promoted: false } : await this.takeOver(id, now);
       const lease = new KeptLease(now + LEASE_MS, this.ctx.now, (until) => this.ctx.meta.renewUploadLease(id, this.holder.id, until), leaseLost);
       const hold: Hold = { lease, ended: false, fallback: promoted ? progressOf(upload) : undefined };
+      let result: T;
       try {
         if (upload.repository !== repository) throw uploadUnknown(id);
-        return await work(upload, hold);
-      } finally {
-        lease.stop();
-        await hold.checkpoints?.settled();
-        if (!hold.ended) await this.release(id, hold.progress ?? hold.checkpoints?.last ?? hold.fallback);
+        result = await work(upload, hold);
+      } catch (err) {
+        await this.finish(id, hold, false);
+        throw err;
       }
+      await this.finish(id, hold, true);
+      return result;
     };
     const previous = this.busy.get(id) ?? Promise.resolve();
     const current = previous.then(leased, leased);
@@ -351,6 +353,31 @@ export class UploadService {
     });
   }
 
+  /**
+   * Ends a request's hold: records where it left the session, then gives the lease back. A
+   * request that succeeded fails when its progress cannot be recorded (its bytes are not
+   * acknowledged then); a failed one keeps its own error. A failed release only leaves the lease
+   * to run out (or to be taken back by this service).
+   */
+  private async finish(id: string, hold: Hold, succeeded: boolean): Promise<void> {
+    hold.lease.stop();
+    await hold.checkpoints?.settled();
+    if (hold.ended) return;
+    const progress = hold.progress ?? hold.checkpoints?.last ?? hold.fallback;
+    if (progress) {
+      try {
+        if (!(await this.ctx.meta.recordUploadProgress(id, this.holder.id, progress))) throw leaseLost();
+      } catch (err) {
+        if (succeeded) {
+          await this.release(id);
+          throw err;
+        }
+        this.ctx.log.warn({ err, upload: id }, "could not record where a failed request left its upload");
+      }
+    }
+    await this.release(id);
+  }
+
   /** The checkpoint of a holder that died while writing, when it got further than the session's size. */
   private async deadHoldersCheckpoint(upload: UploadRecord): Promise<UploadProgress | undefined> {
     const holder = upload.lease?.holder;
@@ -360,9 +387,9 @@ export class UploadService {
   }
 
   /** Gives the lease back; when that fails, the request's own outcome stands (the lease runs out, or this process takes it back). */
-  private async release(id: string, progress?: UploadProgress): Promise<void> {
+  private async release(id: string): Promise<void> {
     try {
-      await this.ctx.meta.releaseUpload(id, this.holder.id, progress);
+      await this.ctx.meta.releaseUpload(id, this.holder.id);
     } catch (err) {
       this.ctx.log.warn({ err, upload: id }, "could not release an upload session's lease");
     }
