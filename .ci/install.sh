@@ -22,6 +22,8 @@ PACKAGES=(
   ca-certificates libdevmapper1.02.1 libsystemd0 tini
   # npm run bench: the reference registry (CNCF Distribution) and the load tools
   docker-registry wrk curl
+  # npm ci: node-gyp compiles native/resumable-hash.c (and better-sqlite3 when no prebuilt fits)
+  build-essential python3
 )
 
 mkdir -p "$BERTH_CI_DIR"

@@ -185,6 +185,18 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable("uploads").addColumn("leased_by", "text").execute();
       },
     },
+    "0007_upload_progress": {
+      async up(db: Kysely<any>) {
+        // What any process on any node needs to continue an upload: the bytes acknowledged, the
+        // running hash's saved state and the storage writer's, and the last checkpoint of a
+        // request still writing (JSON), for whoever takes over from it if it dies. A session
+        // opened before this migration restarts at 0 (its client is told Range 0-0).
+        await db.schema.alterTable("uploads").addColumn("size", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable("uploads").addColumn("hash_state", binary).execute();
+        await db.schema.alterTable("uploads").addColumn("writer_state", "text").execute();
+        await db.schema.alterTable("uploads").addColumn("checkpoint", "text").execute();
+      },
+    },
   };
 }
 

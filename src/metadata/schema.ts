@@ -22,7 +22,18 @@ export interface Database {
   };
   manifest_refs: { repository: string; parent: string; child: string; kind: string };
   tags: { repository: string; name: string; digest: string; updated_at: Int };
-  uploads: { id: string; repository: string; created_at: Int; updated_at: Int; leased_until: Int | null; leased_by: string | null };
+  uploads: {
+    id: string;
+    repository: string;
+    created_at: Int;
+    updated_at: Int;
+    leased_until: Int | null;
+    leased_by: string | null;
+    size: ColumnType<number | string, number | undefined, number>;
+    hash_state: Uint8Array | null;
+    writer_state: string | null;
+    checkpoint: string | null;
+  };
   tenancies: { namespace: string; description: string; repository_limit: number; created_at: Int };
   users: { id: string; tenancy: string; name: string; description: string; created_at: Int };
   groups: { id: string; tenancy: string; name: string; name_key: string; description: string; created_at: Int };

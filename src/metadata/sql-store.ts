@@ -14,6 +14,7 @@ import type {
   PullEvent,
   RepositoryStats,
   ReferrerRecord,
+  UploadProgress,
   UploadRecord,
 } from "./store.js";
 
@@ -305,7 +306,7 @@ export class SqlMetadataStore implements MetadataStore {
     }));
   }
 
-  async createUpload(upload: UploadRecord): Promise<void> {
+  async createUpload(upload: Pick<UploadRecord, "id" | "repository" | "createdAt" | "updatedAt">): Promise<void> {
     const values = { id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt, leased_until: null };
     const insert = this.db.insertInto("uploads").values(values);
     // With limits, a session for a repository that could not be created now is refused before its bytes.
@@ -318,13 +319,13 @@ export class SqlMetadataStore implements MetadataStore {
     return row ? toUpload(row) : undefined;
   }
 
-  async leaseUpload(id: string, now: number, until: number, holder?: string, replacing?: string): Promise<string | undefined> {
+  async leaseUpload(id: string, now: number, until: number, holder?: string, replacing?: string): Promise<UploadRecord | undefined> {
     const row = await first(
-      sql<{ repository: string }>`update uploads set leased_until = ${until}, leased_by = ${holder ?? null}, updated_at = ${now}
-        where id = ${id} and (leased_until is null or leased_until < ${now} or leased_by = ${replacing ?? null}) returning repository`,
+      sql<UploadRow>`update uploads set leased_until = ${until}, leased_by = ${holder ?? null}, updated_at = ${now}
+        where id = ${id} and (leased_until is null or leased_until < ${now} or leased_by = ${replacing ?? null}) returning *`,
       this.db,
     );
-    return row?.repository;
+    return row ? toUpload(row) : undefined;
   }
 
   async renewUploadLease(id: string, holder: string, until: number): Promise<boolean> {
@@ -332,10 +333,30 @@ export class SqlMetadataStore implements MetadataStore {
     return row !== undefined;
   }
 
-  async releaseUpload(id: string, holder?: string): Promise<void> {
-    let query = this.db.updateTable("uploads").set({ leased_until: null, leased_by: null }).where("id", "=", id);
+  async recordUploadCheckpoint(id: string, holder: string, checkpoint: UploadProgress): Promise<boolean> {
+    const saved = JSON.stringify({
+      size: checkpoint.size,
+      hashState: checkpoint.hashState && Buffer.from(checkpoint.hashState).toString("base64"),
+      writerState: checkpoint.writerState,
+    });
+    const row = await first(sql<{ id: string }>`update uploads set checkpoint = ${saved} where id = ${id} and leased_by = ${holder} returning id`, this.db);
+    return row !== undefined;
+  }
+
+  async recordUploadProgress(id: string, holder: string, progress: UploadProgress): Promise<boolean> {
+    const row = await first(
+      sql<{ id: string }>`update uploads set size = ${progress.size}, hash_state = ${progress.hashState}, writer_state = ${progress.writerState},
+        checkpoint = null where id = ${id} and leased_by = ${holder} returning id`,
+      this.db,
+    );
+    return row !== undefined;
+  }
+
+  async releaseUpload(id: string, holder?: string, progress?: UploadProgress): Promise<void> {
+    const saved = progress && { size: progress.size, hash_state: progress.hashState, writer_state: progress.writerState, checkpoint: null };
+    let query = this.db.updateTable("uploads").set({ leased_until: null, leased_by: null, ...saved }).where("id", "=", id);
     if (holder !== undefined) query = query.where("leased_by", "=", holder);
-    await query.execute();
+    await writeAll(this.db, [query]);
   }
 
   async deleteUpload(id: string): Promise<void> {
@@ -385,9 +406,23 @@ function toManifest(row: ManifestRow): ManifestRecord {
   };
 }
 
-function toUpload(row: Selectable<Database["uploads"]>): UploadRecord {
-  const upload: UploadRecord = { id: row.id, repository: row.repository, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+type UploadRow = Selectable<Database["uploads"]>;
+
+function toUpload(row: UploadRow): UploadRecord {
+  const upload: UploadRecord = {
+    id: row.id,
+    repository: row.repository,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    size: Number(row.size),
+    hashState: row.hash_state,
+    writerState: row.writer_state,
+  };
   if (row.leased_until !== null) upload.lease = { holder: row.leased_by, until: Number(row.leased_until) };
+  if (row.checkpoint !== null) {
+    const saved = JSON.parse(row.checkpoint) as { size: number; hashState: string | null; writerState: string | null };
+    upload.checkpoint = { size: saved.size, hashState: saved.hashState === null ? null : Buffer.from(saved.hashState, "base64"), writerState: saved.writerState };
+  }
   return upload;
 }
 

@@ -39,13 +39,25 @@ export interface BlobLink {
   at: number;
 }
 
-export interface UploadRecord {
+export interface UploadRecord extends UploadProgress {
   id: string;
   repository: string;
   createdAt: number;
   updatedAt: number;
   /** the write lease as last taken (when read back; a new session has none) */
   lease?: { holder: string | null; until: number };
+  /** how far the lease's holder got durably while still writing (see recordUploadCheckpoint) */
+  checkpoint?: UploadProgress;
+}
+
+/** How far an upload got: saved after each chunk, so any process on any node continues it. */
+export interface UploadProgress {
+  /** bytes acknowledged to the client */
+  size: number;
+  /** the running hash's saved state over those bytes (ResumableHash); null before the first byte */
+  hashState: Uint8Array | null;
+  /** the storage writer's state (ObjectWriter.state) */
+  writerState: string | null;
 }
 
 export interface RepositoryStats {
@@ -142,22 +154,33 @@ export interface MetadataStore {
   listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]>;
 
   /**
-   * Opens an upload session. With limits, refused (RepositoryLimitReached) when its repository
-   * does not exist and could not be created now, so a push past the limit stops before its bytes.
+   * Opens an upload session; its progress starts empty whatever `upload` says. With limits,
+   * refused (RepositoryLimitReached) when its repository does not exist and could not be created
+   * now, so a push past the limit stops before its bytes.
    */
-  createUpload(upload: UploadRecord): Promise<void>;
+  createUpload(upload: Pick<UploadRecord, "id" | "repository" | "createdAt" | "updatedAt">): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | undefined>;
   /**
    * Takes the session's write lease for `holder` until `until` unless someone holds it past `now`
    * (or the one holding it is `replacing`: a holder known to be gone), and marks the session as
-   * touched at `now`; atomic. Returns the session's repository, or undefined when the session
-   * does not exist or is leased.
+   * touched at `now`; atomic. Returns the session, or undefined when it does not exist or is leased.
    */
-  leaseUpload(id: string, now: number, until: number, holder?: string, replacing?: string): Promise<string | undefined>;
+  leaseUpload(id: string, now: number, until: number, holder?: string, replacing?: string): Promise<UploadRecord | undefined>;
   /** Extends `holder`'s lease to `until`; false when `holder` no longer holds it. */
   renewUploadLease(id: string, holder: string, until: number): Promise<boolean>;
-  /** Frees the session's lease (only if `holder` holds it, when given). */
-  releaseUpload(id: string, holder?: string): Promise<void>;
+  /**
+   * Records how far `holder` got durably while it still writes (a checkpoint during a long body),
+   * apart from the session's progress: whoever takes over from a holder that died continues from
+   * it. False when `holder` no longer holds the lease.
+   */
+  recordUploadCheckpoint(id: string, holder: string, checkpoint: UploadProgress): Promise<boolean>;
+  /** Records where a request of `holder` left the session (dropping any checkpoint); false when `holder` no longer holds it. */
+  recordUploadProgress(id: string, holder: string, progress: UploadProgress): Promise<boolean>;
+  /**
+   * Frees the session's lease (only if `holder` holds it, when given), recording `progress` (and
+   * dropping any checkpoint) in the same write when given.
+   */
+  releaseUpload(id: string, holder?: string, progress?: UploadProgress): Promise<void>;
   deleteUpload(id: string): Promise<void>;
   /**
    * Ends a session whose bytes became a blob: links the blob into the repository and deletes the

@@ -1,17 +1,20 @@
-// Blob uploads: sessions, chunks, commit. Bytes are hashed once, as they arrive; the running
-// hash lives in the process that opened the session. When a chunk lands on another process of
-// this machine (a client that opens a connection per request), that process only writes it and
-// says how far it got as it goes; the hash's process reads those bytes back and hashes them while
-// the chunk still arrives, and answers the digest to whichever process commits. Only when no
-// process holds the hash (a restart, another node, another algorithm) is the whole upload re-read
-// at commit.
-import { randomUUID, type Hash } from "node:crypto";
-import { newHash, type ParsedDigest } from "../content/digest.js";
-import type { Chunks } from "../storage/blobstore.js";
+// Blob uploads: sessions, chunks, commit, over the storage driver contract. A session is a row in
+// the metadata database holding how far it got: the bytes acknowledged, the running SHA-256's
+// saved state and the storage writer's. Each request takes the session's lease (upload-lease.ts),
+// continues the writer and the hash where the row says, records checkpoints while a long body
+// arrives (upload-checkpoints.ts), and records where it ended as it gives the lease back. So any
+// process on any node continues a session, the commit never re-reads the bytes, and a process
+// that took over from one killed midway continues from that one's last checkpoint.
+import { createHash, randomUUID } from "node:crypto";
+import type { ParsedDigest } from "../content/digest.js";
+import { ResumableHash } from "../content/resumable-hash.js";
+import type { UploadProgress, UploadRecord } from "../metadata/store.js";
+import type { Chunks, ObjectWriter } from "../storage/driver.js";
 import { isUploadId } from "../storage/upload-id.js";
 import type { RegistryContext } from "./context.js";
 import { faultOf, RegistryError, uploadUnknown } from "./errors.js";
-import type { PeerMessage } from "./peers.js";
+import { blobKey, uploadKey } from "./storage-keys.js";
+import { Checkpoints } from "./upload-checkpoints.js";
 import { KeptLease, LEASE_MS, LeaseHolder } from "./upload-lease.js";
 import { toDigest } from "./validate.js";
 
@@ -26,33 +29,34 @@ export interface ContentRange {
   end: number;
 }
 
-interface RunningHash {
-  hash: Hash;
-  /** bytes hashed so far; valid only while it equals the upload's size */
-  offset: number;
-  /** the reading back of bytes other processes appended, one stretch after another */
-  catchingUp: Promise<void>;
-}
-
 /** A request's hold on a session (see exclusive). */
 interface Hold {
   /** the session's write lease, kept while the request runs */
   lease: KeptLease;
-  /** says the request deleted the session: there is no lease left to release */
-  finished(): void;
+  /** what to record as the lease is given back; absent: the last checkpoint, else `fallback` */
+  progress?: UploadProgress;
+  /** what a session taken over from a dead holder's checkpoint records at least */
+  fallback?: UploadProgress;
+  /** checkpoints recorded while a body arrives; settled before the lease is given back */
+  checkpoints?: Checkpoints;
+  /** the session was deleted (committed or cancelled): there is no lease left to release */
+  ended: boolean;
 }
 
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** What a body is hashed with: the resumable hash, or Node's own for a blob sent whole. */
+interface Hasher {
+  update(chunk: Uint8Array): unknown;
+}
 
 export class UploadService {
-  private readonly hashes = new Map<string, RunningHash>();
-  /** one request at a time per session: chunks of one upload must never interleave */
+  /** one request at a time per session in this process; the lease keeps out the others */
   private readonly busy = new Map<string, Promise<unknown>>();
   /** the name this service's leases carry */
   private readonly holder = new LeaseHolder();
 
   constructor(private readonly ctx: RegistryContext) {
-    ctx.peers?.answer((message) => this.answerPeer(message));
+    // Loads the hash addon now: a build without it stops at start-up, not at the first chunk.
+    ResumableHash.create("sha256");
   }
 
   async start(repository: string): Promise<UploadState> {
@@ -60,12 +64,16 @@ export class UploadService {
     const at = this.ctx.now();
     // Only metadata: the upload's bytes appear with its first chunk.
     await this.ctx.meta.createUpload({ id, repository, createdAt: at, updatedAt: at });
-    this.hashes.set(id, { hash: newHash("sha256"), offset: 0, catchingUp: Promise.resolve() });
     return { id, size: 0 };
   }
 
   async status(repository: string, id: string): Promise<UploadState> {
-    return { id, size: await this.sizeOf(repository, id) };
+    if (!isUploadId(id)) throw uploadUnknown(id);
+    const upload = await this.ctx.meta.getUpload(id);
+    if (!upload || upload.repository !== repository) throw uploadUnknown(id);
+    // A holder killed midway: its last checkpoint is where the next request will continue.
+    const checkpoint = await this.deadHoldersCheckpoint(upload);
+    return { id, size: checkpoint?.size ?? upload.size };
   }
 
   /**
@@ -73,47 +81,65 @@ export class UploadService {
    * ends and span exactly the body.
    */
   async append(repository: string, id: string, body: Chunks, range?: ContentRange): Promise<UploadState> {
-    return this.exclusive(repository, id, async (size, hold) => {
-      if (range) checkRange(range, size);
-      return { id, size: await this.write(id, size, body, false, hold.lease, range) };
+    return this.exclusive(repository, id, async (upload, hold) => {
+      if (range) checkRange(range, upload.size);
+      const hash = this.runningHash(upload);
+      const writer = await this.writerOf(upload);
+      const size = await this.write(upload, writer, body, hold, hash, range);
+      hold.progress = { size, hashState: hash?.state() ?? null, writerState: writer.state };
+      return { id, size };
     });
   }
 
-  /** Appends an optional last chunk, verifies the digest and commits the blob. */
+  /**
+   * Appends an optional last chunk, verifies the digest and commits the blob. A digest that does
+   * not match, or a fault before the commit, leaves the session as it was before this request.
+   */
   async complete(repository: string, id: string, digestParam: string | null, body: Chunks | undefined, range?: ContentRange) {
     if (digestParam === null) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to complete an upload");
     const expected = toDigest(digestParam);
-    return this.exclusive(repository, id, async (received, hold) => {
-      let size = received;
-      if (range) checkRange(range, size);
-      // The last chunk is made durable as it is written, so the commit need not reopen the file.
-      if (body) size = await this.write(id, size, body, true, hold.lease, range);
-      const actual = await this.digestOf(id, size, expected);
-      if (actual !== expected.digest) {
-        throw new RegistryError("DIGEST_INVALID", "provided digest did not match uploaded content", {
-          expected: expected.digest,
-          actual,
-        });
+    return this.exclusive(repository, id, async (upload, hold) => {
+      if (range) checkRange(range, upload.size);
+      const writer = await this.writerOf(upload);
+      let size = upload.size;
+      let actual: string | undefined;
+      if (size === 0) {
+        // The whole blob in this request (or none): Node's own hash of the algorithm asked for.
+        const hash = createHash(expected.algorithm);
+        if (body) size = await this.write(upload, writer, body, hold, hash, range);
+        actual = `${expected.algorithm}:${hash.digest("hex")}`;
+      } else {
+        const hash = this.runningHash(upload);
+        if (body) size = await this.write(upload, writer, body, hold, hash, range);
+        if (hash?.algorithm === expected.algorithm) actual = hash.digest();
       }
-      if (hold.lease.lost) throw leaseLost();
-      try {
-        await this.ctx.blobs.commit(id, actual, { synced: body !== undefined });
-      } catch (err) {
-        // The upload is still there (a full disk, say): the same PUT can be sent again.
-        if (body) await this.takeBack(id, received);
-        throw err;
+      if (actual !== undefined) {
+        if (actual !== expected.digest) throw this.refused(hold, upload, digestMismatch(expected, actual));
+        if (hold.lease.lost) throw leaseLost();
+        // A fault here (a full disk) leaves the session as it was: the same PUT can be sent again.
+        await this.refusing(hold, upload, () => writer.commit());
+      } else {
+        actual = await this.digestByReading(upload.id, writer, expected);
+        if (actual !== expected.digest) {
+          // The bytes were committed to be read: the session cannot go on.
+          await this.discard({ ...upload, size });
+          hold.ended = true;
+          throw digestMismatch(expected, actual);
+        }
       }
+      // Over an existing blob too: its bytes are the same (same digest), and a move is cheaper
+      // than asking first.
+      await this.refusing(hold, upload, () => this.ctx.storage.move(uploadKey(id), blobKey(actual)));
       try {
         await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
       } catch (err) {
-        // The bytes are a blob now, linked nowhere (a retried push renames over it; garbage
+        // The bytes are a blob now, linked nowhere (a retried push moves over it; garbage
         // collection reclaims it). Removing it could break another repository holding the same digest.
-        await this.abandon(id);
-        hold.finished();
+        await this.abandon({ ...upload, size });
+        hold.ended = true;
         throw err;
       }
-      hold.finished();
-      this.hashes.delete(id);
+      hold.ended = true;
       return { digest: actual, size };
     });
   }
@@ -125,7 +151,7 @@ export class UploadService {
     try {
       return await this.complete(repository, id, expected.digest, body);
     } catch (err) {
-      await this.abandon(id);
+      await this.abandon({ id, size: 0, writerState: null });
       throw err;
     }
   }
@@ -137,7 +163,7 @@ export class UploadService {
   async mount(repository: string, digestParam: string, from: string): Promise<number | undefined> {
     const digest = toDigest(digestParam).digest;
     const size = await this.ctx.meta.linkedBlobSize(from, digest);
-    if (size === undefined || (await this.ctx.blobs.stat(digest)) !== size) return undefined;
+    if (size === undefined || (await this.ctx.storage.stat(blobKey(digest)))?.size !== size) return undefined;
     await this.ctx.meta.linkBlob(repository, digest, size, this.ctx.now());
     return size;
   }
@@ -149,9 +175,9 @@ export class UploadService {
 
   /** Under the session's lease, so that no chunk still being written recreates its bytes. */
   async cancel(repository: string, id: string): Promise<void> {
-    await this.exclusive(repository, id, async (_size, hold) => {
-      await this.discard(id);
-      hold.finished();
+    await this.exclusive(repository, id, async (upload, hold) => {
+      await this.discard(upload);
+      hold.ended = true;
     });
   }
 
@@ -160,195 +186,137 @@ export class UploadService {
     let purged = 0;
     for (;;) {
       const stale = await this.ctx.meta.staleUploads(before, 100);
-      for (const upload of stale) await this.discard(upload.id);
+      for (const upload of stale) await this.discard(upload);
       purged += stale.length;
       if (stale.length < 100) return purged;
     }
   }
 
   /**
-   * Takes the lease of a session someone else holds, if that holder is gone (killed mid-request);
-   * the bytes it wrote stay, and the next chunk goes on from them. Returns the session's repository.
+   * Streams `body` into `writer`: hashed on the way, refused (416) as soon as it runs past `range`
+   * or when it ends short of it, stopped once the lease is lost. With the resumable hash, the
+   * session's progress is recorded now and then as the writer makes bytes durable. A body refused
+   * (a wrong length, a full disk) leaves the session as it was before the request; one the client
+   * broke off leaves it at its last checkpoint, for the client to resume from.
    */
-  private async takeOver(id: string, now: number): Promise<string> {
-    const record = await this.ctx.meta.getUpload(id);
-    if (!record) throw uploadUnknown(id);
-    const holder = record.lease?.holder;
-    if (holder && (await this.holder.isGone(holder))) {
-      const owner = await this.ctx.meta.leaseUpload(id, now, now + LEASE_MS, this.holder.id, holder);
-      if (owner !== undefined) {
-        this.ctx.log.info({ upload: id, holder }, "took over an upload session whose writer had exited");
-        return owner;
+  private async write(upload: UploadRecord, writer: ObjectWriter, body: Chunks, hold: Hold, hash: Hasher | undefined, range?: ContentRange): Promise<number> {
+    const checkpoints =
+      hash instanceof ResumableHash
+        ? new Checkpoints(upload.size, this.ctx.now, (progress) => this.ctx.meta.recordUploadCheckpoint(upload.id, this.holder.id, progress), (err) =>
+            this.ctx.log.warn({ err, upload: upload.id }, "could not record an upload's checkpoint"),
+          )
+        : undefined;
+    hold.checkpoints = checkpoints;
+    const source = received(body, hash, range, hold.lease.signal, upload.size, checkpoints);
+    try {
+      return await this.refusing(hold, upload, () => writer.write(source, checkpoints && ((size) => checkpoints.durable(size, writer.state))));
+    } catch (err) {
+      // A refused body's bytes are cut at once: on a full disk, the space is what the next write needs.
+      if (hold.progress === undefined || hold.lease.lost) throw err;
+      try {
+        await (await this.writerOf(upload)).write(nothing());
+      } catch (cutErr) {
+        this.ctx.log.warn({ err: cutErr, upload: upload.id }, "could not cut back a refused chunk's bytes");
       }
-    }
-    const size = await this.ctx.blobs.uploadSize(id);
-    throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
-      Range: rangeHeader(size),
-    });
-  }
-
-  /** Frees the session's lease; when that fails, the request's own outcome stands (the lease runs out, or this process takes it back). */
-  private async release(id: string): Promise<void> {
-    try {
-      await this.ctx.meta.releaseUpload(id, this.holder.id);
-    } catch (err) {
-      this.ctx.log.warn({ err, upload: id }, "could not release an upload session's lease");
-    }
-  }
-
-  private async discard(id: string): Promise<void> {
-    this.hashes.delete(id);
-    this.ctx.peers?.tell({ op: "upload-gone", id });
-    await this.ctx.blobs.deleteUpload(id);
-    await this.ctx.meta.deleteUpload(id);
-  }
-
-  /** Discards a session after a failure, which stays the error to answer; the purger ends what this cannot. */
-  private async abandon(id: string): Promise<void> {
-    try {
-      await this.discard(id);
-    } catch (err) {
-      this.ctx.log.warn({ err, upload: id }, "could not discard an upload session after a failure");
-    }
-  }
-
-  /** Cuts the upload back to `size` bytes after a refused chunk; no running hash keeps what was cut. */
-  private async takeBack(id: string, size: number): Promise<void> {
-    this.hashes.delete(id);
-    this.ctx.peers?.tell({ op: "upload-gone", id });
-    try {
-      await this.ctx.blobs.truncateUpload(id, size);
-    } catch (err) {
-      this.ctx.log.error({ err, upload: id, size }, "could not cut an upload back after a refused chunk");
-    }
-  }
-
-  /** Size of a live session of `repository`; BLOB_UPLOAD_UNKNOWN otherwise. */
-  private async sizeOf(repository: string, id: string): Promise<number> {
-    if (!isUploadId(id)) throw uploadUnknown(id);
-    const record = await this.ctx.meta.getUpload(id);
-    if (!record || record.repository !== repository) throw uploadUnknown(id);
-    return this.ctx.blobs.uploadSize(id);
-  }
-
-  /**
-   * Appends `body` at `size`; `sync` makes it durable (the last chunk before a commit). With
-   * `range`, the body must be exactly as long as the range says. A body refused (a wrong length,
-   * a full disk) is taken back: the upload keeps its `size` bytes. One the client broke off keeps
-   * what arrived, for the client to resume from.
-   */
-  private async write(id: string, size: number, body: Chunks, sync: boolean, lease: KeptLease, range?: ContentRange): Promise<number> {
-    let running = this.hashes.get(id);
-    if (running && !(await this.caughtUp(id, running, size))) running = undefined;
-    // Without the hash here, the hash's process hears of the chunk as it is written, so that it
-    // reads back and hashes while this process still receives.
-    const progress = running ? undefined : (grown: number) => this.ctx.peers?.tell({ op: "upload-grew", id, size: grown });
-    const source = running || range ? received(body, running, range) : body;
-    try {
-      const newSize = await this.ctx.blobs.append(id, source, { at: size, sync, progress, signal: lease.signal });
-      if (running && running.offset !== newSize) this.hashes.delete(id);
-      if (!running && newSize > size) this.ctx.peers?.tell({ op: "upload-grew", id, size: newSize });
-      return newSize;
-    } catch (err) {
-      // What reached the disk is unknown to the hash now; it is rebuilt at commit if needed.
-      this.hashes.delete(id);
-      // A lost lease leaves the bytes to whoever holds the session now.
-      if (!lease.lost && (err instanceof RegistryError || faultOf(err))) await this.takeBack(id, size);
       throw err;
     }
   }
 
-  private async digestOf(id: string, size: number, expected: ParsedDigest): Promise<string> {
-    if (expected.algorithm === "sha256") {
-      const running = this.hashes.get(id);
-      if (running) {
-        // copy(): a mismatch leaves the session usable, so keep the running state intact.
-        if (await this.caughtUp(id, running, size)) return `sha256:${running.hash.copy().digest("hex")}`;
-      } else {
-        const answer = await this.ctx.peers?.ask({ op: "upload-digest", id, size });
-        if (answer !== undefined && SHA256_DIGEST.test(answer)) return answer;
-      }
+  /**
+   * Runs `work`; when it fails with a refusal (a RegistryError) or a storage or database fault,
+   * the session goes back to where it was before the request, undoing any checkpoint.
+   */
+  private async refusing<T>(hold: Hold, upload: UploadRecord, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof RegistryError || faultOf(err)) this.refused(hold, upload, err);
+      throw err;
     }
-    this.ctx.log.debug({ upload: id, size }, "no process holds this upload's running hash: re-reading it");
-    const hash = newHash(expected.algorithm);
-    for await (const chunk of await this.ctx.blobs.readUpload(id)) hash.update(chunk as Uint8Array);
+  }
+
+  /** Sets the session back to `upload`'s progress when the lease is given back; returns `err`. */
+  private refused<E>(hold: Hold, upload: UploadRecord, err: E): E {
+    // A lost lease leaves the session to whoever holds it now.
+    if (!hold.lease.lost) hold.progress = progressOf(upload);
+    return err;
+  }
+
+  /** Removes a session's bytes (being written, or committed but not yet moved), then its row. */
+  private async discard(upload: Pick<UploadRecord, "id" | "size" | "writerState">): Promise<void> {
+    const key = uploadKey(upload.id);
+    await (await this.writerOf(upload)).cancel();
+    await this.ctx.storage.delete([key]);
+    await this.ctx.meta.deleteUpload(upload.id);
+  }
+
+  /** Discards a session after a failure, which stays the error to answer; the purger ends what this cannot. */
+  private async abandon(upload: Pick<UploadRecord, "id" | "size" | "writerState">): Promise<void> {
+    try {
+      await this.discard(upload);
+    } catch (err) {
+      this.ctx.log.warn({ err, upload: upload.id }, "could not discard an upload session after a failure");
+    }
+  }
+
+  private writerOf(upload: Pick<UploadRecord, "id" | "size" | "writerState">): Promise<ObjectWriter> {
+    return this.ctx.storage.writer(uploadKey(upload.id), { at: upload.size, state: upload.writerState ?? undefined });
+  }
+
+  /**
+   * The session's SHA-256 over its bytes so far, from its saved state; undefined when the state
+   * cannot be used (written by another build, or damaged): the commit then reads the bytes.
+   */
+  private runningHash(upload: UploadRecord): ResumableHash | undefined {
+    if (upload.hashState === null) return upload.size === 0 ? ResumableHash.create("sha256") : undefined;
+    try {
+      return ResumableHash.restore("sha256", upload.hashState);
+    } catch (err) {
+      this.ctx.log.warn({ upload: upload.id, err: (err as Error).message }, "unusable hash state: the upload will be read at its commit");
+      return undefined;
+    }
+  }
+
+  /**
+   * The digest of an upload no running hash covers in `expected`'s algorithm (a sha512 digest of
+   * a chunked upload, or a lost hash state): commits the writer so the bytes can be read, and
+   * reads them once.
+   */
+  private async digestByReading(id: string, writer: ObjectWriter, expected: ParsedDigest): Promise<string> {
+    this.ctx.log.info({ upload: id, size: writer.size }, "no running hash of this digest's algorithm: re-reading the upload");
+    await writer.commit();
+    const body = await this.ctx.storage.get(uploadKey(id));
+    if (!body) throw new Error(`upload ${id} vanished between its commit and its reading`);
+    const hash = createHash(expected.algorithm);
+    for await (const chunk of body) hash.update(chunk as Uint8Array);
     return `${expected.algorithm}:${hash.digest("hex")}`;
   }
 
-  /** Whether `running` (caught up first) covers exactly the first `size` bytes; drops it if not. */
-  private async caughtUp(id: string, running: RunningHash, size: number): Promise<boolean> {
-    await this.catchUp(id, running, size);
-    if (this.hashes.get(id) !== running) return false;
-    if (running.offset === size) return true;
-    this.hashes.delete(id);
-    return false;
-  }
-
   /**
-   * Brings a running hash up to at least `size` bytes by reading back what other processes
-   * appended since it last saw the session. Stretches are read one after another, and a chunk
-   * this process receives is hashed only after them. The hash is dropped when the bytes cannot
-   * be read (the session was committed or went away meanwhile).
+   * Runs `work` as the session's only writer: requests in this process queue up; a request while
+   * another holder's lease runs is refused (416, with the Range), unless that holder is a process
+   * of this machine that has exited. The lease is kept while `work` runs and given back afterwards
+   * with whatever progress `work` recorded.
    */
-  private catchUp(id: string, running: RunningHash, size: number): Promise<void> {
-    running.catchingUp = running.catchingUp
-      .then(async () => {
-        if (this.hashes.get(id) !== running || running.offset >= size) return;
-        for await (const chunk of await this.ctx.blobs.readUpload(id, { start: running.offset, end: size - 1 })) {
-          running.hash.update(chunk);
-          running.offset += chunk.byteLength;
-        }
-        if (running.offset !== size) throw new Error("upload shorter than announced");
-      })
-      .catch(() => {
-        if (this.hashes.get(id) === running) this.hashes.delete(id);
-      });
-    return running.catchingUp;
-  }
-
-  /** What the other processes of this machine tell or ask about sessions whose hash is here. */
-  private async answerPeer(message: PeerMessage): Promise<string | undefined> {
-    const running = this.hashes.get(message.id);
-    if (!running) return undefined;
-    switch (message.op) {
-      case "upload-grew":
-        // Read the new bytes back now, while the rest of the chunk (or the next) arrives elsewhere.
-        await this.catchUp(message.id, running, message.size);
-        return undefined;
-      case "upload-digest": {
-        if (!(await this.caughtUp(message.id, running, message.size))) return undefined;
-        // The asker commits the session; should it go on instead, it is re-read at its commit.
-        this.hashes.delete(message.id);
-        return `sha256:${running.hash.digest("hex")}`;
-      }
-      case "upload-gone":
-        this.hashes.delete(message.id);
-        return undefined;
-    }
-  }
-
-  /**
-   * Runs `work` as the session's only writer, with the bytes received so far: requests in this
-   * process queue up; a request while another holder's lease runs is refused (416, with the
-   * Range), unless that holder is a process of this machine that has exited. `work` calls
-   * `hold.finished` once it has deleted the session.
-   */
-  private async exclusive<T>(repository: string, id: string, work: (size: number, hold: Hold) => Promise<T>): Promise<T> {
+  private async exclusive<T>(repository: string, id: string, work: (upload: UploadRecord, hold: Hold) => Promise<T>): Promise<T> {
     if (!isUploadId(id)) throw uploadUnknown(id);
     const leased = async () => {
       const now = this.ctx.now();
-      // One statement takes the lease, marks the session as touched and names its repository.
-      let owner = await this.ctx.meta.leaseUpload(id, now, now + LEASE_MS, this.holder.id);
-      if (owner === undefined) owner = await this.takeOver(id, now);
+      // One statement takes the lease, marks the session as touched and reads it.
+      const leased = await this.ctx.meta.leaseUpload(id, now, now + LEASE_MS, this.holder.id);
+      const { upload, promoted } = leased ? { upload: leased, promoted: false } : await this.takeOver(id, now);
       const lease = new KeptLease(now + LEASE_MS, this.ctx.now, (until) => this.ctx.meta.renewUploadLease(id, this.holder.id, until), leaseLost);
-      let done = false;
+      const hold: Hold = { lease, ended: false, fallback: promoted ? progressOf(upload) : undefined };
+      let result: T;
       try {
-        if (owner !== repository) throw uploadUnknown(id);
-        return await work(await this.ctx.blobs.uploadSize(id), { lease, finished: () => (done = true) });
-      } finally {
-        lease.stop();
-        if (!done) await this.release(id);
+        if (upload.repository !== repository) throw uploadUnknown(id);
+        result = await work(upload, hold);
+      } catch (err) {
+        await this.finish(id, hold, false);
+        throw err;
       }
+      await this.finish(id, hold, true);
+      return result;
     };
     const previous = this.busy.get(id) ?? Promise.resolve();
     const current = previous.then(leased, leased);
@@ -360,25 +328,114 @@ export class UploadService {
       if (this.busy.get(id) === settled) this.busy.delete(id);
     }
   }
+
+  /**
+   * Takes the lease of a session someone else holds, if that holder is gone (killed mid-request);
+   * the session goes on from that holder's last checkpoint (`promoted`). A lease this very service
+   * left behind (its release failed) is taken back as the session was recorded: that request's
+   * outcome was decided, its checkpoints are not to be trusted. Returns the session.
+   */
+  private async takeOver(id: string, now: number): Promise<{ upload: UploadRecord; promoted: boolean }> {
+    const record = await this.ctx.meta.getUpload(id);
+    if (!record) throw uploadUnknown(id);
+    const holder = record.lease?.holder;
+    if (holder && (await this.holder.isGone(holder))) {
+      const upload = await this.ctx.meta.leaseUpload(id, now, now + LEASE_MS, this.holder.id, holder);
+      if (upload !== undefined) {
+        this.ctx.log.info({ upload: id, holder }, "took over an upload session whose writer had exited");
+        const checkpoint = holder !== this.holder.id ? upload.checkpoint : undefined;
+        if (checkpoint && checkpoint.size > upload.size) return { upload: { ...upload, ...checkpoint }, promoted: true };
+        return { upload, promoted: false };
+      }
+    }
+    throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
+      Range: rangeHeader(record.size),
+    });
+  }
+
+  /**
+   * Ends a request's hold: records where it left the session, then gives the lease back. A
+   * request that succeeded fails when its progress cannot be recorded (its bytes are not
+   * acknowledged then); a failed one keeps its own error. A failed release only leaves the lease
+   * to run out (or to be taken back by this service).
+   */
+  private async finish(id: string, hold: Hold, succeeded: boolean): Promise<void> {
+    hold.lease.stop();
+    await hold.checkpoints?.settled();
+    if (hold.ended) return;
+    const progress = hold.progress ?? hold.checkpoints?.last ?? hold.fallback;
+    if (progress) {
+      try {
+        if (!(await this.ctx.meta.recordUploadProgress(id, this.holder.id, progress))) throw leaseLost();
+      } catch (err) {
+        if (succeeded) {
+          await this.release(id);
+          throw err;
+        }
+        this.ctx.log.warn({ err, upload: id }, "could not record where a failed request left its upload");
+      }
+    }
+    await this.release(id);
+  }
+
+  /** The checkpoint of a holder that died while writing, when it got further than the session's size. */
+  private async deadHoldersCheckpoint(upload: UploadRecord): Promise<UploadProgress | undefined> {
+    const holder = upload.lease?.holder;
+    const checkpoint = upload.checkpoint;
+    if (!holder || holder === this.holder.id || !checkpoint || checkpoint.size <= upload.size) return undefined;
+    return (await this.holder.isGone(holder)) ? checkpoint : undefined;
+  }
+
+  /** Gives the lease back; when that fails, the request's own outcome stands (the lease runs out, or this process takes it back). */
+  private async release(id: string): Promise<void> {
+    try {
+      await this.ctx.meta.releaseUpload(id, this.holder.id);
+    } catch (err) {
+      this.ctx.log.warn({ err, upload: id }, "could not release an upload session's lease");
+    }
+  }
 }
 
 /**
- * The body as it arrives: hashed into `running` when given, and refused (416) as soon as it runs
- * past `range`, or when it ends short of it.
+ * The body as it arrives: hashed into `hash`, refused (416) as soon as it runs past `range` or
+ * when it ends short of it, stopped once `signal` aborts (the lease was lost). With `checkpoints`,
+ * each chunk is split at the last 4 KiB boundary of the upload inside it, and the hash there is
+ * kept as a checkpoint candidate: a direct-I/O writer makes bytes durable up to such boundaries.
  */
-async function* received(body: Chunks, running: RunningHash | undefined, range: ContentRange | undefined): Chunks {
+async function* received(
+  body: Chunks,
+  hash: Hasher | undefined,
+  range: ContentRange | undefined,
+  signal: AbortSignal,
+  start: number,
+  checkpoints: Checkpoints | undefined,
+): Chunks {
   const limit = range ? range.end - range.start + 1 : Infinity;
   let length = 0;
   for await (const chunk of body) {
-    length += chunk.byteLength;
-    if (length > limit) throw lengthMismatch(range!, "longer");
-    if (running) {
-      running.hash.update(chunk);
-      running.offset += chunk.byteLength;
+    signal.throwIfAborted();
+    if (length + chunk.byteLength > limit) throw lengthMismatch(range!, "longer");
+    if (!hash) {
+      length += chunk.byteLength;
+      yield chunk;
+      continue;
     }
-    yield chunk;
+    const end = start + length + chunk.byteLength;
+    const cut = checkpoints ? Math.min(chunk.byteLength, Math.max(end - (end % 4096) - start - length, 0)) : chunk.byteLength;
+    for (const piece of cut > 0 && cut < chunk.byteLength ? [chunk.subarray(0, cut), chunk.subarray(cut)] : [chunk]) {
+      hash.update(piece);
+      length += piece.byteLength;
+      checkpoints?.mark(start + length, hash as ResumableHash);
+      yield piece;
+    }
   }
   if (range && length < limit) throw lengthMismatch(range, "shorter");
+}
+
+async function* nothing(): Chunks {}
+
+function progressOf(upload: UploadRecord): UploadProgress {
+  return { size: upload.size, hashState: upload.hashState, writerState: upload.writerState };
 }
 
 function leaseLost(): RegistryError {
@@ -386,7 +443,7 @@ function leaseLost(): RegistryError {
 }
 
 function lengthMismatch(range: ContentRange, how: "longer" | "shorter"): RegistryError {
-  // The upload is cut back to where the chunk started before this is answered.
+  // The session goes back to where the chunk started before this is answered.
   return new RegistryError(
     "BLOB_UPLOAD_INVALID",
     `chunk body is ${how} than its Content-Range ${range.start}-${range.end}`,
@@ -394,6 +451,10 @@ function lengthMismatch(range: ContentRange, how: "longer" | "shorter"): Registr
     416,
     { Range: rangeHeader(range.start) },
   );
+}
+
+function digestMismatch(expected: ParsedDigest, actual: string): RegistryError {
+  return new RegistryError("DIGEST_INVALID", "provided digest did not match uploaded content", { expected: expected.digest, actual });
 }
 
 function checkRange(range: ContentRange, size: number): void {

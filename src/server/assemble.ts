@@ -18,11 +18,10 @@ import { LOCAL_OPERATOR } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
 import { openSqliteStores } from "../metadata/sqlite.js";
 import type { MetadataStore } from "../metadata/store.js";
-import type { Peers } from "../registry/peers.js";
 import { Registry } from "../registry/registry.js";
-import type { BlobStore } from "../storage/blobstore.js";
-import { FilesystemBlobStore } from "../storage/drivers/filesystem.js";
-import { MemoryBlobStore } from "../storage/drivers/memory.js";
+import type { StorageDriver } from "../storage/driver.js";
+import { FilesystemDriver } from "../storage/drivers/filesystem.js";
+import { MemoryDriver } from "../storage/drivers/memory.js";
 import type { ServerMetrics } from "./metrics.js";
 import { timedStore } from "./metrics-stores.js";
 
@@ -34,7 +33,7 @@ export interface Auth {
 
 export interface App {
   config: Config;
-  blobs: BlobStore;
+  storage: StorageDriver;
   meta: MetadataStore;
   iam: IamStore;
   registry: Registry;
@@ -47,18 +46,17 @@ export interface App {
 }
 
 /**
- * `peers`: the other serving processes of this machine, when there are any. `metrics`: a serving
- * process's metrics, into which every store call is timed.
+ * `metrics`: a serving process's metrics, into which every store call is timed.
  */
-export async function assemble(config: Config, log: Logger, peers?: Peers, metrics?: ServerMetrics): Promise<App> {
-  const store = await openBlobStore(config);
+export async function assemble(config: Config, log: Logger, metrics?: ServerMetrics): Promise<App> {
+  const driver = await openStorage(config);
   // Tenancies and their repository limits exist only with auth; an open registry has neither.
   const opened = await openSqliteStores(sqlitePath(config), { repositoryLimits: config.auth.enabled });
   const iam = opened.iam;
-  const blobs = metrics ? timedStore(store, "blob", metrics) : store;
+  const storage = metrics ? timedStore(driver, "blob", metrics) : driver;
   const meta = metrics ? timedStore<MetadataStore>(opened.meta, "metadata", metrics) : opened.meta;
   const now = Date.now;
-  const registry = new Registry({ blobs, meta, now, deleteEnabled: config.storage.delete.enabled, log, peers });
+  const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log });
   const audit = new AuditLog(iam, log, now);
   const access = new AccessControl(iam, log);
   const settings = {
@@ -84,7 +82,7 @@ export async function assemble(config: Config, log: Logger, peers?: Peers, metri
 
   return {
     config,
-    blobs,
+    storage,
     meta,
     iam,
     registry,
@@ -127,10 +125,11 @@ export async function operatorNeverLoggedIn(app: App): Promise<boolean> {
   return (await app.iam.listAuthTokens(admin.id)).every((token) => token.lastUsedAt === null);
 }
 
-async function openBlobStore(config: Config): Promise<BlobStore> {
-  if (config.storage.driver === "inmemory") return new MemoryBlobStore();
+async function openStorage(config: Config): Promise<StorageDriver> {
+  if (config.storage.driver === "inmemory") return new MemoryDriver();
   const { rootdirectory, directio } = config.storage.filesystem;
-  const store = new FilesystemBlobStore(rootdirectory, { directIo: directio });
-  await store.init();
-  return store;
+  const driver = new FilesystemDriver(rootdirectory, { directIo: directio });
+  await driver.init();
+  await driver.check();
+  return driver;
 }

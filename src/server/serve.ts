@@ -1,14 +1,13 @@
 // `berth serve`: a small supervisor that serves no requests. It claims the address (so a port clash
 // is reported before anything is created), then runs `http.workers` serving processes on it
-// (worker-pool.ts, worker.ts), restarts any that dies, relays what they tell each other
-// (peer-link.ts), and stops them all on SIGTERM or SIGINT. It loads neither the database nor the
+// (worker-pool.ts, worker.ts), restarts any that dies, and stops them all on SIGTERM or SIGINT.
+// No upload state passes between the serving processes: they share it through the stores. It loads neither the database nor the
 // registry: everything that serves lives in the workers.
 import { availableParallelism } from "node:os";
 import type { Config } from "../config/config.js";
 import { bindAddress, ListenError, type BoundAddress } from "./listen-address.js";
 import { createLogger } from "./logger.js";
 import { answerGather, GATHER_TIMEOUT_MS, gatherFromWorkers } from "./metrics-gather.js";
-import { PeerHub } from "./peer-link.js";
 import { WorkerPool } from "./worker-pool.js";
 
 export function workerCount(config: Config): number {
@@ -32,7 +31,6 @@ export async function serve(config: Config): Promise<void> {
     config,
     count,
     socket: bound.handle,
-    hub: count > 1 ? new PeerHub() : undefined,
     log: (level, fields, msg) => log[level](fields, msg),
   });
   // A scrape of /metrics on any serving process is answered for all of them.

@@ -8,7 +8,6 @@ import type { Logger } from "pino";
 import { AdminApi } from "../api/admin-api.js";
 import type { Config } from "../config/config.js";
 import { UploadPurger } from "../gc/upload-purger.js";
-import type { Peers } from "../registry/peers.js";
 import { assemble, bootstrapOperator, operatorNeverLoggedIn, type App } from "./assemble.js";
 import { createRequestListener, type ExtraHandler } from "./http.js";
 import { ConnectionLimits } from "./limits.js";
@@ -49,15 +48,13 @@ export interface StartOptions {
    * would never be answered.
    */
   listener: () => Promise<object>;
-  /** the machine's other serving processes, when this is one of several */
-  peers?: Peers;
   /** how `/metrics` gathers the machine's serving processes (default: this one is alone) */
   metricsScope?: MachineScope;
 }
 
 export async function startServer(config: Config, log: Logger, options: StartOptions): Promise<RunningServer> {
   const metrics = openMetrics(config);
-  const app = await assemble(config, log, options.peers, metrics);
+  const app = await assemble(config, log, metrics);
 
   const observed = observability(config, app, log, metrics, options.metricsScope ?? { kind: "alone" });
   const extra: ExtraHandler[] = [...observed.endpoints];

@@ -7,7 +7,6 @@ import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config/config.js";
 import { SERVE_HEAP_FLAG } from "./heap.js";
-import type { PeerHub } from "./peer-link.js";
 
 /** Environment that hands a worker its (already validated) configuration, index and roles. */
 export const WORKER_CONFIG = "BERTH_WORKER_CONFIG";
@@ -16,10 +15,9 @@ export const WORKER_ROLES = "BERTH_WORKER_ROLES";
 
 /**
  * `jobs`: runs the scheduled jobs (one worker at a time: its replacement inherits it);
- * `bootstrap`: migrates and creates the operator before any other worker starts (first start only);
- * `peers`: has peers to exchange upload state with (peer-link.ts).
+ * `bootstrap`: migrates and creates the operator before any other worker starts (first start only).
  */
-export type Role = "jobs" | "bootstrap" | "peers";
+export type Role = "jobs" | "bootstrap";
 
 /** First restart delay, and the longest; a worker that lived STABLE_MS starts from FIRST again. */
 export const RESTART = { FIRST_MS: 1_000, MAX_MS: 30_000, STABLE_MS: 60_000 };
@@ -51,7 +49,6 @@ export interface PoolOptions {
   count: number;
   /** the bound listening socket (listen-address.ts) */
   socket: object;
-  hub?: PeerHub;
   log: Log;
 }
 
@@ -62,7 +59,7 @@ export class WorkerPool {
 
   constructor(private readonly options: PoolOptions) {}
 
-  /** Routes a worker's messages of `type` to `handler` (the peer link and the handshake are the pool's). */
+  /** Routes a worker's messages of `type` to `handler` (the handshake is the pool's). */
   onMessage(type: string, handler: WorkerMessageHandler): void {
     this.handlers.set(type, handler);
   }
@@ -99,13 +96,12 @@ export class WorkerPool {
     const roles: Role[] = [];
     if (index === 1) roles.push("jobs");
     if (index === 1 && first) roles.push("bootstrap");
-    if (this.options.count > 1) roles.push("peers");
     return roles;
   }
 
   /** Forks worker `index`; resolves with its address once it listens, rejects if it exits first. */
   private spawn(index: number, first: boolean): Promise<string> {
-    const { config, socket, hub, log } = this.options;
+    const { config, socket, log } = this.options;
     const slot = this.slots.get(index) ?? {};
     this.slots.set(index, slot);
     return new Promise((resolve, reject) => {
@@ -126,15 +122,13 @@ export class WorkerPool {
         if (message.type === "ready") {
           // The socket goes only to a worker that asked: it accepts from the moment it arrives.
           if (this.stopping) return;
-          // Assembled, so it hears its peers from now on: a question sent earlier would go unheard.
-          hub?.join(index, child);
           // A worker that died meanwhile cannot take it: its exit is handled below.
           child.send({ type: "listen" }, socket as Server, {}, () => undefined);
         } else if (message.type === "listening") {
           listeningSince = Date.now();
           slot.serving = true;
           resolve(typeof message.address === "string" ? message.address : "");
-        } else if (message.type !== "peer") {
+        } else {
           this.handlers.get(message.type)?.(message, child);
         }
       });
@@ -144,7 +138,6 @@ export class WorkerPool {
         if (slot.child === child) {
           slot.child = undefined;
           slot.serving = false;
-          hub?.leave(index);
         }
         if (listeningSince === undefined) reject(new Error(`worker ${index} exited (${code ?? signal}) before serving`));
         if (this.stopping || (first && listeningSince === undefined)) return;

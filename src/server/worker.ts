@@ -7,7 +7,6 @@ import type { Config } from "../config/config.js";
 import { keepOldGenerationSmall } from "./heap.js";
 import { ListenError } from "./listen-address.js";
 import { createLogger } from "./logger.js";
-import { PeerSpoke } from "./peer-link.js";
 import { startServer, type Bootstrap } from "./start.js";
 import { receiveListener, WORKER_CONFIG, WORKER_INDEX, WORKER_ROLES, type Role } from "./worker-pool.js";
 
@@ -19,7 +18,6 @@ export async function serveHere(config: Config, index: number, roles: ReadonlySe
     bootstrap: roles.has("bootstrap"),
     jobs: roles.has("jobs"),
     listener: receiveListener,
-    peers: roles.has("peers") ? new PeerSpoke() : undefined,
     metricsScope: { kind: "child" },
   });
   if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, config, log);

@@ -11,8 +11,8 @@ import { openSqliteStores } from "../../src/metadata/sqlite.js";
 import type { SqlMetadataStore } from "../../src/metadata/sql-store.js";
 import { UploadService } from "../../src/registry/uploads.js";
 import { createLogger } from "../../src/server/logger.js";
-import type { Chunks } from "../../src/storage/blobstore.js";
-import { FilesystemBlobStore } from "../../src/storage/drivers/filesystem.js";
+import type { Chunks } from "../../src/storage/driver.js";
+import { FilesystemDriver } from "../../src/storage/drivers/filesystem.js";
 
 const REPO = "ns/app";
 const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -22,16 +22,16 @@ async function* bodyOf(b: Buffer): Chunks {
 const full = (code: string) => Object.assign(new Error("no space left on device"), { code });
 
 let root: string;
-let blobs: FilesystemBlobStore;
+let blobs: FilesystemDriver;
 let meta: SqlMetadataStore;
 let uploads: UploadService;
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), "berth-faults-"));
-  blobs = new FilesystemBlobStore(root);
+  blobs = new FilesystemDriver(root);
   await blobs.init();
   ({ meta } = await openSqliteStores(join(root, "meta.db")));
-  uploads = new UploadService({ blobs, meta, now: Date.now, deleteEnabled: true, log: createLogger("silent") });
+  uploads = new UploadService({ storage: blobs, meta, now: Date.now, deleteEnabled: true, log: createLogger("silent") });
 });
 
 after(async () => {
@@ -40,18 +40,19 @@ after(async () => {
 });
 
 describe("a commit that meets a fault", () => {
-  it("in the blob store: the PUT's chunk is taken back, and the same PUT succeeds later", async () => {
+  it("in the storage: the PUT's chunk is taken back, and the same PUT succeeds later", async () => {
     const blob = randomBytes(300_000);
     const { id } = await uploads.start(REPO);
     await uploads.append(REPO, id, bodyOf(blob.subarray(0, 100_000)));
-    const commit = blobs.commit;
-    blobs.commit = async () => {
+    // The move of the verified upload to its blob key (a full disk creating its directory, say).
+    const move = blobs.move;
+    blobs.move = async () => {
       throw full("ENOSPC");
     };
     try {
       await assert.rejects(uploads.complete(REPO, id, sha256(blob), bodyOf(blob.subarray(100_000))), { code: "ENOSPC" });
     } finally {
-      blobs.commit = commit;
+      blobs.move = move;
     }
     assert.equal((await uploads.status(REPO, id)).size, 100_000, "the session is as it was before the PUT");
     assert.equal(await meta.linkedBlobSize(REPO, sha256(blob)), undefined);
@@ -82,19 +83,24 @@ describe("a commit that meets a fault", () => {
   it("a monolithic push whose discard fails too answers the push's own fault", async () => {
     const blob = randomBytes(10_000);
     const deleteUpload = meta.deleteUpload;
-    const append = blobs.append;
+    const writer = blobs.writer;
     meta.deleteUpload = async () => {
       throw full("SQLITE_FULL");
     };
-    blobs.append = async () => {
-      throw full("ENOSPC");
+    blobs.writer = async (...args) => {
+      const real = await writer.apply(blobs, args);
+      return Object.assign(Object.create(real) as typeof real, {
+        write: async () => {
+          throw full("ENOSPC");
+        },
+      });
     };
     try {
       // The append's fault is the answer, not the discard's.
       await assert.rejects(uploads.putWhole(REPO, sha256(blob), bodyOf(blob)), (err: NodeJS.ErrnoException) => err.code === "ENOSPC");
     } finally {
       meta.deleteUpload = deleteUpload;
-      blobs.append = append;
+      blobs.writer = writer;
     }
     assert.equal(await meta.linkedBlobSize(REPO, sha256(blob)), undefined);
   });

@@ -15,8 +15,8 @@ import { RegistryError } from "../../src/registry/errors.js";
 import { KeptLease, LEASE_MS, LeaseHolder } from "../../src/registry/upload-lease.js";
 import { UploadService } from "../../src/registry/uploads.js";
 import { createLogger } from "../../src/server/logger.js";
-import type { Chunks } from "../../src/storage/blobstore.js";
-import { FilesystemBlobStore } from "../../src/storage/drivers/filesystem.js";
+import type { Chunks } from "../../src/storage/driver.js";
+import { FilesystemDriver } from "../../src/storage/drivers/filesystem.js";
 
 const REPO = "ns/app";
 const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -38,11 +38,11 @@ after(async () => {
 
 /** A serving process's upload service, on the shared root and database. */
 async function service(): Promise<{ uploads: UploadService; meta: SqlMetadataStore }> {
-  const blobs = new FilesystemBlobStore(root);
+  const blobs = new FilesystemDriver(root);
   await blobs.init();
   const { meta } = await openSqliteStores(join(root, "meta.db"));
   closers.push(() => meta.close());
-  return { uploads: new UploadService({ blobs, meta, now: Date.now, deleteEnabled: true, log: createLogger("silent") }), meta };
+  return { uploads: new UploadService({ storage: blobs, meta, now: Date.now, deleteEnabled: true, log: createLogger("silent") }), meta };
 }
 
 function isBusy(err: unknown): boolean {
