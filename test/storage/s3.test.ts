@@ -13,6 +13,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { after, describe, it, test } from "node:test";
 import { HeadObjectCommand, ListPartsCommand } from "@aws-sdk/client-s3";
+import { faultOf } from "../../src/registry/errors.js";
 import { S3Driver, type S3Options } from "../../src/storage/drivers/s3.js";
 import { chunks, collect, keysOf, split, storageDriverContract } from "./driver-contract.js";
 import { createBucket, driverOptions, gatewayOrSkip, MiB, openUploads, rawClient, rawKeys, removeBucket } from "./s3-support.js";
@@ -188,7 +189,11 @@ if (!s3) {
       const closed = await closedPort();
       const started = Date.now();
       const refused = open({ endpoint: `http://127.0.0.1:${closed}`, maxAttempts: 2 });
-      await assert.rejects(refused.stat("x"), (e: Error & { code?: string }) => e.code === "STORAGE_UNAVAILABLE");
+      const err = await refused.stat("x").then(() => assert.fail("stat passed on a closed port"), (e: Error & { code?: string }) => e);
+      assert.equal(err.code, "STORAGE_UNAVAILABLE");
+      const fault = faultOf(err);
+      assert.equal(fault?.status, 503, "clients get 503 and come back");
+      assert.equal(fault?.headers?.["Retry-After"], "5");
       await assert.rejects(refused.check(), /unreachable/);
       // A server that accepts connections and never answers: the request timeout ends the wait.
       const sockets: Socket[] = [];
