@@ -22,3 +22,9 @@ export function requireSelfOrAdmin(actor: Principal, tenancy: string, userId: st
   if (actor.kind === "user" && actor.tenancy === tenancy && actor.userId === userId) return;
   requireTenancyAdmin(actor, tenancy);
 }
+
+/** Administrators of `tenancy`, or the registry's operators. */
+export function requireTenancyAdminOrOperator(ctx: AdminContext, actor: Principal, tenancy: string): void {
+  if (actor.kind === "user" && actor.tenancy === ctx.settings.operatorNamespace && isAdministrator(actor)) return;
+  requireTenancyAdmin(actor, tenancy);
+}

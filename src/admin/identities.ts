@@ -1,11 +1,12 @@
 // Users, groups and group membership inside one tenancy, managed by its Administrators.
 import { randomUUID } from "node:crypto";
+import { unlockLogin } from "../auth/rate-limit.js";
 import { isValidIdentifier } from "../iam/names.js";
 import { ADMINISTRATORS, type Principal } from "../iam/principal.js";
 import type { Group, User } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
 import { conflict, invalid, notFound } from "./errors.js";
-import { requireTenancyAdmin } from "./guard.js";
+import { requireTenancyAdmin, requireTenancyAdminOrOperator } from "./guard.js";
 import type { TokenAdmin } from "./tokens.js";
 
 export class IdentityAdmin {
@@ -46,6 +47,19 @@ export class IdentityAdmin {
     await this.ctx.iam.deleteUser(user.id);
     for (const t of tokens) this.tokens.revoked(t.id);
     this.ctx.audit.record({ actor, action: "DeleteUser", target: `${tenancy}/${name}`, outcome: "ok", tenancy });
+  }
+
+  /**
+   * Lifts the failed-login throttle of `tenancy/name` from every address, in every process (the
+   * counters live in the shared database). An address throttled as a whole stays throttled: many
+   * logins failed there, not just this user's.
+   */
+  async unlockUser(actor: Principal, tenancy: string, name: string): Promise<void> {
+    requireTenancyAdminOrOperator(this.ctx, actor, tenancy);
+    const user = await this.ctx.iam.getUser(tenancy, name);
+    if (!user) throw notFound(`user ${tenancy}/${name}`);
+    await unlockLogin(this.ctx.iam, `${tenancy}/${user.name}`);
+    this.ctx.audit.record({ actor, action: "UnlockUser", target: `${tenancy}/${name}`, outcome: "ok", tenancy });
   }
 
   async createGroup(actor: Principal, tenancy: string, input: { name: string; description?: string }): Promise<Group> {

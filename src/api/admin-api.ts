@@ -72,6 +72,12 @@ export class AdminApi {
       },
       { method: "GET", pattern: t(`/users/${SEGMENT}`), action: ({ actor, params }) => s.identities.getUser(actor, params[0]!, params[1]!) },
       { method: "DELETE", pattern: t(`/users/${SEGMENT}`), status: 204, action: ({ actor, params }) => s.identities.deleteUser(actor, params[0]!, params[1]!) },
+      {
+        method: "POST",
+        pattern: t(`/users/${SEGMENT}/unlock`),
+        status: 204,
+        action: ({ actor, params }) => s.identities.unlockUser(actor, params[0]!, params[1]!),
+      },
       { method: "GET", pattern: t(`/users/${SEGMENT}/auth-tokens`), action: ({ actor, params }) => s.tokens.list(actor, params[0]!, params[1]!) },
       {
         method: "POST",

@@ -1,7 +1,9 @@
 // Verifies `<namespace>/<user>` + auth token (HTTP Basic, the token endpoint, `docker login`).
-// Failures are throttled per login and per address; a short cache of successes keeps clients
-// that send Basic on every request cheap, and is dropped at once when a token is deleted.
+// Failures are throttled per (login, address) and per address (rate-limit.ts). Successes are
+// remembered while the IAM version stands still, which keeps clients that send Basic on every
+// request cheap without letting a removed membership or token live on in any process.
 import { splitLogin } from "../iam/names.js";
+import { AccessCache } from "../iam/access-cache.js";
 import type { Principal } from "../iam/principal.js";
 import { hashSecret, sameSecret } from "../iam/secrets.js";
 import type { IamStore } from "../iam/store.js";
@@ -9,13 +11,19 @@ import type { AuditLog } from "../iam/audit.js";
 import { RegistryError } from "../registry/errors.js";
 import { LoginThrottle, type ThrottleSettings } from "./rate-limit.js";
 
-
 type UserPrincipal = Extract<Principal, { kind: "user" }>;
+
+/**
+ * Throttled attempts may come in floods: each process audits a throttled (login, address) at most
+ * this often, and an address throttled as a whole once for all the logins tried from it.
+ */
+const THROTTLED_AUDIT_EVERY_MS = 60_000;
 
 export class CredentialVerifier {
   private readonly throttle: LoginThrottle;
-  private readonly cache = new Map<string, { principal: UserPrincipal; until: number }>();
+  private readonly cache: AccessCache<UserPrincipal>;
   private readonly lastTouched = new Map<string, number>();
+  private readonly lastThrottledAudit = new Map<string, number>();
 
   constructor(
     private readonly iam: IamStore,
@@ -24,20 +32,21 @@ export class CredentialVerifier {
     settings: ThrottleSettings,
   ) {
     this.throttle = new LoginThrottle(iam, settings, now);
+    this.cache = new AccessCache(iam);
   }
 
-  /** The user behind the credentials, or UNAUTHORIZED / TOOMANYREQUESTS. */
+  /** The user behind the credentials, or UNAUTHORIZED / TOOMANYREQUESTS (with Retry-After). */
   async verify(login: string, secret: string, address: string): Promise<UserPrincipal> {
-    if (await this.throttle.blocked(login, address)) {
-      throw new RegistryError("TOOMANYREQUESTS", "too many failed logins; try again later");
+    const verdict = await this.throttle.check(login, address);
+    if (!verdict.allowed) {
+      const seconds = Math.max(1, Math.ceil(verdict.retryAfter / 1000));
+      await this.auditThrottled(login, address, verdict.reason, seconds);
+      throw new RegistryError("TOOMANYREQUESTS", `too many failed logins; try again in ${seconds} s`, undefined, 429, {
+        "Retry-After": String(seconds),
+      });
     }
     const hash = hashSecret(secret);
-    const cacheKey = `${login}\n${hash}`;
-    const hit = this.cache.get(cacheKey);
-    // The cache spares the user and group look-ups; the token's existence is always re-checked.
-    if (hit && hit.until > this.now() && (await this.iam.authTokenExists(hit.principal.tokenId!))) return hit.principal;
-
-    const principal = await this.lookup(login, hash);
+    const principal = await this.cache.get(`${login}\n${hash}`, () => this.lookup(login, hash));
     if (!principal) {
       await this.throttle.fail(login, address);
       this.audit.record({
@@ -45,21 +54,19 @@ export class CredentialVerifier {
         action: "Login",
         target: login.slice(0, 200),
         outcome: "denied",
-        tenancy: splitLogin(login)?.namespace ?? null,
+        tenancy: await this.tenancyNamed(login),
         address,
       });
       throw new RegistryError("UNAUTHORIZED", "invalid username or auth token");
     }
-    await this.throttle.succeed(login);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(cacheKey, { principal, until: this.now() + 2000 });
+    await this.throttle.succeed(login, address, verdict.failures);
     this.touch(principal.tokenId!);
     return principal;
   }
 
-  /** A deleted auth token stops working at once on this node. */
+  /** A deleted auth token stops working at once in this process (the IAM version tells the others). */
   forgetToken(tokenId: string): void {
-    for (const [key, entry] of this.cache) if (entry.principal.tokenId === tokenId) this.cache.delete(key);
+    this.cache.deleteWhere((principal) => principal.tokenId === tokenId);
   }
 
   private async lookup(login: string, hash: string): Promise<UserPrincipal | undefined> {
@@ -79,6 +86,35 @@ export class CredentialVerifier {
       groups: groups.map((g) => g.name),
       tokenId: token.id,
     };
+  }
+
+  /**
+   * Into the audit log of the tenancy the login names, if it exists: a name someone typed must
+   * not leave events for whoever creates that tenancy later.
+   */
+  private async tenancyNamed(login: string): Promise<string | null> {
+    const namespace = splitLogin(login)?.namespace;
+    return namespace !== undefined && namespace.length <= 63 && (await this.iam.getTenancy(namespace)) ? namespace : null;
+  }
+
+  private async auditThrottled(login: string, address: string, reason: "user-address" | "address", seconds: number): Promise<void> {
+    const key = reason === "address" ? address : `${login}\n${address}`;
+    const now = this.now();
+    if ((this.lastThrottledAudit.get(key) ?? -Infinity) > now - THROTTLED_AUDIT_EVERY_MS) return;
+    if (this.lastThrottledAudit.size > 10_000) this.lastThrottledAudit.clear();
+    this.lastThrottledAudit.set(key, now);
+    this.audit.record({
+      actor: { kind: "anonymous", name: "anonymous" },
+      action: "Login",
+      target: login.slice(0, 200),
+      outcome: "throttled",
+      tenancy: await this.tenancyNamed(login),
+      address,
+      detail:
+        reason === "address"
+          ? `too many failed logins from this address; refused unchecked for ${seconds} s`
+          : `too many failed logins for this user from this address; refused unchecked for ${seconds} s`,
+    });
   }
 
   /** Records last use at most once a minute per token: a write per request would be waste. */

@@ -3,6 +3,7 @@
 // token, against the policies directly. Denials follow Docker token auth: a 401 Bearer challenge
 // names the realm, service and scope to ask for.
 import type { IncomingMessage } from "node:http";
+import { AccessCache } from "../iam/access-cache.js";
 import type { AuditLog } from "../iam/audit.js";
 import { splitRepository } from "../iam/names.js";
 import { ANONYMOUS, type Principal } from "../iam/principal.js";
@@ -26,7 +27,8 @@ export interface ChallengeSettings {
 }
 
 export class TokenAuthorizer implements Authorizer {
-  private readonly users = new Map<string, { principal: Principal; until: number }>();
+  /** principals by user id and auth token, while the IAM version stands still */
+  private readonly users: AccessCache<Principal>;
 
   constructor(
     private readonly iam: IamStore,
@@ -35,8 +37,9 @@ export class TokenAuthorizer implements Authorizer {
     private readonly granter: AccessGranter,
     private readonly audit: AuditLog,
     private readonly challenge: ChallengeSettings,
-    private readonly now: () => number,
-  ) {}
+  ) {
+    this.users = new AccessCache(iam);
+  }
 
   async authorize(req: IncomingMessage, access: AccessRequest): Promise<Principal> {
     const { principal, bearer } = await this.identify(req);
@@ -99,26 +102,24 @@ export class TokenAuthorizer implements Authorizer {
     this.credentials.forgetToken(tokenId);
   }
 
-  /** The user (with groups) behind a token subject; cached briefly, anonymous when gone. */
+  /** The user (with groups) behind a token subject; anonymous when gone. */
   async principalOf(subject: TokenSubject): Promise<Principal> {
-    if (!subject.userId) return ANONYMOUS;
-    const hit = this.users.get(subject.userId);
-    if (hit && hit.until > this.now()) return hit.principal;
-    const user = await this.iam.getUserById(subject.userId);
-    const principal: Principal = user
-      ? {
-          kind: "user",
-          name: `${user.tenancy}/${user.name}`,
-          userId: user.id,
-          tenancy: user.tenancy,
-          userName: user.name,
-          groups: (await this.iam.groupsOfUser(user.id)).map((g) => g.name),
-          ...(subject.tokenId ? { tokenId: subject.tokenId } : {}),
-        }
-      : ANONYMOUS;
-    if (this.users.size > 10_000) this.users.clear();
-    this.users.set(subject.userId, { principal, until: this.now() + 2000 });
-    return principal;
+    const userId = subject.userId;
+    if (!userId) return ANONYMOUS;
+    const principal = await this.users.get(`${userId}\n${subject.tokenId ?? ""}`, async () => {
+      const user = await this.iam.getUserById(userId);
+      if (!user) return ANONYMOUS;
+      return {
+        kind: "user",
+        name: `${user.tenancy}/${user.name}`,
+        userId: user.id,
+        tenancy: user.tenancy,
+        userName: user.name,
+        groups: (await this.iam.groupsOfUser(user.id)).map((g) => g.name),
+        ...(subject.tokenId ? { tokenId: subject.tokenId } : {}),
+      };
+    });
+    return principal ?? ANONYMOUS;
   }
 
   /**

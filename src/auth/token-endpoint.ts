@@ -33,6 +33,7 @@ export class TokenEndpoint {
     }
     if (path !== "/auth/token") return false;
     if (req.method === "GET") {
+      this.requireOurService(query.getAll("service"));
       const principal = await this.basicOrAnonymous(req);
       const offline = query.get("offline_token") === "true";
       await this.respond(res, principal, query.getAll("scope"), offline, false);
@@ -40,6 +41,7 @@ export class TokenEndpoint {
     }
     if (req.method === "POST") {
       const form = new URLSearchParams(await readForm(req));
+      this.requireOurService(form.getAll("service"));
       const grant = form.get("grant_type");
       let subject: Principal;
       if (grant === "password") {
@@ -54,6 +56,22 @@ export class TokenEndpoint {
       return true;
     }
     throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405, { Allow: "GET, POST" });
+  }
+
+  /**
+   * A token is only ever for this registry (its audience is our service): a request naming another
+   * service is refused rather than answered with a token it did not ask for. Clients may omit it.
+   */
+  private requireOurService(requested: string[]): void {
+    const expected = this.tokens.service;
+    const other = requested.find((service) => service !== "" && service !== expected);
+    if (other === undefined) return;
+    throw new RegistryError(
+      "UNSUPPORTED",
+      `this token endpoint issues tokens for service "${expected}" only, not "${other.slice(0, 100)}"`,
+      { service: other.slice(0, 100), expected },
+      400,
+    );
   }
 
   private async respond(res: ServerResponse, principal: Principal, scopes: string[], offline: boolean, oauth: boolean): Promise<void> {

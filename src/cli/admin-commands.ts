@@ -1,6 +1,6 @@
 // Admin verbs of the `berth` CLI, shaped like the `oci` CLI. They work offline on the data
 // directory (or the configured metadata store) as the local operator, calling the same admin
-// services as the console API; the server picks changes up within seconds (its caches are short).
+// services as the console API; a running server sees each change on its next request (IamStore.accessVersion).
 import type { Command } from "commander";
 import { AdminError } from "../admin/errors.js";
 import type { AdminServices } from "../admin/services.js";
@@ -80,6 +80,12 @@ export function registerAdminCommands(program: Command): void {
   user.command("list").requiredOption("--tenancy <ns>").action(action((a, o) => a.identities.listUsers(actor, o.tenancy)));
   user.command("get").requiredOption("--tenancy <ns>").requiredOption("--name <name>").action(action((a, o) => a.identities.getUser(actor, o.tenancy, o.name)));
   user.command("delete").requiredOption("--tenancy <ns>").requiredOption("--name <name>").action(action((a, o) => a.identities.deleteUser(actor, o.tenancy, o.name)));
+  user
+    .command("unlock")
+    .description("lift the user's failed-login throttle (429) from every address, on every serving process")
+    .requiredOption("--tenancy <ns>")
+    .requiredOption("--user <name>")
+    .action(action((a, o) => a.identities.unlockUser(actor, o.tenancy, o.user)));
 
   const group = iam.command("group").description("groups of a tenancy and their members");
   group

@@ -110,20 +110,23 @@ const schema = z
           .default({ service: "berth", issuer: "berth", ttl: 300_000, refreshttl: 86_400_000 }),
         ratelimit: z
           .object({
-            /** failed logins allowed per user, then per address, within the window */
-            peruser: z.coerce.number().int().positive().default(10),
+            /** failed logins allowed for one user from one address, then from one address, within the window */
+            peruseraddress: z.coerce.number().int().positive().optional(),
+            /** the former name of `peruseraddress` (it counted per user alone, which let anyone lock a user out); still read */
+            peruser: z.coerce.number().int().positive().optional(),
             peraddress: z.coerce.number().int().positive().default(30),
             window: duration.default(900_000),
           })
           .strict()
-          .default({ peruser: 10, peraddress: 30, window: 900_000 }),
+          .transform(({ peruseraddress, peruser, ...rest }) => ({ peruseraddress: peruseraddress ?? peruser ?? 10, ...rest }))
+          .default({ peruseraddress: 10, peraddress: 30, window: 900_000 }),
       })
       .strict()
       .default({
         enabled: true,
         operator: { namespace: "berth", user: "admin" },
         token: { service: "berth", issuer: "berth", ttl: 300_000, refreshttl: 86_400_000 },
-        ratelimit: { peruser: 10, peraddress: 30, window: 900_000 },
+        ratelimit: { peruseraddress: 10, peraddress: 30, window: 900_000 },
       }),
     tenancy: z
       .object({ repositorylimit: z.coerce.number().int().nonnegative().default(500) })
@@ -228,6 +231,7 @@ const LEAF_KEYS = [
   "auth.token.realm",
   "auth.token.ttl",
   "auth.token.refreshttl",
+  "auth.ratelimit.peruseraddress",
   "auth.ratelimit.peruser",
   "auth.ratelimit.peraddress",
   "auth.ratelimit.window",

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from "node:http";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { Chunks } from "../storage/blobstore.js";
+import type { Chunks } from "../storage/driver.js";
 
 const COLLECT_EVERY = 4 * 1024 * 1024;
 

@@ -1,6 +1,7 @@
 // Decides whether a principal holds a permission on a repository (or on a tenancy's repositories
 // as a whole). Tenancy walls come first: no policy text can reach into another tenancy.
 import type { Logger } from "pino";
+import { AccessCache } from "./access-cache.js";
 import { OPERATIONS, type Operation } from "./operations.js";
 import { isAllowed, parseStatement, type Statement } from "./policy/index.js";
 import { isAdministrator, type Principal } from "./principal.js";
@@ -14,14 +15,15 @@ export interface AccessQuestion {
 }
 
 export class AccessControl {
-  private readonly cache = new Map<string, { statements: Statement[]; until: number }>();
+  /** parsed policies by tenancy, while the IAM version stands still */
+  private readonly cache: AccessCache<Statement[]>;
 
   constructor(
     private readonly store: IamStore,
     private readonly log: Logger,
-    /** how long a tenancy's parsed policies are reused; changes made on this node apply at once */
-    private readonly cacheMs = 2000,
-  ) {}
+  ) {
+    this.cache = new AccessCache(store);
+  }
 
   async allowed(principal: Principal, q: AccessQuestion): Promise<boolean> {
     if (principal.kind === "local") return true;
@@ -37,14 +39,16 @@ export class AccessControl {
     });
   }
 
-  /** Forget cached policies of a tenancy (after a policy or group change). */
+  /** Forgets a tenancy's policies at once in this process (every process drops them on its next request anyway). */
   invalidate(tenancy: string): void {
     this.cache.delete(tenancy);
   }
 
   private async statements(tenancy: string): Promise<Statement[]> {
-    const hit = this.cache.get(tenancy);
-    if (hit && hit.until > Date.now()) return hit.statements;
+    return (await this.cache.get(tenancy, () => this.load(tenancy)))!;
+  }
+
+  private async load(tenancy: string): Promise<Statement[]> {
     const statements: Statement[] = [];
     for (const policy of await this.store.listPolicies(tenancy)) {
       for (const text of policy.statements) {
@@ -56,7 +60,6 @@ export class AccessControl {
         }
       }
     }
-    this.cache.set(tenancy, { statements, until: Date.now() + this.cacheMs });
     return statements;
   }
 }

@@ -63,9 +63,16 @@ export interface AuditEvent {
   actor: string;
   action: string;
   target: string;
-  outcome: "allowed" | "denied" | "ok" | "failed";
+  /** `throttled`: a login refused unchecked, after too many failures (auth/rate-limit.ts) */
+  outcome: "allowed" | "denied" | "ok" | "failed" | "throttled";
   address: string | null;
   detail: string | null;
+}
+
+export interface LoginFailures {
+  count: number;
+  /** when the window ends and the count starts again from zero (epoch ms) */
+  resetAt: number;
 }
 
 export interface IamStore {
@@ -111,11 +118,21 @@ export interface IamStore {
   countRepositories(namespace: string): Promise<number>;
   setRepositoryPublic(name: string, isPublic: boolean): Promise<boolean>;
 
-  /** Failed logins for `key` in its current window (0 once the window has passed). */
-  loginFailures(key: string, now: number): Promise<number>;
+  /** Failed logins for `key` in its current window; undefined when none (or the window has passed). */
+  loginFailures(key: string, now: number): Promise<LoginFailures | undefined>;
   /** Counts one failure; a new window of `window` ms starts when the last one has passed. */
   addLoginFailure(key: string, now: number, window: number): Promise<void>;
   clearLoginFailures(key: string): Promise<void>;
+  /** Clears the counters of every key that starts with `prefix`. */
+  clearLoginFailuresWithPrefix(prefix: string): Promise<void>;
+
+  /**
+   * A number that moves in the same transaction as any change to tenancies, users, groups,
+   * memberships, policies, or an auth token's deletion. Read on every authenticated request, so
+   * that caches of principals and policies are dropped on the next request after a change, in
+   * every process and on every node.
+   */
+  accessVersion(): Promise<number>;
 
   listSigningKeys(): Promise<SigningKey[]>;
   addSigningKey(k: SigningKey): Promise<void>;

@@ -1,6 +1,6 @@
-// Schema migrations, written once for every SQL backend. The only dialect difference (the
-// binary column type) is decided here, so no SQL dialect detail leaks into the store.
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
+// Schema migrations, written once for every SQL backend. The dialect differences (the binary
+// column type, trigger syntax) are decided here, so no SQL dialect detail leaks into the store.
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -165,7 +165,61 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("login_failures_reset").on("login_failures").column("reset_at").execute();
       },
     },
+    "0005_iam_version": {
+      async up(db: Kysely<any>) {
+        // One number that moves in the same transaction as any change to who may do what, so every
+        // process (and node) can tell per request whether its cached principals and policies still hold.
+        await db.schema
+          .createTable("iam_version")
+          .addColumn("id", "integer", (c) => c.primaryKey())
+          .addColumn("version", "bigint", (c) => c.notNull())
+          .execute();
+        await db.insertInto("iam_version").values({ id: 1, version: 0 }).execute();
+        for (const statement of iamVersionTriggers(dialect)) await sql.raw(statement).execute(db);
+      },
+    },
+    "0006_upload_progress": {
+      async up(db: Kysely<any>) {
+        // What any process on any node needs to continue an upload: the bytes acknowledged, the
+        // running hash's saved state and the storage writer's. A session opened before this
+        // migration restarts at 0 (its client is told Range 0-0).
+        await db.schema.alterTable("uploads").addColumn("size", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable("uploads").addColumn("hash_state", binary).execute();
+        await db.schema.alterTable("uploads").addColumn("writer_state", "text").execute();
+      },
+    },
   };
+}
+
+/**
+ * Which writes move `iam_version`: whatever can change a principal's groups or a tenancy's
+ * policies, or end a user or an auth token. An auth token's `last_used_at` (updated as it is used)
+ * does not.
+ */
+const IAM_CHANGES: Record<string, readonly ("insert" | "update" | "delete")[]> = {
+  tenancies: ["insert", "delete"],
+  users: ["insert", "update", "delete"],
+  groups: ["insert", "update", "delete"],
+  group_members: ["insert", "update", "delete"],
+  policies: ["insert", "update", "delete"],
+  auth_tokens: ["delete"],
+};
+
+function iamVersionTriggers(dialect: SqlDialect): string[] {
+  const bump = "update iam_version set version = version + 1 where id = 1";
+  const tables = Object.entries(IAM_CHANGES);
+  if (dialect === "sqlite") {
+    return tables.flatMap(([table, events]) =>
+      events.map((event) => `create trigger iam_version_${table}_${event} after ${event} on ${table} begin ${bump}; end`),
+    );
+  }
+  return [
+    `create function iam_version_bump() returns trigger language plpgsql as $$ begin ${bump}; return null; end $$`,
+    ...tables.map(
+      ([table, events]) =>
+        `create trigger iam_version_${table} after ${events.join(" or ")} on ${table} for each statement execute function iam_version_bump()`,
+    ),
+  ];
 }
 
 export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect): Promise<void> {

@@ -22,7 +22,16 @@ export interface Database {
   };
   manifest_refs: { repository: string; parent: string; child: string; kind: string };
   tags: { repository: string; name: string; digest: string; updated_at: Int };
-  uploads: { id: string; repository: string; created_at: Int; updated_at: Int; leased_until: Int | null };
+  uploads: {
+    id: string;
+    repository: string;
+    created_at: Int;
+    updated_at: Int;
+    leased_until: Int | null;
+    size: ColumnType<number | string, number | undefined, number>;
+    hash_state: Uint8Array | null;
+    writer_state: string | null;
+  };
   tenancies: { namespace: string; description: string; repository_limit: number; created_at: Int };
   users: { id: string; tenancy: string; name: string; description: string; created_at: Int };
   groups: { id: string; tenancy: string; name: string; name_key: string; description: string; created_at: Int };
@@ -30,6 +39,8 @@ export interface Database {
   policies: { id: string; tenancy: string; name: string; description: string; statements: string; created_at: Int };
   auth_tokens: { id: string; user_id: string; description: string; hash: string; created_at: Int; last_used_at: Int | null };
   login_failures: { key: string; count: number; reset_at: Int };
+  /** one row (id 1): moves with every change to users, groups, memberships, policies, tenancies, token deletions */
+  iam_version: { id: number; version: Int };
   signing_keys: { kid: string; private_jwk: string; public_jwk: string; created_at: Int; retired_at: Int | null };
   audit_events: {
     at: Int;

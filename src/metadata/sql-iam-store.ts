@@ -1,6 +1,6 @@
 // The IamStore over Kysely, sharing the metadata database.
 import { sql, type Kysely, type Selectable } from "kysely";
-import type { AuditEvent, AuthTokenRecord, Group, IamStore, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
+import type { AuditEvent, AuthTokenRecord, Group, IamStore, LoginFailures, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
 import type { Database } from "./schema.js";
 import { first, version } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
@@ -8,6 +8,10 @@ import { ReadCache } from "./read-cache.js";
 export class SqlIamStore implements IamStore {
   /** whether an auth token exists, by id, while the database is unchanged (256 KiB at most) */
   private readonly tokensSeen = new ReadCache<boolean>(256 * 1024, () => 100);
+  /** login failure counters by key, while the database is unchanged (256 KiB at most) */
+  private readonly failuresSeen = new ReadCache<LoginFailures>(256 * 1024, () => 100);
+  /** the IAM version, while the database is unchanged */
+  private readonly iamVersionSeen = new ReadCache<number>(64, () => 8);
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -255,9 +259,13 @@ export class SqlIamStore implements IamStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async loginFailures(key: string, now: number): Promise<number> {
-    const row = await this.db.selectFrom("login_failures").select(["count", "reset_at"]).where("key", "=", key).executeTakeFirst();
-    return row && Number(row.reset_at) > now ? Number(row.count) : 0;
+  async loginFailures(key: string, now: number): Promise<LoginFailures | undefined> {
+    // Asked on every login, also with Basic on every request: from memory while the database is unchanged.
+    const found = await this.failuresSeen.remember(key, version(this.db), async () => {
+      const row = await first(sql<{ count: number; reset_at: number | string }>`select count, reset_at from login_failures where key = ${key}`, this.db);
+      return row ? { count: Number(row.count), resetAt: Number(row.reset_at) } : NO_FAILURES;
+    });
+    return found && found.resetAt > now ? found : undefined;
   }
 
   async addLoginFailure(key: string, now: number, window: number): Promise<void> {
@@ -274,6 +282,21 @@ export class SqlIamStore implements IamStore {
 
   async clearLoginFailures(key: string): Promise<void> {
     await this.db.deleteFrom("login_failures").where("key", "=", key).execute();
+  }
+
+  async clearLoginFailuresWithPrefix(prefix: string): Promise<void> {
+    // Not LIKE, whose wildcards a login may hold, nor a range, which depends on the collation.
+    // Lengths in characters, as both SQLite and PostgreSQL count them; the table is small (expired rows go).
+    const length = [...prefix].length;
+    await this.db.deleteFrom("login_failures").where(sql<boolean>`substr(key, 1, ${length}) = ${prefix}`).execute();
+  }
+
+  async accessVersion(): Promise<number> {
+    const found = await this.iamVersionSeen.remember("iam", version(this.db), async () => {
+      const row = await first(sql<{ version: number | string }>`select version from iam_version where id = 1`, this.db);
+      return Number(row?.version ?? 0);
+    });
+    return found ?? 0;
   }
 
   async listSigningKeys(): Promise<SigningKey[]> {
@@ -312,6 +335,9 @@ export class SqlIamStore implements IamStore {
     return (await q.execute()).map((r) => ({ ...r, at: Number(r.at), outcome: r.outcome as AuditEvent["outcome"] }));
   }
 }
+
+/** A key with no failures (the read cache keeps no absent values). */
+const NO_FAILURES: LoginFailures = { count: 0, resetAt: 0 };
 
 const toTenancy = (r: Selectable<Database["tenancies"]>): Tenancy => ({
   namespace: r.namespace,

@@ -13,6 +13,7 @@ import type {
   PullEvent,
   RepositoryStats,
   ReferrerRecord,
+  UploadProgress,
   UploadRecord,
 } from "./store.js";
 
@@ -276,7 +277,7 @@ export class SqlMetadataStore implements MetadataStore {
     }));
   }
 
-  async createUpload(upload: UploadRecord): Promise<void> {
+  async createUpload(upload: Pick<UploadRecord, "id" | "repository" | "createdAt" | "updatedAt">): Promise<void> {
     const values = { id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt, leased_until: null };
     await writeAll(this.db, [this.db.insertInto("uploads").values(values)]);
   }
@@ -286,17 +287,18 @@ export class SqlMetadataStore implements MetadataStore {
     return row ? toUpload(row) : undefined;
   }
 
-  async leaseUpload(id: string, now: number, until: number): Promise<string | undefined> {
+  async leaseUpload(id: string, now: number, until: number): Promise<UploadRecord | undefined> {
     const row = await first(
-      sql<{ repository: string }>`update uploads set leased_until = ${until}, updated_at = ${now}
-        where id = ${id} and (leased_until is null or leased_until < ${now}) returning repository`,
+      sql<UploadRow>`update uploads set leased_until = ${until}, updated_at = ${now}
+        where id = ${id} and (leased_until is null or leased_until < ${now}) returning *`,
       this.db,
     );
-    return row?.repository;
+    return row ? toUpload(row) : undefined;
   }
 
-  async releaseUpload(id: string): Promise<void> {
-    await this.db.updateTable("uploads").set({ leased_until: null }).where("id", "=", id).execute();
+  async releaseUpload(id: string, progress?: UploadProgress): Promise<void> {
+    const saved = progress && { size: progress.size, hash_state: progress.hashState, writer_state: progress.writerState };
+    await writeAll(this.db, [this.db.updateTable("uploads").set({ leased_until: null, ...saved }).where("id", "=", id)]);
   }
 
   async deleteUpload(id: string): Promise<void> {
@@ -354,8 +356,18 @@ function toManifest(row: ManifestRow): ManifestRecord {
   };
 }
 
-function toUpload(row: { id: string; repository: string; created_at: number | string; updated_at: number | string }): UploadRecord {
-  return { id: row.id, repository: row.repository, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+type UploadRow = Selectable<Database["uploads"]>;
+
+function toUpload(row: UploadRow): UploadRecord {
+  return {
+    id: row.id,
+    repository: row.repository,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    size: Number(row.size),
+    hashState: row.hash_state,
+    writerState: row.writer_state,
+  };
 }
 
 /** The least string greater than every string starting with `prefix` (byte order). */

@@ -39,11 +39,21 @@ export interface BlobLink {
   at: number;
 }
 
-export interface UploadRecord {
+export interface UploadRecord extends UploadProgress {
   id: string;
   repository: string;
   createdAt: number;
   updatedAt: number;
+}
+
+/** How far an upload got: saved after each chunk, so any process on any node continues it. */
+export interface UploadProgress {
+  /** bytes acknowledged to the client */
+  size: number;
+  /** the running hash's saved state over those bytes (ResumableHash); null before the first byte */
+  hashState: Uint8Array | null;
+  /** the storage writer's state (ObjectWriter.state) */
+  writerState: string | null;
 }
 
 export interface RepositoryStats {
@@ -111,15 +121,17 @@ export interface MetadataStore {
 
   listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]>;
 
-  createUpload(upload: UploadRecord): Promise<void>;
+  /** A new session; its progress starts empty whatever `upload` says. */
+  createUpload(upload: Pick<UploadRecord, "id" | "repository" | "createdAt" | "updatedAt">): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | undefined>;
   /**
    * Takes the session's write lease until `until` unless someone holds it past `now`, and marks
-   * the session as touched at `now`; atomic. Returns the session's repository, or undefined when
-   * the session does not exist or is leased.
+   * the session as touched at `now`; atomic. Returns the session, or undefined when it does not
+   * exist or is leased.
    */
-  leaseUpload(id: string, now: number, until: number): Promise<string | undefined>;
-  releaseUpload(id: string): Promise<void>;
+  leaseUpload(id: string, now: number, until: number): Promise<UploadRecord | undefined>;
+  /** Gives the lease back, recording `progress` in the same write when given. */
+  releaseUpload(id: string, progress?: UploadProgress): Promise<void>;
   deleteUpload(id: string): Promise<void>;
   /** Ends a session whose bytes became a blob: links the blob into the repository and deletes the session, atomically. */
   commitUpload(id: string, blob: BlobLink): Promise<void>;

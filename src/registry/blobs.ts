@@ -1,9 +1,10 @@
 // Reading and unlinking blobs of a repository. A repository sees only the blobs linked into it,
 // even when the bytes are stored once for everyone.
-import type { BlobBody, ByteRange } from "../storage/blobstore.js";
+import type { ByteRange, ObjectBody } from "../storage/driver.js";
 import type { RegistryContext } from "./context.js";
 import { blobUnknown, RegistryError, unsupported } from "./errors.js";
 import { SmallBlobCache } from "./small-blob-cache.js";
+import { blobKey } from "./storage-keys.js";
 import { toDigest } from "./validate.js";
 
 /** Blobs up to this size are read whole: configs, small layers, signatures. */
@@ -13,7 +14,7 @@ export interface OpenBlob {
   digest: string;
   size: number;
   range: ByteRange | undefined;
-  body: Buffer | BlobBody;
+  body: Buffer | ObjectBody;
 }
 
 export class BlobService {
@@ -25,7 +26,7 @@ export class BlobService {
   private async readSmall(digest: string): Promise<Buffer | undefined> {
     const cached = this.cache.get(digest);
     if (cached) return cached;
-    const data = await this.ctx.blobs.readSmall(digest);
+    const data = await this.ctx.storage.getSmall(blobKey(digest));
     if (data) this.cache.set(digest, data);
     return data;
   }
@@ -45,7 +46,7 @@ export class BlobService {
   async open(repository: string, digestParam: string, rangeHeader: string | undefined): Promise<OpenBlob> {
     const { digest, size } = await this.stat(repository, digestParam);
     const range = rangeHeader === undefined ? undefined : parseRange(rangeHeader, size);
-    const body = !range && size <= SMALL_BLOB ? await this.readSmall(digest) : await this.ctx.blobs.read(digest, range);
+    const body = !range && size <= SMALL_BLOB ? await this.readSmall(digest) : await this.ctx.storage.get(blobKey(digest), range);
     // Linked but missing bytes (e.g. deleted by hand): tell the client the truth, not a 500.
     if (!body) throw blobUnknown(digest);
     return { digest, size, range, body };

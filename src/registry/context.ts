@@ -1,17 +1,15 @@
 // What every registry service is built from.
 import type { Logger } from "pino";
 import type { MetadataStore } from "../metadata/store.js";
-import type { BlobStore } from "../storage/blobstore.js";
-import type { Peers } from "./peers.js";
+import type { StorageDriver } from "../storage/driver.js";
 
 export interface RegistryContext {
-  blobs: BlobStore;
+  /** where blob and upload bytes live (keys: storage-keys.ts) */
+  storage: StorageDriver;
   meta: MetadataStore;
   /** epoch milliseconds; injectable so expiry can be tested */
   now: () => number;
   /** false → every DELETE answers UNSUPPORTED (Distribution's storage.delete.enabled) */
   deleteEnabled: boolean;
   log: Logger;
-  /** the machine's other serving processes; absent when this one serves alone */
-  peers?: Peers;
 }

@@ -1,17 +1,17 @@
-// Blob uploads: sessions, chunks, commit. Bytes are hashed once, as they arrive; the running
-// hash lives in the process that opened the session. When a chunk lands on another process of
-// this machine (a client that opens a connection per request), that process only writes it and
-// says how far it got as it goes; the hash's process reads those bytes back and hashes them while
-// the chunk still arrives, and answers the digest to whichever process commits. Only when no
-// process holds the hash (a restart, another node, another algorithm) is the whole upload re-read
-// at commit.
-import { randomUUID, type Hash } from "node:crypto";
-import { newHash, type ParsedDigest } from "../content/digest.js";
-import type { Chunks } from "../storage/blobstore.js";
+// Blob uploads: sessions, chunks, commit, over the storage driver contract. A session is a row in
+// the metadata database holding how far it got: the bytes acknowledged, the running SHA-256's
+// saved state and the storage writer's. Each request takes the session's lease, continues the
+// writer and the hash where the row says, and records both as it gives the lease back, so any
+// process on any node continues a session and its commit never re-reads the bytes.
+import { createHash, randomUUID, type Hash } from "node:crypto";
+import type { ParsedDigest } from "../content/digest.js";
+import { ResumableHash } from "../content/resumable-hash.js";
+import type { UploadProgress, UploadRecord } from "../metadata/store.js";
+import type { Chunks, ObjectWriter } from "../storage/driver.js";
 import { isUploadId } from "../storage/upload-id.js";
 import type { RegistryContext } from "./context.js";
 import { RegistryError, uploadUnknown } from "./errors.js";
-import type { PeerMessage } from "./peers.js";
+import { blobKey, uploadKey } from "./storage-keys.js";
 import { toDigest } from "./validate.js";
 
 export interface UploadState {
@@ -25,69 +25,89 @@ export interface ContentRange {
   end: number;
 }
 
-interface RunningHash {
-  hash: Hash;
-  /** bytes hashed so far; valid only while it equals the upload's size */
-  offset: number;
-  /** the reading back of bytes other processes appended, one stretch after another */
-  catchingUp: Promise<void>;
-}
-
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
-
 /** How long one request may hold an upload session; a crashed writer frees it after this. */
 const UPLOAD_LEASE_MS = 15 * 60_000;
 
+/** The session a request holds: what to record when it gives the lease back. */
+interface Lease {
+  /** recorded with the release; absent: the session stays as it was before the request */
+  progress?: UploadProgress;
+  /** the session was deleted (committed or cancelled): nothing to release */
+  ended: boolean;
+}
+
 export class UploadService {
-  private readonly hashes = new Map<string, RunningHash>();
-  /** one request at a time per session: chunks of one upload must never interleave */
+  /** one request at a time per session in this process; the lease keeps out the others */
   private readonly busy = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly ctx: RegistryContext) {
-    ctx.peers?.answer((message) => this.answerPeer(message));
-  }
+  constructor(private readonly ctx: RegistryContext) {}
 
   async start(repository: string): Promise<UploadState> {
     const id = randomUUID();
     const at = this.ctx.now();
     // Only metadata: the upload's bytes appear with its first chunk.
     await this.ctx.meta.createUpload({ id, repository, createdAt: at, updatedAt: at });
-    this.hashes.set(id, { hash: newHash("sha256"), offset: 0, catchingUp: Promise.resolve() });
     return { id, size: 0 };
   }
 
   async status(repository: string, id: string): Promise<UploadState> {
-    return { id, size: await this.sizeOf(repository, id) };
+    if (!isUploadId(id)) throw uploadUnknown(id);
+    const upload = await this.ctx.meta.getUpload(id);
+    if (!upload || upload.repository !== repository) throw uploadUnknown(id);
+    return { id, size: upload.size };
   }
 
   /** Appends a chunk. `range`, when the client sent Content-Range, must start where the upload ends. */
   async append(repository: string, id: string, body: Chunks, range?: ContentRange): Promise<UploadState> {
-    return this.exclusive(repository, id, async (size) => {
-      if (range) checkRange(range, size);
-      return { id, size: await this.write(id, size, body, false) };
+    return this.exclusive(repository, id, async (upload, lease) => {
+      if (range) checkRange(range, upload.size);
+      const hash = this.runningHash(upload);
+      const writer = await this.writerOf(upload);
+      const size = await writer.write(hash ? hashing(body, hash) : body);
+      lease.progress = { size, hashState: hash?.state() ?? null, writerState: writer.state };
+      return { id, size };
     });
   }
 
-  /** Appends an optional last chunk, verifies the digest and commits the blob. */
+  /**
+   * Appends an optional last chunk, verifies the digest and commits the blob. A digest that does
+   * not match leaves the session as it was before this request.
+   */
   async complete(repository: string, id: string, digestParam: string | null, body: Chunks | undefined, range?: ContentRange) {
     if (digestParam === null) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to complete an upload");
     const expected = toDigest(digestParam);
-    return this.exclusive(repository, id, async (received, finished) => {
-      let size = received;
-      if (range) checkRange(range, size);
-      // The last chunk is made durable as it is written, so the commit need not reopen the file.
-      if (body) size = await this.write(id, size, body, true);
-      const actual = await this.digestOf(id, size, expected);
-      if (actual !== expected.digest) {
-        throw new RegistryError("DIGEST_INVALID", "provided digest did not match uploaded content", {
-          expected: expected.digest,
-          actual,
-        });
+    return this.exclusive(repository, id, async (upload, lease) => {
+      if (range) checkRange(range, upload.size);
+      const writer = await this.writerOf(upload);
+      let size = upload.size;
+      let actual: string | undefined;
+      if (size === 0) {
+        // The whole blob in this request (or none): Node's own hash of the algorithm asked for.
+        const hash = createHash(expected.algorithm);
+        if (body) size = await writer.write(nativeHashing(body, hash));
+        actual = `${expected.algorithm}:${hash.digest("hex")}`;
+      } else {
+        const hash = this.runningHash(upload);
+        if (body) size = await writer.write(hash ? hashing(body, hash) : body);
+        if (hash?.algorithm === expected.algorithm) actual = hash.digest();
       }
-      await this.ctx.blobs.commit(id, actual, { synced: body !== undefined });
+      if (actual !== undefined) {
+        if (actual !== expected.digest) throw digestMismatch(expected, actual);
+        await writer.commit();
+      } else {
+        actual = await this.digestByReading(upload.id, writer, expected);
+        if (actual !== expected.digest) {
+          // The bytes were committed to be read: the session cannot go on.
+          await this.discard({ ...upload, size });
+          lease.ended = true;
+          throw digestMismatch(expected, actual);
+        }
+      }
+      // Over an existing blob too: its bytes are the same (same digest), and a move is cheaper
+      // than asking first.
+      await this.ctx.storage.move(uploadKey(id), blobKey(actual));
       await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
-      finished();
-      this.hashes.delete(id);
+      lease.ended = true;
       return { digest: actual, size };
     });
   }
@@ -99,7 +119,7 @@ export class UploadService {
     try {
       return await this.complete(repository, id, expected.digest, body);
     } catch (err) {
-      await this.discard(id);
+      await this.discard({ id, size: 0, writerState: null });
       throw err;
     }
   }
@@ -111,7 +131,7 @@ export class UploadService {
   async mount(repository: string, digestParam: string, from: string): Promise<number | undefined> {
     const digest = toDigest(digestParam).digest;
     const size = await this.ctx.meta.linkedBlobSize(from, digest);
-    if (size === undefined || (await this.ctx.blobs.stat(digest)) !== size) return undefined;
+    if (size === undefined || (await this.ctx.storage.stat(blobKey(digest)))?.size !== size) return undefined;
     await this.ctx.meta.linkBlob(repository, digest, size, this.ctx.now());
     return size;
   }
@@ -123,9 +143,9 @@ export class UploadService {
 
   /** Under the session's lease, so that no chunk still being written recreates its bytes. */
   async cancel(repository: string, id: string): Promise<void> {
-    await this.exclusive(repository, id, async (_size, finished) => {
-      await this.discard(id);
-      finished();
+    await this.exclusive(repository, id, async (upload, lease) => {
+      await this.discard(upload);
+      lease.ended = true;
     });
   }
 
@@ -134,139 +154,77 @@ export class UploadService {
     let purged = 0;
     for (;;) {
       const stale = await this.ctx.meta.staleUploads(before, 100);
-      for (const upload of stale) await this.discard(upload.id);
+      for (const upload of stale) await this.discard(upload);
       purged += stale.length;
       if (stale.length < 100) return purged;
     }
   }
 
-  private async discard(id: string): Promise<void> {
-    this.hashes.delete(id);
-    this.ctx.peers?.tell({ op: "upload-gone", id });
-    await this.ctx.blobs.deleteUpload(id);
-    await this.ctx.meta.deleteUpload(id);
+  /** Removes a session's bytes (being written, or committed but not yet moved), then its row. */
+  private async discard(upload: Pick<UploadRecord, "id" | "size" | "writerState">): Promise<void> {
+    const key = uploadKey(upload.id);
+    await (await this.writerOf(upload)).cancel();
+    await this.ctx.storage.delete([key]);
+    await this.ctx.meta.deleteUpload(upload.id);
   }
 
-  /** Size of a live session of `repository`; BLOB_UPLOAD_UNKNOWN otherwise. */
-  private async sizeOf(repository: string, id: string): Promise<number> {
-    if (!isUploadId(id)) throw uploadUnknown(id);
-    const record = await this.ctx.meta.getUpload(id);
-    if (!record || record.repository !== repository) throw uploadUnknown(id);
-    return this.ctx.blobs.uploadSize(id);
+  private writerOf(upload: Pick<UploadRecord, "id" | "size" | "writerState">): Promise<ObjectWriter> {
+    return this.ctx.storage.writer(uploadKey(upload.id), { at: upload.size, state: upload.writerState ?? undefined });
   }
 
-  /** Appends `body` at `size`; `sync` makes it durable (the last chunk before a commit). */
-  private async write(id: string, size: number, body: Chunks, sync: boolean): Promise<number> {
-    let running = this.hashes.get(id);
-    if (running && !(await this.caughtUp(id, running, size))) running = undefined;
-    // Without the hash here, the hash's process hears of the chunk as it is written, so that it
-    // reads back and hashes while this process still receives.
-    const progress = running ? undefined : (grown: number) => this.ctx.peers?.tell({ op: "upload-grew", id, size: grown });
+  /**
+   * The session's SHA-256 over its bytes so far, from its saved state; undefined when the state
+   * cannot be used (written by another build, or damaged): the commit then reads the bytes.
+   */
+  private runningHash(upload: UploadRecord): ResumableHash | undefined {
+    if (upload.hashState === null) return upload.size === 0 ? ResumableHash.create("sha256") : undefined;
     try {
-      const newSize = await this.ctx.blobs.append(id, running ? hashing(body, running) : body, { at: size, sync, progress });
-      if (running && running.offset !== newSize) this.hashes.delete(id);
-      if (!running && newSize > size) this.ctx.peers?.tell({ op: "upload-grew", id, size: newSize });
-      return newSize;
+      return ResumableHash.restore("sha256", upload.hashState);
     } catch (err) {
-      // What reached the disk is unknown to the hash now; it is rebuilt at commit if needed.
-      this.hashes.delete(id);
-      throw err;
+      this.ctx.log.warn({ upload: upload.id, err: (err as Error).message }, "unusable hash state: the upload will be read at its commit");
+      return undefined;
     }
   }
 
-  private async digestOf(id: string, size: number, expected: ParsedDigest): Promise<string> {
-    if (expected.algorithm === "sha256") {
-      const running = this.hashes.get(id);
-      if (running) {
-        // copy(): a mismatch leaves the session usable, so keep the running state intact.
-        if (await this.caughtUp(id, running, size)) return `sha256:${running.hash.copy().digest("hex")}`;
-      } else {
-        const answer = await this.ctx.peers?.ask({ op: "upload-digest", id, size });
-        if (answer !== undefined && SHA256_DIGEST.test(answer)) return answer;
-      }
-    }
-    this.ctx.log.debug({ upload: id, size }, "no process holds this upload's running hash: re-reading it");
-    const hash = newHash(expected.algorithm);
-    for await (const chunk of await this.ctx.blobs.readUpload(id)) hash.update(chunk as Uint8Array);
+  /**
+   * The digest of an upload no running hash covers in `expected`'s algorithm (a sha512 digest of
+   * a chunked upload, or a lost hash state): commits the writer so the bytes can be read, and
+   * reads them once.
+   */
+  private async digestByReading(id: string, writer: ObjectWriter, expected: ParsedDigest): Promise<string> {
+    this.ctx.log.debug({ upload: id, size: writer.size }, "no running hash of this digest's algorithm: re-reading the upload");
+    await writer.commit();
+    const body = await this.ctx.storage.get(uploadKey(id));
+    if (!body) throw new Error(`upload ${id} vanished between its commit and its reading`);
+    const hash = createHash(expected.algorithm);
+    for await (const chunk of body) hash.update(chunk as Uint8Array);
     return `${expected.algorithm}:${hash.digest("hex")}`;
   }
 
-  /** Whether `running` (caught up first) covers exactly the first `size` bytes; drops it if not. */
-  private async caughtUp(id: string, running: RunningHash, size: number): Promise<boolean> {
-    await this.catchUp(id, running, size);
-    if (this.hashes.get(id) !== running) return false;
-    if (running.offset === size) return true;
-    this.hashes.delete(id);
-    return false;
-  }
-
   /**
-   * Brings a running hash up to at least `size` bytes by reading back what other processes
-   * appended since it last saw the session. Stretches are read one after another, and a chunk
-   * this process receives is hashed only after them. The hash is dropped when the bytes cannot
-   * be read (the session was committed or went away meanwhile).
+   * Runs `work` as the session's only writer: requests in this process queue up; a request while
+   * another process or node holds the session's lease is refused (416, with the Range). The lease
+   * is given back afterwards with whatever progress `work` recorded.
    */
-  private catchUp(id: string, running: RunningHash, size: number): Promise<void> {
-    running.catchingUp = running.catchingUp
-      .then(async () => {
-        if (this.hashes.get(id) !== running || running.offset >= size) return;
-        for await (const chunk of await this.ctx.blobs.readUpload(id, { start: running.offset, end: size - 1 })) {
-          running.hash.update(chunk);
-          running.offset += chunk.byteLength;
-        }
-        if (running.offset !== size) throw new Error("upload shorter than announced");
-      })
-      .catch(() => {
-        if (this.hashes.get(id) === running) this.hashes.delete(id);
-      });
-    return running.catchingUp;
-  }
-
-  /** What the other processes of this machine tell or ask about sessions whose hash is here. */
-  private async answerPeer(message: PeerMessage): Promise<string | undefined> {
-    const running = this.hashes.get(message.id);
-    if (!running) return undefined;
-    switch (message.op) {
-      case "upload-grew":
-        // Read the new bytes back now, while the rest of the chunk (or the next) arrives elsewhere.
-        await this.catchUp(message.id, running, message.size);
-        return undefined;
-      case "upload-digest": {
-        if (!(await this.caughtUp(message.id, running, message.size))) return undefined;
-        // The asker commits the session; should it go on instead, it is re-read at its commit.
-        this.hashes.delete(message.id);
-        return `sha256:${running.hash.digest("hex")}`;
-      }
-      case "upload-gone":
-        this.hashes.delete(message.id);
-        return undefined;
-    }
-  }
-
-  /**
-   * Runs `work` as the session's only writer, with the bytes received so far: requests in this
-   * process queue up; a request while another process or node holds the session's lease is
-   * refused (416, with the Range). `work` calls `finished` once it has deleted the session.
-   */
-  private async exclusive<T>(repository: string, id: string, work: (size: number, finished: () => void) => Promise<T>): Promise<T> {
+  private async exclusive<T>(repository: string, id: string, work: (upload: UploadRecord, lease: Lease) => Promise<T>): Promise<T> {
     if (!isUploadId(id)) throw uploadUnknown(id);
     const leased = async () => {
       const now = this.ctx.now();
-      // One statement takes the lease, marks the session as touched and names its repository.
-      const owner = await this.ctx.meta.leaseUpload(id, now, now + UPLOAD_LEASE_MS);
-      if (owner === undefined) {
-        if (!(await this.ctx.meta.getUpload(id))) throw uploadUnknown(id);
-        const size = await this.ctx.blobs.uploadSize(id);
+      // One statement takes the lease, marks the session as touched and reads it.
+      const upload = await this.ctx.meta.leaseUpload(id, now, now + UPLOAD_LEASE_MS);
+      if (upload === undefined) {
+        const current = await this.ctx.meta.getUpload(id);
+        if (!current) throw uploadUnknown(id);
         throw new RegistryError("BLOB_UPLOAD_INVALID", "another request is writing to this upload", undefined, 416, {
-          Range: rangeHeader(size),
+          Range: rangeHeader(current.size),
         });
       }
-      let done = false;
+      const lease: Lease = { ended: false };
       try {
-        if (owner !== repository) throw uploadUnknown(id);
-        return await work(await this.ctx.blobs.uploadSize(id), () => (done = true));
+        if (upload.repository !== repository) throw uploadUnknown(id);
+        return await work(upload, lease);
       } finally {
-        if (!done) await this.ctx.meta.releaseUpload(id);
+        if (!lease.ended) await this.ctx.meta.releaseUpload(id, lease.progress);
       }
     };
     const previous = this.busy.get(id) ?? Promise.resolve();
@@ -281,12 +239,22 @@ export class UploadService {
   }
 }
 
-async function* hashing(body: Chunks, running: RunningHash): Chunks {
+async function* hashing(body: Chunks, hash: ResumableHash): Chunks {
   for await (const chunk of body) {
-    running.hash.update(chunk);
-    running.offset += chunk.byteLength;
+    hash.update(chunk);
     yield chunk;
   }
+}
+
+async function* nativeHashing(body: Chunks, hash: Hash): Chunks {
+  for await (const chunk of body) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+function digestMismatch(expected: ParsedDigest, actual: string): RegistryError {
+  return new RegistryError("DIGEST_INVALID", "provided digest did not match uploaded content", { expected: expected.digest, actual });
 }
 
 function checkRange(range: ContentRange, size: number): void {

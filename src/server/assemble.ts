@@ -18,11 +18,10 @@ import { LOCAL_OPERATOR } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
 import { openSqliteStores } from "../metadata/sqlite.js";
 import type { MetadataStore } from "../metadata/store.js";
-import type { Peers } from "../registry/peers.js";
 import { Registry } from "../registry/registry.js";
-import type { BlobStore } from "../storage/blobstore.js";
-import { FilesystemBlobStore } from "../storage/drivers/filesystem.js";
-import { MemoryBlobStore } from "../storage/drivers/memory.js";
+import type { StorageDriver } from "../storage/driver.js";
+import { FilesystemDriver } from "../storage/drivers/filesystem.js";
+import { MemoryDriver } from "../storage/drivers/memory.js";
 
 export interface Auth {
   authorizer: TokenAuthorizer;
@@ -32,7 +31,7 @@ export interface Auth {
 
 export interface App {
   config: Config;
-  blobs: BlobStore;
+  storage: StorageDriver;
   meta: MetadataStore;
   iam: IamStore;
   registry: Registry;
@@ -44,12 +43,11 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** `peers`: the other serving processes of this machine, when there are any. */
-export async function assemble(config: Config, log: Logger, peers?: Peers): Promise<App> {
-  const blobs = await openBlobStore(config);
+export async function assemble(config: Config, log: Logger): Promise<App> {
+  const storage = await openStorage(config);
   const { meta, iam } = await openSqliteStores(sqlitePath(config));
   const now = Date.now;
-  const registry = new Registry({ blobs, meta, now, deleteEnabled: config.storage.delete.enabled, log, peers });
+  const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log });
   const audit = new AuditLog(iam, log, now);
   const access = new AccessControl(iam, log);
   const settings = {
@@ -65,9 +63,9 @@ export async function assemble(config: Config, log: Logger, peers?: Peers): Prom
     await keys.init();
     const tokens = new TokenService(keys, { issuer: t.issuer, service: t.service, ttl: t.ttl, refreshTtl: t.refreshttl }, now);
     const r = config.auth.ratelimit;
-    const credentials = new CredentialVerifier(iam, audit, now, { perUser: r.peruser, perAddress: r.peraddress, window: r.window });
+    const credentials = new CredentialVerifier(iam, audit, now, { perUserAddress: r.peruseraddress, perAddress: r.peraddress, window: r.window });
     const granter = new AccessGranter(iam, access);
-    const authorizer = new TokenAuthorizer(iam, tokens, credentials, granter, audit, { realm: t.realm, tls: Boolean(config.http.tls.certificate) }, now);
+    const authorizer = new TokenAuthorizer(iam, tokens, credentials, granter, audit, { realm: t.realm, tls: Boolean(config.http.tls.certificate) });
     auth = { authorizer, keys, tokenEndpoint: new TokenEndpoint(tokens, credentials, granter, authorizer, keys, now) };
   }
   const admin = new AdminServices({ iam, meta, access, audit, now, log, settings }, auth?.keys);
@@ -75,7 +73,7 @@ export async function assemble(config: Config, log: Logger, peers?: Peers): Prom
 
   return {
     config,
-    blobs,
+    storage,
     meta,
     iam,
     registry,
@@ -110,10 +108,11 @@ export async function bootstrapOperator(app: App): Promise<{ login: string; toke
   return { login: `${namespace}/${user}`, token: token === undefined ? created.token : undefined };
 }
 
-async function openBlobStore(config: Config): Promise<BlobStore> {
-  if (config.storage.driver === "inmemory") return new MemoryBlobStore();
+async function openStorage(config: Config): Promise<StorageDriver> {
+  if (config.storage.driver === "inmemory") return new MemoryDriver();
   const { rootdirectory, directio } = config.storage.filesystem;
-  const store = new FilesystemBlobStore(rootdirectory, { directIo: directio });
-  await store.init();
-  return store;
+  const driver = new FilesystemDriver(rootdirectory, { directIo: directio });
+  await driver.init();
+  await driver.check();
+  return driver;
 }

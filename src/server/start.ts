@@ -7,7 +7,6 @@ import type { Logger } from "pino";
 import { AdminApi } from "../api/admin-api.js";
 import type { Config } from "../config/config.js";
 import { UploadPurger } from "../gc/upload-purger.js";
-import type { Peers } from "../registry/peers.js";
 import { assemble, bootstrapOperator, type App } from "./assemble.js";
 import { createRequestListener, type ExtraHandler } from "./http.js";
 
@@ -32,12 +31,10 @@ export interface StartOptions {
    * and a connection accepted before the server takes it over would never be answered.
    */
   listener?: () => Promise<NetServer>;
-  /** the machine's other serving processes, when this is one of several */
-  peers?: Peers;
 }
 
 export async function startServer(config: Config, log: Logger, options: StartOptions = { bootstrap: true, jobs: true }): Promise<RunningServer> {
-  const app = await assemble(config, log, options.peers);
+  const app = await assemble(config, log);
   const bootstrap = app.auth && options.bootstrap ? await bootstrapOperator(app) : undefined;
 
   const purging = config.storage.maintenance.uploadpurging;

@@ -1,14 +1,13 @@
 // The extra serving processes of `berth serve` on a machine with several cores. The first
 // process serves too: it listens, then forks the others and hands each the listening socket, so
 // every process accepts connections from the one socket and no process only dispatches. A
-// process that dies is replaced; the others exit when the first one goes. The first process is
-// also the hub through which the others exchange messages (peer-link.ts).
+// process that dies is replaced; the others exit when the first one goes. The processes share
+// nothing but the stores: no messages pass between them once they serve.
 import { fork, type ChildProcess } from "node:child_process";
 import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config/config.js";
 import { SERVE_HEAP_FLAG } from "./heap.js";
-import type { PeerHub } from "./peer-link.js";
 
 /** Environment that hands a worker its (already validated) configuration and its index. */
 export const WORKER_CONFIG = "BERTH_WORKER_CONFIG";
@@ -30,7 +29,7 @@ export interface WorkerPool {
 }
 
 /** Starts workers 1..count on `server`; see `started` for when they accept connections. */
-export function startWorkers(config: Config, count: number, server: Server, hub: PeerHub, log: Log): WorkerPool {
+export function startWorkers(config: Config, count: number, server: Server, log: Log): WorkerPool {
   const children = new Map<number, ChildProcess>();
   let stopping = false;
 
@@ -45,8 +44,6 @@ export function startWorkers(config: Config, count: number, server: Server, hub:
       child.on("message", (message: { type?: string }) => {
         // The socket goes only to a child that listens for it: an unheard handle would be lost.
         if (message?.type === "ready" && !stopping) {
-          // Assembled, so it hears its peers from now on: a question sent earlier would go unheard.
-          hub.join(index, child);
           child.send({ type: "listen" }, server);
         }
         if (message?.type === "listening") {
@@ -55,10 +52,7 @@ export function startWorkers(config: Config, count: number, server: Server, hub:
         }
       });
       child.on("exit", (code, signal) => {
-        if (children.get(index) === child) {
-          children.delete(index);
-          hub.leave(index);
-        }
+        if (children.get(index) === child) children.delete(index);
         if (!ready) return reject(new Error(`worker ${index} exited (${code ?? signal}) before listening`));
         if (stopping) return;
         log("error", { child: index, code, signal }, "worker died; starting another");

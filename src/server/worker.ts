@@ -5,7 +5,6 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import { keepOldGenerationSmall } from "./heap.js";
 import { createLogger } from "./logger.js";
-import { PeerHub, PeerSpoke } from "./peer-link.js";
 import { startServer } from "./start.js";
 import { receiveListener, startWorkers, WORKER_CONFIG, WORKER_INDEX, type WorkerPool } from "./worker-pool.js";
 
@@ -15,9 +14,7 @@ export async function serveHere(config: Config, index: number, extraWorkers = 0)
   const base = createLogger(config.log.level);
   const log = index > 0 || extraWorkers > 0 ? base.child({ worker: index }) : base;
   const listener = index > 0 ? receiveListener : undefined;
-  const hub = index === 0 && extraWorkers > 0 ? new PeerHub() : undefined;
-  const peers = index > 0 ? new PeerSpoke() : hub;
-  const running = await startServer(config, log, { bootstrap: index === 0, jobs: index === 0, listener, peers });
+  const running = await startServer(config, log, { bootstrap: index === 0, jobs: index === 0, listener });
   if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, log);
   if (index === 0) {
     const scheme = config.http.tls.certificate ? "https" : "http";
@@ -46,7 +43,7 @@ export async function serveHere(config: Config, index: number, extraWorkers = 0)
   }
   if (extraWorkers > 0) {
     // Set before any await: a stop from now on stops the workers still starting too.
-    workers = startWorkers(config, extraWorkers, running.server, hub!, (level, fields, msg) => log[level](fields, msg));
+    workers = startWorkers(config, extraWorkers, running.server, (level, fields, msg) => log[level](fields, msg));
     try {
       await workers.started;
     } catch (err) {

@@ -3,8 +3,11 @@
 // (test/storage/driver-suite.ts); content addressing, verification, commit and linking live once,
 // above it, in the registry's blob and upload services.
 //
-// Keys are `/`-separated paths without a leading slash (`blobs/sha256/ab/ab…/data`,
-// `uploads/<id>/data`); a driver maps them to files or object keys under its own root.
+// Keys are `/`-separated paths without a leading slash, of the shape `src/storage/keys.ts`
+// accepts (the registry's are `blobs/<alg>/<2 hex>/<hex>` and `uploads/<id>`, the filesystem's
+// layout since the first release); a driver maps them to files or object keys under its own root.
+// Keys form a tree, as paths do: no key is another key followed by `/…` (a file cannot also be a
+// directory), which S3 would allow but the filesystem cannot.
 import type { Readable, Writable } from "node:stream";
 
 export interface ByteRange {

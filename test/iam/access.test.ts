@@ -19,7 +19,7 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
   const login = (user: string) => `ourtenant/${user}`;
 
   before(async () => {
-    registry = await startAuthRegistry({ BERTH_AUTH_RATELIMIT_PERUSER: "3" });
+    registry = await startAuthRegistry({ BERTH_AUTH_RATELIMIT_PERUSERADDRESS: "3" });
     const operator = api(registry, OPERATOR, registry.operatorToken);
     const created = await operator.post("/tenancies", { namespace: "ourtenant", adminUser: "tenantadmin" });
     expectStatus(created, 201, "create tenancy");
@@ -235,12 +235,30 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
     assert.equal(after.isPublic, false);
   });
 
-  it("failed logins are throttled per user", async () => {
+  it("failed logins are throttled per user and address", async () => {
     const url = `${registry.url}/v2/`;
     for (let i = 0; i < 3; i++) assert.equal((await call(url, { headers: { Authorization: basic(login("lister"), `wrong-${i}-not-a-token`) } })).status, 401);
     const blocked = await call(url, { headers: { Authorization: basic(login("lister"), tokens.lister!) } });
     assert.equal(blocked.status, 429);
     assert.equal(blocked.body.errors[0].code, "TOOMANYREQUESTS");
+    assert.ok(Number(blocked.headers.get("retry-after")) > 0);
+  });
+
+  it("the token endpoint refuses a service that is not ours, and accepts none", async () => {
+    const auth = { Authorization: basic(login("dockeruser"), tokens.dockeruser!) };
+    const other = await call(`${registry.url}/auth/token?service=other-service&scope=repository:ourtenant/oxar:pull`, { headers: auth });
+    assert.equal(other.status, 400);
+    assert.equal(other.body.errors[0].code, "UNSUPPORTED");
+    assert.match(other.body.errors[0].message, /for service "berth" only, not "other-service"/);
+    assert.deepEqual(other.body.errors[0].detail, { service: "other-service", expected: "berth" });
+    const form = new URLSearchParams({ grant_type: "password", username: login("dockeruser"), password: tokens.dockeruser!, service: "other-service" });
+    const posted = await call(`${registry.url}/auth/token`, { method: "POST", body: form });
+    assert.equal(posted.status, 400);
+    assert.equal(posted.body.errors[0].code, "UNSUPPORTED");
+    expectStatus(await call(`${registry.url}/auth/token?scope=repository:ourtenant/oxar:pull`, { headers: auth }), 200, "no service");
+    expectStatus(await call(`${registry.url}/auth/token?service=berth`, { headers: auth }), 200, "our service");
+    form.delete("service");
+    expectStatus(await call(`${registry.url}/auth/token`, { method: "POST", body: form }), 200, "no service in the form");
   });
 
   it("the audit log records changes and denials, without secrets", async () => {

@@ -2,6 +2,7 @@
 // token endpoint, over plain fetch.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
 
 export const OPERATOR = "berth/admin";
@@ -98,4 +99,42 @@ export function digest(data: Buffer): string {
 
 export function expectStatus(res: Call, status: number, what: string): void {
   assert.equal(res.status, status, `${what}: ${JSON.stringify(res.body)}`);
+}
+
+export interface RawCallOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** the client's own address (any of 127.0.0.0/8 reaches a loopback server) */
+  localAddress?: string;
+}
+
+/**
+ * One request on a connection of its own (no keep-alive), so that successive calls are spread
+ * over the server's processes and may come from a chosen local address.
+ */
+export function rawCall(url: string, options: RawCallOptions = {}): Promise<Call> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(options.body));
+    const req = httpRequest(url, { method: options.method ?? "GET", headers, agent: false, localAddress: options.localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let body: unknown = text;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          // not JSON: keep the text
+        }
+        const out = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (typeof value === "string") out.set(name, value);
+        resolve({ status: res.statusCode ?? 0, headers: out, body });
+      });
+    });
+    req.on("error", reject);
+    req.end(options.body);
+  });
 }

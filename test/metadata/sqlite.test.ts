@@ -99,7 +99,7 @@ it("sqlite: a write waiting for another process's write lock leaves the event lo
   other.prepare("commit").run();
   other.close();
   await link;
-  assert.equal(await lease, "team/app");
+  assert.equal((await lease)?.repository, "team/app");
   assert.equal(await store.linkedBlobSize("team/app", blob), 7);
   assert.equal(await store.leaseUpload("u1", 3, 100), undefined, "leased by the write that waited");
   await store.close();

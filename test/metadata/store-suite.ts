@@ -119,6 +119,23 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.close();
     });
 
+    it("uploads: progress starts empty and is recorded as the lease is given back", async () => {
+      const store = await open();
+      await store.createUpload({ id: "u1", repository: "r", createdAt: 100, updatedAt: 100 });
+      assert.deepEqual(await store.getUpload("u1"), { id: "u1", repository: "r", createdAt: 100, updatedAt: 100, size: 0, hashState: null, writerState: null });
+      const leased = await store.leaseUpload("u1", 110, 200);
+      assert.equal(leased?.size, 0);
+      const hashState = Buffer.from([1, 2, 3, 0, 255]);
+      await store.releaseUpload("u1", { size: 5_000_000_000, hashState, writerState: '{"parts":[1]}' });
+      const after = await store.leaseUpload("u1", 120, 200);
+      assert.equal(after?.size, 5_000_000_000, "sizes past 32 bits");
+      assert.deepEqual(Buffer.from(after!.hashState!), hashState);
+      assert.equal(after?.writerState, '{"parts":[1]}');
+      await store.releaseUpload("u1");
+      assert.equal((await store.getUpload("u1"))?.size, 5_000_000_000, "a release without progress keeps it");
+      await store.close();
+    });
+
     it("uploads: a commit links the blob and ends the session together", async () => {
       const store = await open();
       await store.createUpload({ id: "u1", repository: "new/repo", createdAt: 100, updatedAt: 100 });
@@ -132,12 +149,12 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
     it("uploads: one write lease at a time, free again when released or expired", async () => {
       const store = await open();
       await store.createUpload({ id: "u1", repository: "r", createdAt: 100, updatedAt: 100 });
-      assert.equal(await store.leaseUpload("u1", 100, 200), "r");
+      assert.equal((await store.leaseUpload("u1", 100, 200))?.repository, "r");
       assert.equal(await store.leaseUpload("u1", 150, 250), undefined);
-      assert.equal(await store.leaseUpload("u1", 201, 300), "r", "an expired lease can be taken");
+      assert.equal((await store.leaseUpload("u1", 201, 300))?.repository, "r", "an expired lease can be taken");
       assert.equal((await store.getUpload("u1"))?.updatedAt, 201, "a lease touches the session");
       await store.releaseUpload("u1");
-      assert.equal(await store.leaseUpload("u1", 202, 300), "r");
+      assert.equal((await store.leaseUpload("u1", 202, 300))?.repository, "r");
       assert.equal(await store.leaseUpload("missing", 0, 1), undefined);
       assert.deepEqual(await store.staleUploads(250, 10), [], "a leased session is not stale");
       await store.releaseUpload("u1");

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
-import { FilesystemBlobStore } from "../../src/storage/drivers/filesystem.js";
-import { blobStoreSuite } from "./driver-suite.js";
+import { FilesystemDriver } from "../../src/storage/drivers/filesystem.js";
+import { driverSuite } from "./driver-suite.js";
 
 const roots: string[] = [];
 after(async () => {
@@ -14,18 +14,31 @@ after(async () => {
 async function open() {
   const root = await mkdtemp(join(tmpdir(), "berth-fs-"));
   roots.push(root);
-  const store = new FilesystemBlobStore(root);
-  await store.init();
-  return store;
+  const driver = new FilesystemDriver(root);
+  await driver.init();
+  return driver;
 }
 
-blobStoreSuite("filesystem", open);
+const child = (d: unknown) => ({ module: new URL("./open-filesystem.js", import.meta.url).href, args: { root: (d as FilesystemDriver).root } });
 
-it("filesystem: blobs are content-addressed files and nothing is left in uploads after commit", async () => {
-  const store = await open();
-  await store.append("u1", (async function* () { yield Buffer.from("hello"); })());
-  const digest = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
-  await store.commit("u1", digest);
-  assert.deepEqual(await readdir(join(store.root, "uploads")), []);
-  assert.deepEqual(await readdir(join(store.root, "blobs", "sha256", "2c")), [digest.slice(7)]);
+driverSuite("filesystem", open, { child });
+
+it("filesystem: a key is the file of that path under the root, and a move leaves nothing behind", async () => {
+  const driver = await open();
+  const writer = await driver.writer("uploads/u1");
+  await writer.write((async function* () { yield Buffer.from("hello"); })());
+  await writer.commit();
+  await driver.move("uploads/u1", "blobs/sha256/2c/2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  assert.deepEqual(await readdir(join(driver.root, "uploads")), []);
+  assert.equal(await readFile(join(driver.root, "blobs", "sha256", "2c", "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"), "utf8"), "hello");
+});
+
+it("filesystem: files written before this driver (an existing data directory) are its objects", async () => {
+  const driver = await open();
+  await mkdir(join(driver.root, "blobs", "sha256", "ab"), { recursive: true });
+  await writeFile(join(driver.root, "blobs", "sha256", "ab", "ab00"), "old blob");
+  assert.deepEqual(await driver.getSmall("blobs/sha256/ab/ab00"), Buffer.from("old blob"));
+  const keys: string[] = [];
+  for await (const o of driver.list("blobs/")) keys.push(o.key);
+  assert.deepEqual(keys, ["blobs/sha256/ab/ab00"]);
 });

@@ -1,4 +1,4 @@
-import { MemoryBlobStore } from "../../src/storage/drivers/memory.js";
-import { blobStoreSuite } from "./driver-suite.js";
+import { MemoryDriver } from "../../src/storage/drivers/memory.js";
+import { driverSuite } from "./driver-suite.js";
 
-blobStoreSuite("memory", async () => new MemoryBlobStore());
+driverSuite("memory", async () => new MemoryDriver());

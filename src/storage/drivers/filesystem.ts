@@ -1,182 +1,223 @@
-// Blobs on a local filesystem: `<root>/blobs/<alg>/<first two hex>/<hex>`, uploads in
-// `<root>/uploads/<id>`. A blob appears only by rename(2) of a fully written, fsynced upload, so a
-// crash leaves either no blob or the whole blob, never half of one.
-import { constants } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
-import { join } from "node:path";
-import { parseDigest } from "../../content/digest.js";
-import type { AppendOptions, BlobBody, BlobStore, ByteRange, Chunks } from "../blobstore.js";
-import { assertUploadId } from "../upload-id.js";
-import { DIRECT_BUFFER, openDirect } from "./direct-io.js";
+// Objects as files under a root directory: key `a/b/c` is the file `<root>/a/b/c`. An object
+// written whole appears by rename(2) of a fsynced scratch file beside it, an object written in
+// pieces (an upload) is the file itself, and `move` is rename(2): a crash leaves the old file or
+// the new one, never half of one. Large writes go past the page cache (upload-writer.ts,
+// direct-io.ts); reads through it, in reused buffers (file-range.ts).
+import { randomUUID } from "node:crypto";
+import { constants, type Dirent } from "node:fs";
+import { access, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { ByteRange, Chunks, ObjectBody, ObjectInfo, ObjectWriter, StorageDriver, WriterOptions } from "../driver.js";
+import { assertKey, assertPrefix, byteOrder } from "../keys.js";
 import { FileRange } from "./file-range.js";
-import { appendToFile, type DirectIoSwitch } from "./upload-writer.js";
+import { appendToFile, cutTo, type DirectIoSwitch } from "./upload-writer.js";
 
 export interface FilesystemOptions {
-  /** write large uploads and read them back with O_DIRECT where the filesystem allows (direct-io.ts) */
+  /** write large bodies with O_DIRECT where the filesystem allows (direct-io.ts) */
   directIo?: boolean;
 }
 
-export class FilesystemBlobStore implements BlobStore {
-  private readonly blobsDir: string;
-  private readonly uploadsDir: string;
+export class FilesystemDriver implements StorageDriver {
+  readonly name = "filesystem";
   private readonly directIo: DirectIoSwitch;
 
   constructor(
     readonly root: string,
     options: FilesystemOptions = {},
   ) {
-    this.blobsDir = join(root, "blobs");
-    this.uploadsDir = join(root, "uploads");
     this.directIo = { enabled: options.directIo ?? true };
   }
 
+  /** Creates the root; the registry's `blobs/` and `uploads/` too, so a new data directory shows its layout. */
   async init(): Promise<void> {
-    await mkdir(this.blobsDir, { recursive: true });
-    await mkdir(this.uploadsDir, { recursive: true });
+    for (const dir of ["blobs", "uploads"]) await mkdir(join(this.root, dir), { recursive: true });
   }
 
-  private blobPath(digest: string): string {
-    const { algorithm, hex } = parseDigest(digest);
-    return join(this.blobsDir, algorithm, hex.slice(0, 2), hex);
-  }
-
-  private uploadPath(id: string): string {
-    assertUploadId(id);
-    return join(this.uploadsDir, id);
-  }
-
-  async stat(digest: string): Promise<number | undefined> {
-    return sizeOf(this.blobPath(digest));
-  }
-
-  async read(digest: string, range?: ByteRange): Promise<BlobBody | undefined> {
-    const path = this.blobPath(digest);
-    // Open first so that a missing blob is an answer, not a stream error.
-    let handle;
+  async check(): Promise<void> {
     try {
-      handle = await open(path, "r");
+      await access(this.root, constants.R_OK | constants.W_OK);
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      throw new Error(`storage.filesystem.rootdirectory ${this.root} is not a writable directory: ${(err as Error).message}`);
+    }
+  }
+
+  private path(key: string): string {
+    assertKey(key);
+    return join(this.root, key);
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const s = await stat(this.path(key));
+      return s.isFile() ? { key, size: s.size, modified: s.mtimeMs } : undefined;
+    } catch (err) {
+      if (isAbsent(err)) return undefined;
       throw err;
     }
-    if (range) return new FileRange(handle, range.start, range.end);
+  }
+
+  async get(key: string, range?: ByteRange): Promise<ObjectBody | undefined> {
+    // Open first so that a missing object is an answer, not a stream error.
+    let handle: FileHandle;
     try {
-      return new FileRange(handle, 0, (await handle.stat()).size - 1);
+      handle = await open(this.path(key), "r");
+    } catch (err) {
+      if (isAbsent(err)) return undefined;
+      throw err;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (!range) return new FileRange(handle, 0, size - 1);
+      if (range.start > range.end || range.end >= size) throw new RangeError(`range ${range.start}-${range.end} of ${key} past its ${size} bytes`);
+      return new FileRange(handle, range.start, range.end);
     } catch (err) {
       await handle.close();
       throw err;
     }
   }
 
-  async readSmall(digest: string): Promise<Buffer | undefined> {
+  async getSmall(key: string): Promise<Buffer | undefined> {
     try {
-      return await readFile(this.blobPath(digest));
+      return await readFile(this.path(key));
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      if (isAbsent(err)) return undefined;
       throw err;
     }
   }
 
-  async delete(digest: string): Promise<boolean> {
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const target = this.path(key);
+    // A dot-name beside the target: same filesystem for the rename, never a key (keys.ts).
+    const scratch = join(dirname(target), `.put-${randomUUID()}`);
+    const handle = await inDirectory(scratch, () => open(scratch, "wx"));
     try {
-      await unlink(this.blobPath(digest));
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  }
-
-  async *list(): AsyncIterable<string> {
-    for (const algorithm of await listDir(this.blobsDir)) {
-      for (const prefix of await listDir(join(this.blobsDir, algorithm))) {
-        for (const hex of await listDir(join(this.blobsDir, algorithm, prefix))) yield `${algorithm}:${hex}`;
-      }
-    }
-  }
-
-  async uploadSize(id: string): Promise<number> {
-    return (await sizeOf(this.uploadPath(id))) ?? 0;
-  }
-
-  async append(id: string, chunks: Chunks, options: AppendOptions = {}): Promise<number> {
-    return appendToFile(this.uploadPath(id), chunks, options, this.directIo);
-  }
-
-  async readUpload(id: string, range?: ByteRange): Promise<Chunks> {
-    const path = this.uploadPath(id);
-    let handle;
-    let direct = false;
-    try {
-      // Bytes read back to be hashed are read once: large stretches skip the page cache, as they
-      // were written (direct-io.ts).
-      if (this.directIo.enabled && (!range || range.end - range.start >= DIRECT_BUFFER)) {
-        handle = await openDirect(path, constants.O_RDONLY);
-        if (handle) direct = true;
-        else this.directIo.enabled = false;
-      }
-      handle ??= await open(path, "r");
-    } catch (err) {
-      if (isNotFound(err) && !range) return noChunks();
-      throw err;
-    }
-    try {
-      return new FileRange(handle, range?.start ?? 0, range?.end ?? (await handle.stat()).size - 1, direct).chunks();
+      await handle.writeFile(data);
+      await handle.sync();
     } catch (err) {
       await handle.close();
+      await rm(scratch, { force: true });
       throw err;
     }
+    await handle.close();
+    await rename(scratch, target);
   }
 
-  async commit(id: string, digest: string, options: { synced?: boolean } = {}): Promise<void> {
-    const source = this.uploadPath(id);
-    const target = this.blobPath(digest);
-    if (!options.synced) {
-      // O_CREAT: an upload nothing was written to is an empty blob.
-      const handle = await open(source, constants.O_RDWR | constants.O_CREAT);
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
-    // Over an existing blob too: its bytes are the same (same digest), and a rename is cheaper
-    // than asking first.
+  async writer(key: string, options: WriterOptions = {}): Promise<ObjectWriter> {
+    return new FileWriter(this.path(key), options.at ?? 0, this.directIo);
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const source = this.path(from);
+    const target = this.path(to);
     try {
       await rename(source, target);
     } catch (err) {
-      // The first blob of its prefix directory: create the directory, then move.
-      if (!isNotFound(err)) throw err;
-      await mkdir(join(target, ".."), { recursive: true });
+      // The first object of its directory (a blob's prefix directory): create it, then move.
+      if (!isAbsent(err)) throw err;
+      await mkdir(dirname(target), { recursive: true });
       await rename(source, target);
     }
   }
 
-  async deleteUpload(id: string): Promise<void> {
-    await rm(this.uploadPath(id), { force: true });
+  async delete(keys: readonly string[]): Promise<void> {
+    const paths = keys.map((k) => this.path(k));
+    await Promise.all(
+      paths.map((p) =>
+        unlink(p).catch((err: unknown) => {
+          if (!isAbsent(err)) throw err;
+        }),
+      ),
+    );
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    assertPrefix(prefix);
+    const slash = prefix.lastIndexOf("/");
+    yield* this.walk(slash < 0 ? "" : prefix.slice(0, slash), prefix);
+  }
+
+  /**
+   * The files under directory `dirKey` whose keys start with `prefix`, in byte order of their
+   * keys: a directory sorts as its name followed by `/`, where every key below it continues.
+   */
+  private async *walk(dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(join(this.root, dirKey), { withFileTypes: true });
+    } catch (err) {
+      if (isAbsent(err)) return;
+      throw err;
+    }
+    const named = entries
+      .filter((e) => !e.name.startsWith(".") && (e.isFile() || e.isDirectory()))
+      .map((e) => ({ key: dirKey === "" ? e.name : `${dirKey}/${e.name}`, dir: e.isDirectory() }))
+      .sort((a, b) => byteOrder(a.dir ? `${a.key}/` : a.key, b.dir ? `${b.key}/` : b.key));
+    for (const { key, dir } of named) {
+      if (dir) {
+        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.walk(key, prefix);
+      } else if (key.startsWith(prefix)) {
+        const info = await this.stat(key);
+        if (info) yield info;
+      }
+    }
   }
 }
 
-async function* noChunks(): Chunks {}
+/**
+ * A file written across requests. Nothing is opened until the first write (a writer only
+ * cancelled, as the upload purger does, costs one unlink); each `write` opens the file, cuts it
+ * to where this writer continues and closes it at the end, since nothing says when a request is
+ * done with its writer. The bytes of a `write` are in the file when it resolves, for every
+ * process of the machine; `commit` makes them durable.
+ */
+class FileWriter implements ObjectWriter {
+  readonly state = "";
 
-async function sizeOf(path: string): Promise<number | undefined> {
+  constructor(
+    private readonly path: string,
+    private at: number,
+    private readonly direct: DirectIoSwitch,
+  ) {}
+
+  get size(): number {
+    return this.at;
+  }
+
+  async write(chunks: Chunks): Promise<number> {
+    const handle = await inDirectory(this.path, () => open(this.path, constants.O_RDWR | constants.O_CREAT));
+    this.at = await appendToFile(this.path, handle, this.at, chunks, this.direct);
+    return this.at;
+  }
+
+  async commit(): Promise<void> {
+    // O_CREAT: an object nothing was written to is an empty one.
+    const handle = await inDirectory(this.path, () => open(this.path, constants.O_RDWR | constants.O_CREAT));
+    try {
+      await cutTo(handle, this.at, this.path);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async cancel(): Promise<void> {
+    await rm(this.path, { force: true });
+  }
+}
+
+/** Runs `create` (which makes a file at `path`), creating the file's directory when it is missing. */
+async function inDirectory<T>(path: string, create: () => Promise<T>): Promise<T> {
   try {
-    return (await stat(path)).size;
+    return await create();
   } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    await mkdir(dirname(path), { recursive: true });
+    return create();
   }
 }
 
-async function listDir(path: string): Promise<string[]> {
-  try {
-    return (await readdir(path)).sort();
-  } catch (err) {
-    if (isNotFound(err)) return [];
-    throw err;
-  }
-}
-
-function isNotFound(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException).code === "ENOENT";
+/** ENOENT, or ENOTDIR (a key below what is a file): the object is not there. */
+function isAbsent(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }

@@ -1,11 +1,11 @@
-// Appends a request body to an upload file. Chunks are gathered into ~1 MiB writes, each written
+// Appends a request body to a file being written across requests (an upload). Chunks are gathered into ~1 MiB writes, each written
 // while the next one is received and hashed: one syscall per MiB, and the disk never waits on the
 // network. Once a body has shown itself large (a full batch), the rest goes with O_DIRECT from
 // two aligned buffers that take turns (see direct-io.ts); the few bytes before the first aligned
 // offset and after the last one go through the page cache.
 import { constants } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
-import type { AppendOptions, Chunks } from "../blobstore.js";
+import type { FileHandle } from "node:fs/promises";
+import type { Chunks } from "../driver.js";
 import { alignDown, DIRECT_BUFFER, directBuffers, isDirectRefusal, openDirect } from "./direct-io.js";
 
 /** Whether direct I/O is to be tried; a store turns it off for good when its filesystem refuses. */
@@ -15,16 +15,17 @@ export interface DirectIoSwitch {
 
 const WRITE_BATCH = 1024 * 1024;
 const EARLY_SYNC = 64 * 1024 * 1024;
-/** How often `progress` hears of a long body: often enough for a reader to keep up with it. */
-const PROGRESS_EVERY = 8 * 1024 * 1024;
 
-/** Writes `chunks` into the file at `path` from `options.at` (its size when absent); returns the new size. */
-export async function appendToFile(path: string, chunks: Chunks, options: AppendOptions, direct: DirectIoSwitch): Promise<number> {
-  // Created by the first append, never truncated; positional writes, hence no O_APPEND.
-  const handle = await open(path, constants.O_RDWR | constants.O_CREAT);
+/**
+ * Writes `chunks` into the file at `path`, open read-write as `handle` (closed here), from offset
+ * `at`, the bytes the caller knows as written; bytes past it (a request cut off midway) are cut
+ * first. Returns the new size. Positional writes, hence no O_APPEND.
+ */
+export async function appendToFile(path: string, handle: FileHandle, at: number, chunks: Chunks, direct: DirectIoSwitch): Promise<number> {
   let writer: UploadWriter;
   try {
-    writer = new UploadWriter(path, handle, options.at ?? (await handle.stat()).size, direct, options.progress);
+    await cutTo(handle, at, path);
+    writer = new UploadWriter(path, handle, at, direct);
   } catch (err) {
     await handle.close();
     throw err;
@@ -36,11 +37,17 @@ export async function appendToFile(path: string, chunks: Chunks, options: Append
       // Whatever arrived before the source ended (or failed) is kept.
       await writer.drain();
     }
-    if (options.sync) await handle.sync();
     return writer.size;
   } finally {
     await writer.close();
   }
+}
+
+/** Makes the file exactly `size` bytes long: cuts what lies past it, refuses a file shorter than that. */
+export async function cutTo(handle: FileHandle, size: number, path: string): Promise<void> {
+  const { size: current } = await handle.stat();
+  if (current < size) throw Object.assign(new Error(`${path} holds ${current} bytes, expected at least ${size}`), { code: "ESHORT" });
+  if (current > size) await handle.truncate(size);
 }
 
 class UploadWriter {
@@ -57,18 +64,14 @@ class UploadWriter {
   private staging: Buffer | undefined;
   private spare: Buffer | undefined;
   private staged = 0;
-  /** the size last told to `progress` */
-  private told: number;
 
   constructor(
     private readonly path: string,
     private readonly handle: FileHandle,
     position: number,
     private readonly direct: DirectIoSwitch,
-    private readonly progress?: (size: number) => void,
   ) {
     this.position = position;
-    this.told = position;
   }
 
   get size(): number {
@@ -131,7 +134,7 @@ class UploadWriter {
     const at = this.position;
     this.position += bytes;
     this.unsynced += bytes;
-    this.writing = writeFully(this.handle, buffers, at).then(() => this.written(at + bytes));
+    this.writing = writeFully(this.handle, buffers, at);
     // A failure surfaces at the next await of `writing`; until then it must not go unhandled.
     this.writing.catch(() => undefined);
     // The kernel would start writing a large upload back only at the commit's fsync; syncing in
@@ -188,16 +191,8 @@ class UploadWriter {
     // The spare's write has finished (awaited above): it fills while `full` is written.
     this.staging = this.spare!;
     this.spare = full;
-    this.writing = this.writeDirect(full, DIRECT_BUFFER, at).then(() => this.written(at + DIRECT_BUFFER));
+    this.writing = this.writeDirect(full, DIRECT_BUFFER, at);
     this.writing.catch(() => undefined);
-  }
-
-  /** Writes end in order, one at a time: everything before `end` is in the file now. */
-  private written(end: number): void {
-    if (this.progress && end - this.told >= PROGRESS_EVERY) {
-      this.told = end;
-      this.progress(end);
-    }
   }
 
   /** An aligned write past the page cache, or through it when the device turns out to refuse. */
