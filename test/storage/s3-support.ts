@@ -10,6 +10,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from "@aws-sdk/client-s3";
+import type { Chunks } from "../../src/storage/driver.js";
 import type { S3Options } from "../../src/storage/drivers/s3.js";
 import { RGW_TOOLS, s3ForTests, type S3Server } from "../helpers/rgw.js";
 import { hasTool } from "../helpers/tools.js";
@@ -99,4 +100,19 @@ export function driverOptions(s3: S3Server, bucket: string, overrides: Partial<S
     redirect: false,
     ...overrides,
   };
+}
+
+export async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(parts);
+}
+
+export async function* chunks(...parts: Buffer[]): Chunks {
+  yield* parts;
+}
+
+/** `data` in pieces of `size` bytes, as a socket delivers a body. */
+export async function* split(data: Buffer, size: number): Chunks {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
 }

@@ -202,8 +202,7 @@ export class S3Writer implements ObjectWriter {
     this.#closed = true;
     this.#mem = [];
     // Leftovers cost space, not correctness: a failed clean-up must not fail a stored commit.
-    // Only a large upload (one that sent parts) can have left other uploads behind.
-    await this.#cleanUp(this.#uploadId !== undefined, this.#uploadId).catch(() => {});
+    await this.#cleanUp(this.#uploadId).catch(() => {});
   }
 
   async cancel(): Promise<void> {
@@ -211,7 +210,7 @@ export class S3Writer implements ObjectWriter {
     await this.#inflight.catch(() => {});
     this.#mem = [];
     if (this.#uploadId) await abortUpload(this.place, this.#uploadId);
-    await this.#cleanUp(true);
+    await this.#cleanUp();
   }
 
   /** Sends bytes [partStart, partStart + chunkSize) as the next part. */
@@ -375,24 +374,28 @@ export class S3Writer implements ObjectWriter {
   }
 
   /**
-   * Deletes every segment of this key and, unless `uploads` is false, aborts every multipart
-   * upload of it but `keep`: those a cut-off request started and nobody recorded.
+   * Deletes every segment of this key and aborts every multipart upload of it but `keep`: also
+   * those a cut-off request left behind, which no recorded state names. Both in parallel.
    */
-  async #cleanUp(uploads: boolean, keep?: string): Promise<void> {
+  async #cleanUp(keep?: string): Promise<void> {
     const { client, bucket, segmentPrefix, objectKey } = this.place;
-    const names: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.#call("list segments", () => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: segmentPrefix, ContinuationToken: token })));
-      for (const o of page.Contents ?? []) if (o.Key) names.push(o.Key.slice(segmentPrefix.length));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    await this.#deleteSegments(names);
-    if (!uploads) return;
-    const open = await this.#call("list uploads", () => client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: objectKey })));
-    for (const u of open.Uploads ?? []) {
-      if (u.Key === objectKey && u.UploadId && u.UploadId !== keep) await abortUpload(this.place, u.UploadId).catch(() => {});
-    }
+    const segments = async () => {
+      const names: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await this.#call("list segments", () => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: segmentPrefix, ContinuationToken: token })));
+        for (const o of page.Contents ?? []) if (o.Key) names.push(o.Key.slice(segmentPrefix.length));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      await this.#deleteSegments(names);
+    };
+    const uploads = async () => {
+      const open = await this.#call("list uploads", () => client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: objectKey })));
+      for (const u of open.Uploads ?? []) {
+        if (u.Key === objectKey && u.UploadId && u.UploadId !== keep) await abortUpload(this.place, u.UploadId);
+      }
+    };
+    await Promise.all([segments(), uploads()]);
   }
 
   #segmentKey(name: string): string {

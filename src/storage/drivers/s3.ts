@@ -18,6 +18,7 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Readable } from "node:stream";
 import type { ByteRange, ObjectBody, ObjectInfo, ObjectWriter, StorageDriver, WriterOptions } from "../driver.js";
+import { assertKey, assertPrefix } from "../keys.js";
 import { createClient, isNotFound, readInto, S3StorageError, storageError, type S3Options } from "./s3-client.js";
 import { copySource, S3Writer } from "./s3-writer.js";
 
@@ -146,6 +147,7 @@ export class S3Driver implements StorageDriver {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    assertPrefix(prefix);
     const full = this.#root + prefix;
     const internal = this.#root + WRITERS;
     let token: string | undefined;
@@ -225,8 +227,9 @@ export class S3Driver implements StorageDriver {
     }
   }
 
+  /** The object key of a storage key; keys never start with a dot, so never meet `.writers/`. */
   #objectKey(key: string): string {
-    if (key === "" || key.startsWith("/") || key.startsWith(WRITERS)) throw new RangeError(`invalid storage key ${JSON.stringify(key)}`);
+    assertKey(key);
     return this.#root + key;
   }
 
