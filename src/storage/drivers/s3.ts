@@ -16,6 +16,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { Config } from "../../config/config.js";
 import type { Readable } from "node:stream";
 import type { ByteRange, ObjectBody, ObjectInfo, ObjectWriter, StorageDriver, WriterOptions } from "../driver.js";
 import { assertKey, assertPrefix } from "../keys.js";
@@ -23,6 +24,25 @@ import { createClient, isNotFound, readInto, S3StorageError, storageError, type 
 import { copySource, S3Writer } from "./s3-writer.js";
 
 export { S3StorageError, type S3Options } from "./s3-client.js";
+
+/** The driver's options from `storage.s3` and `storage.redirect` (validated by config.ts). */
+export function s3Options(config: Config): S3Options {
+  const s3 = config.storage.s3!;
+  return {
+    region: s3.region,
+    endpoint: s3.regionendpoint,
+    bucket: s3.bucket!,
+    forcePathStyle: s3.forcepathstyle,
+    accessKey: s3.accesskey,
+    secretKey: s3.secretkey,
+    rootDirectory: s3.rootdirectory,
+    chunkSize: s3.chunksize,
+    multipartCopyThreshold: s3.multipartcopythresholdsize,
+    multipartCopyChunkSize: s3.multipartcopychunksize,
+    multipartCopyMaxConcurrency: s3.multipartcopymaxconcurrency,
+    redirect: !config.storage.redirect.disable,
+  };
+}
 
 /** Where writers keep the bytes of a part not yet full; never listed as objects. */
 const WRITERS = ".writers/";
