@@ -1,7 +1,7 @@
 // Starts one throwaway RADOS Gateway for a whole test run (.ci/run): writes its BERTH_TEST_S3_*
 // variables as `export` lines to the file named by the first argument, then keeps the cluster
 // up until SIGTERM or SIGINT, when it stops every daemon and removes the cluster's folder.
-import { writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import { startRgw } from "./rgw.js";
 
 const envFile = process.argv[2];
@@ -20,6 +20,8 @@ const stop = async () => {
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());
 const vars = { ENDPOINT: s3.endpoint, REGION: s3.region, ACCESSKEY: s3.accessKey, SECRETKEY: s3.secretKey };
-await writeFile(envFile, Object.entries(vars).map(([k, v]) => `export BERTH_TEST_S3_${k}='${v}'\n`).join(""), { mode: 0o600 });
+// Written whole, then renamed: whoever polls for the file never reads half of it.
+await writeFile(`${envFile}.tmp`, Object.entries(vars).map(([k, v]) => `export BERTH_TEST_S3_${k}='${v}'\n`).join(""), { mode: 0o600 });
+await rename(`${envFile}.tmp`, envFile);
 // Keeps the event loop alive until a signal arrives.
 setInterval(() => {}, 1 << 30);
