@@ -145,6 +145,32 @@ if (!s3) {
       assert.deepEqual(await rawKeys(raw, bucket, `berth/.writers/${k}/`), []);
     });
 
+    it("a writer keeps the upload's part size when chunksize changed meanwhile", async () => {
+      const k = key("chunksize-changed");
+      const a = randomBytes(7 * MiB);
+      const w1 = await open({ chunkSize: 5 * MiB }).writer(k);
+      await w1.write(split(a, MiB));
+      const b = randomBytes(6 * MiB + 3);
+      const w2 = await open({ chunkSize: 6 * MiB }).writer(k, { at: w1.size, state: w1.state });
+      await w2.write(split(b, MiB));
+      await w2.commit();
+      assert.ok((await collect((await open().get(k))!)).equals(Buffer.concat([a, b])));
+    });
+
+    it("a writer whose state is lost cannot write, but cancels everything of its key", async () => {
+      const d = open();
+      const k = key("state-lost");
+      const w1 = await d.writer(k);
+      await w1.write(split(randomBytes(6 * MiB), MiB));
+      for (const state of [undefined, "not json", JSON.stringify({ v: 1 })]) {
+        const lost = await d.writer(k, { at: w1.size, state });
+        await assert.rejects(lost.write(chunks(Buffer.from("x"))), /state/);
+      }
+      await (await d.writer(k, { at: w1.size })).cancel();
+      assert.deepEqual(await openUploads(raw, bucket, `berth/${k}`), []);
+      assert.deepEqual(await rawKeys(raw, bucket, `berth/.writers/${k}/`), []);
+    });
+
     it("segments are never listed as objects", async () => {
       const d = open();
       const k = key("hidden");

@@ -27,7 +27,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Chunks, ObjectWriter } from "../driver.js";
-import { MAX_PARTS, S3StorageError, isNotFound, readInto, storageError } from "./s3-client.js";
+import { MAX_PARTS, MIN_PART_SIZE, S3StorageError, isNotFound, readInto, storageError } from "./s3-client.js";
 
 export interface WriterPlace {
   client: S3Client;
@@ -44,6 +44,8 @@ export interface WriterPlace {
 /** What a later writer needs; JSON, saved by the registry with the upload. */
 interface SavedState {
   v: 1;
+  /** the part size this upload is cut at */
+  c: number;
   /** bytes the state describes */
   n: number;
   /** multipart upload id, once a part was sent */
@@ -88,6 +90,8 @@ export class S3Writer implements ObjectWriter {
     private readonly place: WriterPlace,
     saved: SavedState | undefined,
     at: number,
+    /** why this writer can only cancel (its state was missing or unusable) */
+    private readonly unusable?: Error,
   ) {
     this.#size = at;
     this.#uploadId = saved?.u;
@@ -103,23 +107,33 @@ export class S3Writer implements ObjectWriter {
   /** Opens a writer at `at` bytes (see WriterOptions). */
   static async open(place: WriterPlace, at = 0, state?: string): Promise<S3Writer> {
     if (!Number.isSafeInteger(at) || at < 0) throw new RangeError(`writer offset ${at} is not a byte count`);
+    let saved: SavedState | undefined;
+    try {
+      saved = state ? parseState(state, place.key) : undefined;
+    } catch (err) {
+      // Without a usable state the bytes cannot be continued, but they can still be cancelled.
+      if (at > 0) return new S3Writer(place, undefined, at, err as Error);
+    }
     if (at === 0) {
-      const old = state ? parseState(state, place.key) : undefined;
-      if (old?.u) await abortUpload(place, old.u).catch(() => {});
+      if (saved?.u) await abortUpload(place, saved.u).catch(() => {});
       return new S3Writer(place, undefined, 0);
     }
-    if (state === undefined) throw new S3StorageError(`s3 writer ${place.key}: continuing at ${at} needs the previous writer's state`, "EINVAL");
-    const saved = parseState(state, place.key);
-    const full = Math.floor(at / place.chunkSize);
-    const partStart = full * place.chunkSize;
+    if (!saved) {
+      return new S3Writer(place, undefined, at, new S3StorageError(`s3 writer ${place.key}: continuing at ${at} needs the previous writer's state`, "EINVAL"));
+    }
+    // Parts are cut at the chunk size the upload started with, whatever the configuration says now.
+    const chunkSize = saved.c;
+    const full = Math.floor(at / chunkSize);
+    const partStart = full * chunkSize;
     const firstSegment = saved.s.length > 0 ? segmentOffset(saved.s[0]!) : undefined;
     // The bytes [partStart, at) must still be in segments: a part already sent cannot be read back.
     const resumable =
       at <= saved.n && saved.p.length >= full && (at === partStart || (saved.p.length === full && firstSegment === partStart));
     if (!resumable) {
-      throw new S3StorageError(`s3 writer ${place.key}: cannot continue at ${at} from a state of ${saved.n} bytes in ${saved.p.length} parts`, "EINVAL");
+      const why = new S3StorageError(`s3 writer ${place.key}: cannot continue at ${at} from a state of ${saved.n} bytes in ${saved.p.length} parts`, "EINVAL");
+      return new S3Writer(place, undefined, at, why);
     }
-    return new S3Writer(place, saved, at);
+    return new S3Writer({ ...place, chunkSize }, saved, at);
   }
 
   get size(): number {
@@ -129,6 +143,7 @@ export class S3Writer implements ObjectWriter {
   get state(): string {
     const saved: SavedState = {
       v: 1,
+      c: this.place.chunkSize,
       n: this.#size,
       u: this.#uploadId,
       p: this.#parts,
@@ -403,6 +418,7 @@ export class S3Writer implements ObjectWriter {
   }
 
   #assertOpen(): void {
+    if (this.unusable) throw this.unusable;
     if (this.#closed) throw new S3StorageError(`s3 writer ${this.place.key}: already committed or cancelled`, "EINVAL");
   }
 
@@ -442,6 +458,8 @@ function parseState(text: string, key: string): SavedState {
   const strings = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === "string");
   const valid =
     s?.v === 1 &&
+    Number.isSafeInteger(s.c) &&
+    (s.c ?? 0) >= MIN_PART_SIZE &&
     Number.isSafeInteger(s.n) &&
     (s.u === undefined || typeof s.u === "string") &&
     strings(s.p) &&
