@@ -52,6 +52,11 @@ export class BlobService {
     return { digest, size, range, body };
   }
 
+  /** Whether blob GETs may redirect (storage.redirect on a driver with URLs); no await when not. */
+  get redirects(): boolean {
+    return Boolean(this.ctx.storage.url && this.ctx.redirectExpiry);
+  }
+
   /** A URL the client may fetch the blob from directly (a presigned S3 GET), when redirects are on. */
   async redirect(repository: string, digestParam: string): Promise<{ digest: string; url: string } | undefined> {
     const { storage, redirectExpiry } = this.ctx;
