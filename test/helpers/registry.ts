@@ -70,7 +70,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
     process: child,
     output: () => output,
     async close() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
         await exited;

@@ -1,25 +1,35 @@
-// Chunked uploads whose every request comes on a new connection, as a client without keep-alive
-// sends them, so that the kernel spreads a session's requests over the serving processes. Every
-// session must commit exactly its bytes, and none may be re-read at its commit: the process that
-// opened the session keeps its running hash and answers the digest to the process that commits
-// (src/registry/uploads.ts, src/server/peer-link.ts).
+// One upload session spread over two separately started `berth serve` processes that share only
+// their data directory (the storage and the metadata database): no IPC between them. Each chunk
+// continues where the last one, served by the other process, stopped: the hash state and the
+// size come from the upload's row. The commit verifies without reading the upload back, and a
+// process killed (-9) between two chunks loses nothing.
 import assert from "node:assert/strict";
-import { createHash, randomBytes, randomInt } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
 
-let registry: RunningRegistry;
+const MiB = 1024 * 1024;
+let root: string;
+const running: RunningRegistry[] = [];
+
+/** A `berth serve` of its own (one serving process) on the shared data directory. */
+async function node(): Promise<RunningRegistry> {
+  const registry = await startRegistry({ root, env: { BERTH_HTTP_WORKERS: "1", BERTH_LOG_LEVEL: "debug" } });
+  running.push(registry);
+  return registry;
+}
 
 before(async () => {
-  registry = await startRegistry({ env: { BERTH_HTTP_WORKERS: "3", BERTH_LOG_LEVEL: "debug" } });
-  // Worker 0 listens first; the others join a moment later.
-  const deadline = Date.now() + 20_000;
-  while (!registry.output().includes("started workers") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  root = await mkdtemp(join(tmpdir(), "berth-two-nodes-"));
 });
 
 after(async () => {
-  await registry?.close();
+  for (const r of running) await r.close();
+  await rm(root, { recursive: true, force: true });
 });
 
 interface Reply {
@@ -28,10 +38,9 @@ interface Reply {
   body: Buffer;
 }
 
-/** One request on a connection of its own. */
-function once(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+function send(base: string, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, registry.url), { method, agent: false, headers }, (res) => {
+    const req = request(new URL(path, base), { method, agent: false, headers }, (res) => {
       const parts: Buffer[] = [];
       res.on("data", (d: Buffer) => parts.push(d));
       res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));
@@ -43,69 +52,77 @@ function once(method: string, path: string, body?: Buffer, headers: Record<strin
 }
 
 const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
-const octet = (length: number, extra: Record<string, string> = {}) => ({
-  "Content-Type": "application/octet-stream",
-  "Content-Length": String(length),
-  ...extra,
-});
 
-interface Session {
-  /** X-Request-Id of the POST that opened it */
-  opened: string;
-  /** X-Request-Id of the PUT that committed it */
-  committed: string;
+/** PATCHes `chunk` at `offset` through `node`; returns the next Location. */
+async function patch(node: RunningRegistry, location: string, chunk: Buffer, offset: number): Promise<string> {
+  const r = await send(node.url, "PATCH", location, chunk, {
+    "Content-Type": "application/octet-stream",
+    "Content-Length": String(chunk.length),
+    "Content-Range": `${offset}-${offset + chunk.length - 1}`,
+  });
+  assert.equal(r.status, 202, r.body.toString());
+  assert.equal(r.headers.range, `0-${offset + chunk.length - 1}`);
+  return r.headers.location as string;
 }
 
-/** Pushes `chunks` as one session: POST, a PATCH each but the last, PUT with the last. */
-async function pushChunked(repo: string, chunks: Buffer[]): Promise<Session> {
-  const whole = Buffer.concat(chunks);
-  const started = await once("POST", `/v2/${repo}/blobs/uploads/`);
-  assert.equal(started.status, 202);
-  let location = started.headers.location as string;
-  let offset = 0;
-  for (const chunk of chunks.slice(0, -1)) {
-    const r = await once("PATCH", location, chunk, octet(chunk.length, { "Content-Range": `${offset}-${offset + chunk.length - 1}` }));
-    assert.equal(r.status, 202, r.body.toString());
-    offset += chunk.length;
-    location = r.headers.location as string;
-  }
-  const last = chunks[chunks.length - 1]!;
+async function commit(node: RunningRegistry, location: string, whole: Buffer): Promise<void> {
   const sep = location.includes("?") ? "&" : "?";
-  const done = await once("PUT", `${location}${sep}digest=${sha256(whole)}`, last, octet(last.length));
+  const done = await send(node.url, "PUT", `${location}${sep}digest=${sha256(whole)}`);
   assert.equal(done.status, 201, done.body.toString());
   assert.equal(done.headers["docker-content-digest"], sha256(whole));
-  const got = await once("GET", `/v2/${repo}/blobs/${sha256(whole)}`);
-  assert.equal(got.status, 200);
-  assert.ok(got.body.equals(whole), "the stored blob is the pushed bytes");
-  return { opened: started.headers["x-request-id"] as string, committed: done.headers["x-request-id"] as string };
 }
 
-/** Which process served request `id`, from the access log. */
-function workerOf(id: string): number | undefined {
-  const line = registry
-    .output()
-    .split("\n")
-    .find((l) => l.includes('"msg":"request"') && l.includes(`"req":"${id}"`));
-  return line === undefined ? undefined : (JSON.parse(line) as { worker: number }).worker;
+async function assertStored(nodes: RunningRegistry[], repo: string, whole: Buffer): Promise<void> {
+  for (const n of nodes) {
+    const got = await send(n.url, "GET", `/v2/${repo}/blobs/${sha256(whole)}`);
+    assert.equal(got.status, 200);
+    assert.ok(got.body.equals(whole), `${n.url} serves the pushed bytes`);
+  }
 }
 
-describe("an upload session spread over the serving processes", () => {
-  it("commits the right bytes without re-reading them, wherever its requests land", async () => {
-    const served: [number | undefined, number | undefined][] = [];
-    const elsewhere = () => served.filter(([opener, committer]) => opener !== committer).length;
-    // Three sessions at a time (an idle machine tends to give new connections to one process),
-    // until a few were committed away from the process that opened them.
-    for (let round = 0; round < 12 && (round < 4 || elsewhere() < 3); round++) {
-      const pushes = Array.from({ length: 3 }, (_, i) =>
-        pushChunked(`spread/app${i}`, Array.from({ length: 6 }, () => randomBytes(randomInt(1, 300_000)))),
-      );
-      const sessions = await Promise.all(pushes);
-      // Give the access-log lines a moment to reach the output.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      served.push(...sessions.map((s): [number | undefined, number | undefined] => [workerOf(s.opened), workerOf(s.committed)]));
+describe("an upload session spread over two separately started processes", () => {
+  let a: RunningRegistry;
+  let b: RunningRegistry;
+
+  before(async () => {
+    a = await node();
+    b = await node();
+  });
+
+  it("chunks alternate between them; the commit has the right digest and reads nothing back", async () => {
+    // Odd sizes, some past the 1 MiB at which the filesystem switches to direct I/O.
+    const chunks = [3 * MiB + 5, 17, 2 * MiB - 1, 64 * 1024, 4 * MiB + 4095, 1].map((n) => randomBytes(n));
+    const whole = Buffer.concat(chunks);
+    const started = await send(a.url, "POST", "/v2/spread/app/blobs/uploads/");
+    assert.equal(started.status, 202);
+    let location = started.headers.location as string;
+    let offset = 0;
+    for (const [i, chunk] of chunks.entries()) {
+      location = await patch(i % 2 === 0 ? b : a, location, chunk, offset);
+      offset += chunk.length;
+      // Either process reports the session's progress.
+      const status = await send((i % 2 === 0 ? a : b).url, "GET", location);
+      assert.equal(status.status, 204);
+      assert.equal(status.headers.range, `0-${offset - 1}`);
     }
-    for (const [opener, committer] of served) assert.ok(opener !== undefined && committer !== undefined, registry.output());
-    assert.ok(elsewhere() > 0, `every session was committed where it was opened: ${JSON.stringify(served)}`);
-    assert.doesNotMatch(registry.output(), /re-reading it/, "a commit re-read its upload");
+    await commit(a, location, whole);
+    await assertStored([a, b], "spread/app", whole);
+    for (const n of [a, b]) assert.doesNotMatch(n.output(), /re-reading/, "a commit read its upload back");
+  });
+
+  it("a process killed (-9) between two chunks: the other continues the upload and commits it", async () => {
+    const chunks = [2 * MiB + 3, MiB + 1, 3 * MiB].map((n) => randomBytes(n));
+    const whole = Buffer.concat(chunks);
+    const started = await send(a.url, "POST", "/v2/spread/killed/blobs/uploads/");
+    let location = started.headers.location as string;
+    location = await patch(a, location, chunks[0]!, 0);
+    location = await patch(a, location, chunks[1]!, chunks[0]!.length);
+    const exited = new Promise((resolve) => a.process.once("exit", resolve));
+    a.process.kill("SIGKILL");
+    await exited;
+    location = await patch(b, location, chunks[2]!, chunks[0]!.length + chunks[1]!.length);
+    await commit(b, location, whole);
+    await assertStored([b], "spread/killed", whole);
+    assert.doesNotMatch(b.output(), /re-reading/);
   });
 });
