@@ -1,7 +1,10 @@
 // `berth serve` with `storage.driver: s3` on a real RADOS Gateway: pushes and pulls over HTTP,
 // presigned redirects, a wrong secret at start-up, and a gateway that goes away while serving.
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, it, test } from "node:test";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
 import { Api, expectError, expectStatus, pushBlob, randomBytes, sha256 } from "../protocol/support.js";
@@ -76,6 +79,41 @@ if (!s3) {
       }
       assert.deepEqual(keys.filter((k) => k.includes("/.writers/") || k.includes("/uploads/")), [], "nothing of the uploads is left");
       assert.deepEqual(await openUploads(raw, bucket, "registry/"), []);
+    });
+
+    it("an upload survives the loss (kill -9) of the process that took its chunks", async () => {
+      // Two `berth serve` sharing only the metadata database's folder and the bucket: the bytes
+      // acknowledged by the first are in the bucket, not in its memory or on its disk.
+      const root = await mkdtemp(join(tmpdir(), "berth-s3-nodes-"));
+      try {
+        const [a, b] = [await startRegistry({ root, env: { ...s3Env(), BERTH_HTTP_WORKERS: "1" } }), await startRegistry({ root, env: { ...s3Env(), BERTH_HTTP_WORKERS: "1" } })];
+        running.push(a, b);
+        const data = randomBytes(8 * MiB + 99);
+        const cut = 7 * MiB + 3; // past the first part, and into the second
+        const apiA = new Api(a.url);
+        const post = await apiA.post("/v2/s3/nodes/blobs/uploads/");
+        expectStatus(post, 202);
+        const patched = await apiA.patch(apiA.location(post), {
+          headers: { "Content-Type": "application/octet-stream", "Content-Range": `0-${cut - 1}` },
+          body: data.subarray(0, cut),
+        });
+        expectStatus(patched, 202);
+        const path = new URL(apiA.location(patched)).pathname + new URL(apiA.location(patched)).search;
+        const killed = new Promise((r) => a.process.once("exit", r));
+        a.process.kill("SIGKILL");
+        await killed;
+        const apiB = new Api(b.url);
+        const rest = await apiB.patch(path, {
+          headers: { "Content-Type": "application/octet-stream", "Content-Range": `${cut}-${data.length - 1}` },
+          body: data.subarray(cut),
+        });
+        expectStatus(rest, 202);
+        const digest = sha256(data);
+        expectStatus(await apiB.put(apiB.location(rest), { query: { digest } }), 201);
+        assert.ok((await apiB.get(`/v2/s3/nodes/blobs/${digest}`)).body.equals(data));
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
     });
 
     it("redirects blob GETs to a presigned URL with storage.redirect.disable false", async () => {
