@@ -80,7 +80,8 @@ export function s3StorageEnv(s3: S3Server, bucket: string): Record<string, strin
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
   const ownRoot = options.root === undefined;
   const root = options.root ?? (await mkdtemp(join(tmpdir(), "berth-test-")));
-  const storage = TEST_STORAGE === "s3" ? await s3Storage() : undefined;
+  // A test that names its own storage driver keeps it.
+  const storage = TEST_STORAGE === "s3" && options.env?.BERTH_STORAGE_DRIVER === undefined ? await s3Storage() : undefined;
   const child = spawn(
     process.execPath,
     [BERTH_MAIN, "serve", "--addr", "127.0.0.1:0", "--root", root, ...(options.args ?? [])],

@@ -5,6 +5,8 @@ import { rename, writeFile } from "node:fs/promises";
 import { startRgw } from "./rgw.js";
 
 const envFile = process.argv[2];
+// `node --test dist/test/` runs every file under test/, this one too, without arguments.
+if (!envFile && process.env.NODE_TEST_CONTEXT) process.exit(0);
 if (!envFile) {
   console.error("usage: node rgw-serve.js <env-file>");
   process.exit(2);

@@ -6,6 +6,8 @@ import { spawn } from "node:child_process";
 import { gatewayOrSkip } from "../storage/s3-support.js";
 
 const folders = process.argv.slice(2);
+// `node --test dist/test/` runs every file under test/, this one too, without arguments.
+if (folders.length === 0 && process.env.NODE_TEST_CONTEXT) process.exit(0);
 if (folders.length === 0) {
   console.error("usage: node s3-pass.js <test folder>...");
   process.exit(2);
