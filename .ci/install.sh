@@ -22,6 +22,8 @@ PACKAGES=(
   ca-certificates libdevmapper1.02.1 libsystemd0 tini
   # npm run bench: the reference registry (CNCF Distribution) and the load tools
   docker-registry wrk curl
+  # the S3 driver's tests: a throwaway one-node Ceph cluster with its RADOS Gateway (test/helpers/rgw.ts)
+  ceph-mon ceph-osd radosgw ceph-common
   # npm ci: node-gyp compiles native/resumable-hash.c (and better-sqlite3 when no prebuilt fits)
   build-essential python3
 )
@@ -74,7 +76,7 @@ if [[ ! -f "$DOCKER_DIR/.complete" ]]; then
   mv "$DOCKER_DIR.tmp" "$DOCKER_DIR"
 fi
 
-for bin in skopeo podman buildah ctr containerd runc busybox htpasswd; do
+for bin in skopeo podman buildah ctr containerd runc busybox htpasswd ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph-authtool ceph; do
   command -v "$bin" >/dev/null || fail "$bin not on PATH after install"
 done
 for bin in "$DOCKER_DIR/usr/sbin/dockerd" "$DOCKER_DIR/usr/bin/docker"; do

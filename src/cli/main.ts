@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { registerAdminCommands } from "./admin-commands.js";
+import { StartupError } from "../server/assemble.js";
 import { serve } from "../server/serve.js";
 
 const program = new Command("berth").description("Berth, an OCI container registry").showHelpAfterError();
@@ -44,6 +45,10 @@ program
 registerAdminCommands(program);
 
 program.parseAsync().catch((err) => {
+  if (err instanceof StartupError) {
+    process.stderr.write(`berth: ${err.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`berth: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -36,6 +36,45 @@ const addressRanges = z.union([z.string(), z.array(z.string())]).transform((valu
 
 const METRICS_DEFAULTS = { enabled: true, anonymous: false, repositories: 100 };
 
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+/** A byte count between S3's smallest part (5 MiB, the last excepted) and its largest (5 GiB). */
+const partSize = (fallback: number) => z.coerce.number().int().min(5 * MiB, "must be at least 5 MiB (5242880), S3's smallest part").max(5 * GiB, "must be at most 5 GiB").default(fallback);
+
+const S3_DEFAULTS = {
+  region: "us-east-1",
+  forcepathstyle: false,
+  secure: true,
+  rootdirectory: "",
+  chunksize: 10 * MiB,
+  multipartcopythresholdsize: 32 * MiB,
+  multipartcopychunksize: 32 * MiB,
+  multipartcopymaxconcurrency: 100,
+};
+
+/** Distribution's `storage.s3` keys where they mean the same; `bucket` is required with `driver: s3`. */
+const s3 = z
+  .object({
+    region: z.string().min(1).default(S3_DEFAULTS.region),
+    /** the S3 endpoint (RGW, MinIO, …): a URL, or host[:port] with `secure` choosing the scheme; absent for AWS */
+    regionendpoint: z.string().min(1).optional(),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')").optional(),
+    forcepathstyle: bool.default(S3_DEFAULTS.forcepathstyle),
+    /** absent: the AWS credential chain (AWS_ACCESS_KEY_ID…, ~/.aws, an instance role) */
+    accesskey: z.string().min(1).optional(),
+    secretkey: z.string().min(1).optional(),
+    /** `http` for a `regionendpoint` given without a scheme when false */
+    secure: bool.default(S3_DEFAULTS.secure),
+    /** accepted for Distribution configs; requests are always signed with Signature V4 */
+    v4auth: bool.optional(),
+    rootdirectory: z.string().default(S3_DEFAULTS.rootdirectory),
+    chunksize: partSize(S3_DEFAULTS.chunksize),
+    multipartcopythresholdsize: z.coerce.number().int().min(0).max(5 * GiB, "must be at most 5 GiB").default(S3_DEFAULTS.multipartcopythresholdsize),
+    multipartcopychunksize: partSize(S3_DEFAULTS.multipartcopychunksize),
+    multipartcopymaxconcurrency: z.coerce.number().int().min(1).max(1000).default(S3_DEFAULTS.multipartcopymaxconcurrency),
+  })
+  .strict();
+
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, "must be host:port (e.g. 0.0.0.0:5000)");
 
 const schema = z
@@ -86,7 +125,7 @@ const schema = z
       }),
     storage: z
       .object({
-        driver: z.enum(["filesystem", "inmemory"]).default("filesystem"),
+        driver: z.enum(["filesystem", "inmemory", "s3"]).default("filesystem"),
         filesystem: z
           .object({
             rootdirectory: z.string().min(1).default("./data"),
@@ -95,6 +134,12 @@ const schema = z
           })
           .strict()
           .default({ rootdirectory: "./data", directio: true }),
+        s3: s3.optional(),
+        /** blob GETs answered with a redirect to a presigned URL (drivers that have one: s3) */
+        redirect: z
+          .object({ disable: bool.default(true), expiry: duration.default(20 * 60_000) })
+          .strict()
+          .default({ disable: true, expiry: 20 * 60_000 }),
         delete: z.object({ enabled: bool.default(true) }).strict().default({ enabled: true }),
         maintenance: z
           .object({
@@ -114,6 +159,7 @@ const schema = z
       .default({
         driver: "filesystem",
         filesystem: { rootdirectory: "./data", directio: true },
+        redirect: { disable: true, expiry: 20 * 60_000 },
         delete: { enabled: true },
         maintenance: { uploadpurging: { enabled: true, age: 24 * 3_600_000, interval: 3_600_000 } },
       }),
@@ -242,8 +288,25 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (Boolean(certificate) !== Boolean(key)) {
     throw new ConfigError("invalid configuration:\n  http.tls: certificate and key must be given together");
   }
+  checkS3(config);
   config.storage.filesystem.rootdirectory = resolve(config.storage.filesystem.rootdirectory);
   return config;
+}
+
+function checkS3(config: Config): void {
+  if (config.storage.driver !== "s3") return;
+  const s3 = config.storage.s3;
+  if (!s3?.bucket) throw new ConfigError("invalid configuration:\n  storage.s3.bucket: required with storage.driver s3");
+  if (Boolean(s3.accesskey) !== Boolean(s3.secretkey)) {
+    throw new ConfigError("invalid configuration:\n  storage.s3: accesskey and secretkey must be given together (or neither, for the AWS credential chain)");
+  }
+  if (s3.regionendpoint) {
+    const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(s3.regionendpoint) ? s3.regionendpoint : `${s3.secure ? "https" : "http"}://${s3.regionendpoint}`;
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      throw new ConfigError(`invalid configuration:\n  storage.s3.regionendpoint: "${s3.regionendpoint}" is not an http(s) URL or host:port`);
+    }
+    s3.regionendpoint = url.replace(/\/+$/, "");
+  }
 }
 
 /**
@@ -262,7 +325,7 @@ const EXPECTED: Record<string, string> = {
   "http.metrics.enabled": BOOLEAN,
   "http.metrics.anonymous": BOOLEAN,
   "http.metrics.repositories": "a whole number 0–10000",
-  "storage.driver": '"filesystem" or "inmemory"',
+  "storage.driver": '"filesystem", "inmemory" or "s3"',
   "storage.filesystem.rootdirectory": "a directory path",
   "storage.filesystem.directio": BOOLEAN,
   "storage.delete.enabled": BOOLEAN,
@@ -288,9 +351,11 @@ const EXPECTED: Record<string, string> = {
   "log.level": "one of trace, debug, info, warn, error, fatal, silent",
   "log.accesslog.disabled": BOOLEAN,
 };
-const LEAF_KEYS = Object.keys(EXPECTED);
+/** S3 keys: zod's own messages (e.g. "must be at least 5 MiB") already say what would do. */
+const S3_KEYS = ["region", "regionendpoint", "bucket", "forcepathstyle", "accesskey", "secretkey", "secure", "v4auth", "rootdirectory", "chunksize", "multipartcopythresholdsize", "multipartcopychunksize", "multipartcopymaxconcurrency"];
+const LEAF_KEYS = [...Object.keys(EXPECTED), ...S3_KEYS.map((k) => `storage.s3.${k}`), "storage.redirect.disable", "storage.redirect.expiry"];
 /** Keys whose values are secrets: never echoed in a message. */
-const SECRET_KEYS = new Set(["auth.operator.token"]);
+const SECRET_KEYS = new Set(["auth.operator.token", "storage.s3.secretkey"]);
 
 /** One line per issue: the key, what it expects, and what it got. */
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {

@@ -13,6 +13,13 @@ export async function getBlob(ctx: HandlerContext): Promise<void> {
     res.end();
     return;
   }
+  const redirect = ctx.registry.blobs.redirects ? await ctx.registry.blobs.redirect(ctx.name, ctx.ref) : undefined;
+  if (redirect) {
+    // storage.redirect: the client fetches the bytes from object storage itself (Distribution: 307).
+    res.writeHead(307, { Location: redirect.url, "Docker-Content-Digest": redirect.digest, "Content-Length": 0 });
+    res.end();
+    return;
+  }
   const { digest, size, range, body } = await ctx.registry.blobs.open(ctx.name, ctx.ref, req.headers.range);
   blobHeaders(res, digest);
   if (range) {

@@ -52,6 +52,20 @@ export class BlobService {
     return { digest, size, range, body };
   }
 
+  /** Whether blob GETs may redirect (storage.redirect on a driver with URLs); no await when not. */
+  get redirects(): boolean {
+    return Boolean(this.ctx.storage.url && this.ctx.redirectExpiry);
+  }
+
+  /** A URL the client may fetch the blob from directly (a presigned S3 GET), when redirects are on. */
+  async redirect(repository: string, digestParam: string): Promise<{ digest: string; url: string } | undefined> {
+    const { storage, redirectExpiry } = this.ctx;
+    if (!storage.url || !redirectExpiry) return undefined;
+    const { digest } = await this.stat(repository, digestParam);
+    const url = await storage.url(blobKey(digest), redirectExpiry);
+    return url ? { digest, url } : undefined;
+  }
+
   async delete(repository: string, digestParam: string): Promise<void> {
     if (!this.ctx.deleteEnabled) throw unsupported("deletes are disabled on this registry");
     const digest = toDigest(digestParam).digest;

@@ -11,5 +11,7 @@ export interface RegistryContext {
   now: () => number;
   /** false → every DELETE answers UNSUPPORTED (Distribution's storage.delete.enabled) */
   deleteEnabled: boolean;
+  /** seconds a presigned blob URL stays valid; absent → blob GETs never redirect (storage.redirect) */
+  redirectExpiry?: number;
   log: Logger;
 }

@@ -53,6 +53,8 @@ const FULL = new Set([
   "SQLITE_IOERR_SHMSIZE",
   "53100" /* PostgreSQL disk_full */,
 ]);
+/** Object storage that does not answer, or answers "slow down" / 5xx (the S3 driver): 503. */
+const UNAVAILABLE = "STORAGE_UNAVAILABLE";
 /** A lock another writer holds for longer than we wait: 503, try again shortly. */
 const BUSY = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_SNAPSHOT", "55P03" /* PostgreSQL lock_not_available */]);
 /** A name taken by a concurrent request between our check and our insert (two creates of one user): 409. */
@@ -72,6 +74,9 @@ export function faultOf(err: unknown): RegistryError | undefined {
   if (typeof code !== "string") return undefined;
   if (FULL.has(code)) {
     return new RegistryError("UNKNOWN", "the registry's storage is full; nothing was stored, try again once an operator has freed space", undefined, 507);
+  }
+  if (code === UNAVAILABLE) {
+    return new RegistryError("UNKNOWN", "the registry's storage is unavailable; nothing was lost, try again shortly", undefined, 503, { "Retry-After": "5" });
   }
   if (BUSY.has(code)) {
     return new RegistryError("UNKNOWN", "the registry's metadata database is busy; try again shortly", undefined, 503, { "Retry-After": "1" });

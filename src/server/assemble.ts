@@ -56,7 +56,8 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
   const storage = metrics ? timedStore(driver, "blob", metrics) : driver;
   const meta = metrics ? timedStore<MetadataStore>(opened.meta, "metadata", metrics) : opened.meta;
   const now = Date.now;
-  const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log });
+  const redirectExpiry = config.storage.redirect.disable ? undefined : Math.max(1, Math.round(config.storage.redirect.expiry / 1000));
+  const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log, redirectExpiry });
   const audit = new AuditLog(iam, log, now);
   const access = new AccessControl(iam, log);
   const settings = {
@@ -117,6 +118,9 @@ export async function bootstrapOperator(app: App): Promise<{ login: string; toke
   return { login: `${namespace}/${user}`, token: token === undefined ? created.token : undefined };
 }
 
+/** A backend that fails its start-up check: the CLI prints the message alone and exits. */
+export class StartupError extends Error {}
+
 /** True when the operator exists and none of its auth tokens was ever used to log in. */
 export async function operatorNeverLoggedIn(app: App): Promise<boolean> {
   const { namespace, user } = app.config.auth.operator;
@@ -127,6 +131,16 @@ export async function operatorNeverLoggedIn(app: App): Promise<boolean> {
 
 async function openStorage(config: Config): Promise<StorageDriver> {
   if (config.storage.driver === "inmemory") return new MemoryDriver();
+  if (config.storage.driver === "s3") {
+    // Loaded only here: the AWS SDK costs every serving process memory and start-up time.
+    const { S3Driver, s3Options } = await import("../storage/drivers/s3.js");
+    const driver = new S3Driver(s3Options(config));
+    await driver.check().catch((err: Error) => {
+      driver.close();
+      throw new StartupError(err.message);
+    });
+    return driver;
+  }
   const { rootdirectory, directio } = config.storage.filesystem;
   const driver = new FilesystemDriver(rootdirectory, { directIo: directio });
   await driver.init();

@@ -1,10 +1,12 @@
 // Starts a real Berth process (the `berth serve` CLI) on a free loopback port with its own data
-// directory, so tests exercise exactly what a user runs.
+// directory, so tests exercise exactly what a user runs. With BERTH_TEST_STORAGE=s3 its blobs go
+// to a fresh bucket on the test gateway (BERTH_TEST_S3_*); the metadata database stays in `root`.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { S3Server } from "./rgw.js";
 
 export const BERTH_MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -31,15 +33,61 @@ export interface StartOptions {
   scheme?: "http" | "https";
 }
 
+/** Where the registries of this test process keep their blobs (`BERTH_TEST_STORAGE`). */
+export const TEST_STORAGE: "filesystem" | "s3" = testStorage();
+
+function testStorage(): "filesystem" | "s3" {
+  const value = process.env.BERTH_TEST_STORAGE ?? "filesystem";
+  if (value !== "filesystem" && value !== "s3") throw new Error(`BERTH_TEST_STORAGE=${value}: expected filesystem or s3`);
+  return value;
+}
+
+interface Storage {
+  env: Record<string, string>;
+  remove(): Promise<void>;
+}
+
+/** A fresh bucket on the run's gateway and the environment that points Berth at it. */
+async function s3Storage(): Promise<Storage> {
+  if (!process.env.BERTH_TEST_S3_ENDPOINT) {
+    // A gateway per test file would cost 10–20 s each; the S3 pass starts one for the whole run.
+    throw new Error("BERTH_TEST_STORAGE=s3 needs BERTH_TEST_S3_ENDPOINT (run it through `node dist/test/helpers/s3-pass.js`, as `npm test` does)");
+  }
+  // Loaded only here, so filesystem runs never load the AWS SDK.
+  const { createBucket, removeBucket } = await import("../storage/s3-support.js");
+  const { s3ForTests } = await import("./rgw.js");
+  const s3 = await s3ForTests();
+  const bucket = await createBucket(s3);
+  return { env: s3StorageEnv(s3, bucket), remove: () => removeBucket(s3, bucket) };
+}
+
+/** Berth's environment for blobs in `bucket` on `s3`. */
+export function s3StorageEnv(s3: S3Server, bucket: string): Record<string, string> {
+  return {
+    BERTH_STORAGE_DRIVER: "s3",
+    REGISTRY_STORAGE_S3_REGIONENDPOINT: s3.endpoint,
+    REGISTRY_STORAGE_S3_REGION: s3.region,
+    REGISTRY_STORAGE_S3_BUCKET: bucket,
+    REGISTRY_STORAGE_S3_FORCEPATHSTYLE: "true",
+    REGISTRY_STORAGE_S3_ACCESSKEY: s3.accessKey,
+    REGISTRY_STORAGE_S3_SECRETKEY: s3.secretKey,
+    REGISTRY_STORAGE_S3_ROOTDIRECTORY: "/registry",
+    // The smallest part S3 allows, so ordinary test blobs already cross part boundaries.
+    REGISTRY_STORAGE_S3_CHUNKSIZE: String(5 * 1024 * 1024),
+  };
+}
+
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
   const ownRoot = options.root === undefined;
   const root = options.root ?? (await mkdtemp(join(tmpdir(), "berth-test-")));
+  // A test that names its own storage driver keeps it.
+  const storage = TEST_STORAGE === "s3" && options.env?.BERTH_STORAGE_DRIVER === undefined ? await s3Storage() : undefined;
   const child = spawn(
     process.execPath,
     [BERTH_MAIN, "serve", "--addr", "127.0.0.1:0", "--root", root, ...(options.args ?? [])],
     {
       // Open registry unless a test turns auth on: the protocol and client suites test the API itself.
-      env: { ...process.env, BERTH_LOG_LEVEL: "info", BERTH_AUTH_ENABLED: "false", ...options.env },
+      env: { ...process.env, BERTH_LOG_LEVEL: "info", BERTH_AUTH_ENABLED: "false", ...storage?.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -47,7 +95,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
   child.stdout!.setEncoding("utf8");
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (d: string) => (output += d));
-  const addr = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`berth did not start in 20 s:\n${output}`)), 20_000);
     child.stdout!.on("data", (d: string) => {
       output += d;
@@ -62,6 +110,13 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
       reject(new Error(`berth exited with ${code} before listening:\n${output}`));
     });
   });
+  let addr: string;
+  try {
+    addr = await listening;
+  } catch (err) {
+    await storage?.remove().catch(() => {});
+    throw err;
+  }
   const scheme = options.scheme ?? "http";
   return {
     host: addr,
@@ -76,6 +131,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
         await exited;
       }
       if (ownRoot) await rm(root, { recursive: true, force: true });
+      await storage?.remove();
     },
   };
 }

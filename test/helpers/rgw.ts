@@ -20,6 +20,12 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
+/** A gateway this process started: its radosgw alone can be stopped and started again, data kept. */
+export interface OwnS3Server extends S3Server {
+  stopGateway(): Promise<void>;
+  startGateway(): Promise<void>;
+}
+
 export const RGW_TOOLS = ["ceph-mon", "ceph-osd", "radosgw", "radosgw-admin", "monmaptool", "ceph-authtool", "ceph"];
 
 /** The gateway named by the environment, or a throwaway one (stopped by `stop`). */
@@ -38,7 +44,7 @@ export async function s3ForTests(): Promise<S3Server> {
 }
 
 /** Starts a one-node cluster and its gateway; resolves once the gateway answers S3 requests. */
-export async function startRgw(): Promise<S3Server> {
+export async function startRgw(): Promise<OwnS3Server> {
   const dir = await mkdtemp(join(tmpdir(), "berth-rgw-"));
   const [monPort, rgwPort, osdPortMin] = [await freePort(), await freePort(), 30000 + Math.floor(Math.random() * 3000) * 10];
   const conf = join(dir, "ceph.conf");
@@ -62,15 +68,24 @@ export async function startRgw(): Promise<S3Server> {
     await run("ceph", [...c, "osd", "new", osdUuid, "0"], { timeout: 60_000 });
     await run("ceph-osd", [...c, "-i", "0", "--mkfs", "--osd-uuid", osdUuid], { timeout: 60_000 });
     daemons.push(daemon("ceph-osd", [...c, "-f", "-i", "0"], dir));
-    daemons.push(daemon("radosgw", [...c, "-f", "-n", "client.rgw.a"], dir));
+    let gateway = daemon("radosgw", [...c, "-f", "-n", "client.rgw.a"], dir);
+    daemons.push(gateway);
     const accessKey = randomBytes(10).toString("hex").toUpperCase();
     const secretKey = randomBytes(20).toString("base64url");
     const endpoint = `http://127.0.0.1:${rgwPort}`;
-    await waitFor(async () => (await fetch(endpoint).catch(() => undefined))?.status !== undefined, 90_000, "the gateway to answer", dir);
+    const answers = async () => (await fetch(endpoint).catch(() => undefined))?.status !== undefined;
+    await waitFor(answers, 90_000, "the gateway to answer", dir);
     await run("radosgw-admin", [...c, "user", "create", "--uid=berth-tests", "--display-name=berth-tests", `--access-key=${accessKey}`, `--secret-key=${secretKey}`], {
       timeout: 60_000,
     });
-    return { endpoint, region: "us-east-1", accessKey, secretKey, stop };
+    const stopGateway = () => kill(gateway);
+    const startGateway = async () => {
+      if (gateway.exitCode === null && gateway.signalCode === null) return;
+      gateway = daemon("radosgw", [...c, "-f", "-n", "client.rgw.a"], dir);
+      daemons.push(gateway);
+      await waitFor(answers, 90_000, "the gateway to answer again", dir);
+    };
+    return { endpoint, region: "us-east-1", accessKey, secretKey, stop, stopGateway, startGateway };
   } catch (err) {
     const log = await readFile(join(dir, "daemons.log"), "utf8").catch(() => "");
     await stop();

@@ -57,7 +57,7 @@ describe("configuration", () => {
     };
     assert.match(refused({ BERTH_HTTP_WORKERS: "lots" }), /^ {2}http\.workers: expected a number 1–64 or "auto", got "lots"$/m);
     assert.match(refused({ BERTH_HTTP_WORKERS: "65" }), /http\.workers: expected a number 1–64 or "auto", got "65"/);
-    assert.match(refused({ BERTH_STORAGE_DRIVER: "s3" }), /storage\.driver: expected "filesystem" or "inmemory", got "s3"/);
+    assert.match(refused({ BERTH_STORAGE_DRIVER: "ftp" }), /storage\.driver: expected "filesystem", "inmemory" or "s3", got "ftp"/);
     assert.match(refused({ REGISTRY_STORAGE_DELETE_ENABLED: "maybe" }), /storage\.delete\.enabled: expected true or false, got "maybe"/);
     assert.match(refused({ BERTH_HTTP_BODYTIMEOUT: "soon" }), /http\.bodytimeout: expected a duration such as 30s, 10m or 24h, got "soon"/);
     assert.match(refused({ BERTH_HTTP_CONNECTIONSPERADDRESS: "-1" }), /http\.connectionsperaddress: expected a whole number, 0 for no limit, got "-1"/);
@@ -87,6 +87,53 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({ env: { REGISTRY_HTTP_ADDR: "nope" } }), /http\.addr: expected host:port \(e\.g\. 0\.0\.0\.0:5000\), got "nope"/);
     assert.throws(() => loadConfig({ env: { REGISTRY_HTTP_TLS_CERTIFICATE: "/c.pem" } }), /certificate and key must be given together/);
     assert.throws(() => loadConfig({ file: join(dir, "missing.yml"), env: {} }), /cannot read config file/);
+  });
+
+  it("storage.s3 and storage.redirect: Distribution's keys and variables, checked", () => {
+    const env = {
+      REGISTRY_STORAGE_DRIVER: "s3",
+      REGISTRY_STORAGE_S3_REGIONENDPOINT: "127.0.0.1:7480",
+      REGISTRY_STORAGE_S3_SECURE: "false",
+      REGISTRY_STORAGE_S3_BUCKET: "registry",
+      REGISTRY_STORAGE_S3_FORCEPATHSTYLE: "true",
+      REGISTRY_STORAGE_S3_ACCESSKEY: "AKID",
+      BERTH_STORAGE_S3_SECRETKEY: "s3cr3t",
+      REGISTRY_STORAGE_S3_CHUNKSIZE: String(5 * 1024 * 1024),
+      REGISTRY_STORAGE_REDIRECT_DISABLE: "false",
+    };
+    const c = loadConfig({ env });
+    assert.equal(c.storage.driver, "s3");
+    assert.deepEqual(
+      { ...c.storage.s3, secretkey: c.storage.s3?.secretkey === "s3cr3t" },
+      {
+        region: "us-east-1",
+        regionendpoint: "http://127.0.0.1:7480",
+        bucket: "registry",
+        forcepathstyle: true,
+        accesskey: "AKID",
+        secretkey: true,
+        secure: false,
+        rootdirectory: "",
+        chunksize: 5 * 1024 * 1024,
+        multipartcopythresholdsize: 32 * 1024 * 1024,
+        multipartcopychunksize: 32 * 1024 * 1024,
+        multipartcopymaxconcurrency: 100,
+      },
+    );
+    assert.deepEqual(c.storage.redirect, { disable: false, expiry: 20 * 60_000 });
+    assert.deepEqual(loadConfig({ env: {} }).storage.redirect, { disable: true, expiry: 20 * 60_000 }, "redirects are off by default");
+    assert.equal(sqlitePath(c), resolve("./data/berth.db"), "the database stays local, under the filesystem root");
+    assert.equal(loadConfig({ env: { ...env, REGISTRY_STORAGE_S3_REGIONENDPOINT: "https://s3.example.com/" } }).storage.s3?.regionendpoint, "https://s3.example.com");
+    const without = (key: string) => Object.fromEntries(Object.entries(env).filter(([k]) => !k.endsWith(key)));
+    assert.throws(() => loadConfig({ env: without("_BUCKET") }), /storage.s3.bucket: required with storage.driver s3/);
+    assert.throws(() => loadConfig({ env: without("_SECRETKEY") }), /accesskey and secretkey must be given together/);
+    assert.equal(loadConfig({ env: without("KEY") }).storage.s3?.accesskey, undefined, "neither: the AWS credential chain");
+    assert.throws(() => loadConfig({ env: { ...env, REGISTRY_STORAGE_S3_CHUNKSIZE: "1048576" } }), /storage.s3.chunksize: must be at least 5 MiB/);
+    assert.throws(() => loadConfig({ env: { ...env, REGISTRY_STORAGE_S3_BUCKET: "Bad_Bucket" } }), /storage.s3.bucket: must be an S3 bucket name/);
+    assert.throws(() => loadConfig({ env: { ...env, REGISTRY_STORAGE_S3_REGIONENDPOINT: "ftp://x" } }), /storage.s3.regionendpoint: "ftp:\/\/x" is not an http\(s\) URL/);
+    for (const bad of [() => loadConfig({ env: without("_BUCKET") }), () => loadConfig({ env: without("_SECRETKEY") })]) {
+      assert.throws(bad, (err: Error) => !err.message.includes("s3cr3t"));
+    }
   });
 
   it("durations", () => {
