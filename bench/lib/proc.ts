@@ -178,3 +178,64 @@ export function which(cmd: string): string | undefined {
   const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
+
+/** A process and its live descendants, from /proc/<pid>/task/<tid>/children (no /proc scan). */
+export function descendants(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${tree[i]}/task`);
+    } catch {
+      continue; // the process ended while we looked
+    }
+    for (const tid of tasks) {
+      try {
+        const children = readFileSync(`/proc/${tree[i]}/task/${tid}/children`, "utf8").trim();
+        if (children) tree.push(...children.split(" ").map(Number));
+      } catch {
+        // the thread ended while we looked
+      }
+    }
+  }
+  return tree;
+}
+
+/** VmRSS summed over a process and its live descendants, KiB. */
+export function treeRssKiB(pid: number): number {
+  let total = 0;
+  for (const p of descendants(pid)) {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+      if (m) total += Number(m[1]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
+/** The highest of treeRssKiB(pid), sampled every `intervalMs` until stopped. */
+export class RssSampler {
+  private peakKiB = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly pid: number,
+    intervalMs = 250,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  private sample(): void {
+    this.peakKiB = Math.max(this.peakKiB, treeRssKiB(this.pid));
+  }
+
+  /** Stops sampling; the peak seen, KiB. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peakKiB;
+  }
+}
