@@ -24,6 +24,8 @@ PACKAGES=(
   docker-registry wrk curl
   # the S3 driver's tests: a throwaway one-node Ceph cluster with its RADOS Gateway (test/helpers/rgw.ts)
   ceph-mon ceph-osd radosgw ceph-common
+  # npm ci: node-gyp compiles native/resumable-hash.c (and better-sqlite3 when no prebuilt fits)
+  build-essential python3
 )
 
 mkdir -p "$BERTH_CI_DIR"

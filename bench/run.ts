@@ -1062,7 +1062,8 @@ function printProfiles(dir: string): void {
   const profiles = readdirSync(dir)
     .filter((f) => f.endsWith(".cpuprofile"))
     .map((f) => join(dir, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    // The serving process's profile, not the idle supervisor's (both write one): the largest.
+    .sort((a, b) => statSync(b).size - statSync(a).size);
   if (profiles[0]) {
     process.stdout.write(`\n## CPU profile ${profiles[0]}\n\n${summarise(profiles[0], 25)}\n`);
   } else {

@@ -51,9 +51,10 @@ export interface BerthOptions {
 export async function startBerth(opts: BerthOptions): Promise<RunningRegistry> {
   mkdirSync(opts.dataDir, { recursive: true });
   const port = await freePort();
-  // Started as `npm start` and the `berth` command start it (the heap flag is theirs).
-  const nodeArgs = ["--max-semi-space-size=4", ...(opts.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir] : [])];
-  // A profile covers one process: profile a single one rather than several.
+  // Started as `npm start` starts it (the supervisor gives the heap flag to its serving processes).
+  const nodeArgs = [...(opts.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir] : [])];
+  // A profile covers one process: profile a single serving process (the supervisor, which passes
+  // the flags on, writes an idle one of its own).
   const workers = opts.cpuProfDir ? ["--workers", "1"] : [];
   const child = spawn(
     process.execPath,

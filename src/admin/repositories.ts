@@ -5,7 +5,7 @@ import { splitRepository } from "../iam/names.js";
 import type { Operation } from "../iam/operations.js";
 import type { Principal } from "../iam/principal.js";
 import type { RepositoryInfo } from "../iam/store.js";
-import type { RepositoryStats } from "../metadata/store.js";
+import { RepositoryLimitReached, type RepositoryStats } from "../metadata/store.js";
 import type { AdminContext } from "./context.js";
 import { AdminError, conflict, forbidden, invalid, notFound } from "./errors.js";
 
@@ -17,9 +17,13 @@ export class RepositoryAdmin {
   async create(actor: Principal, name: string, options: { isPublic?: boolean } = {}): Promise<RepositoryView> {
     const { namespace } = this.parse(name);
     await this.require(actor, "CreateContainerRepository", name);
-    if (await this.ctx.iam.getRepositoryInfo(name)) throw conflict(`repository ${name} already exists`);
-    await this.checkLimit(namespace);
-    await this.ctx.meta.ensureRepository(name, this.ctx.now());
+    // Existence and the tenancy's limit are decided by the store in the creating transaction.
+    try {
+      if (!(await this.ctx.meta.createRepository(name, this.ctx.now()))) throw conflict(`repository ${name} already exists`);
+    } catch (err) {
+      if (err instanceof RepositoryLimitReached) throw new AdminError("limit", err.message);
+      throw err;
+    }
     if (options.isPublic) await this.ctx.iam.setRepositoryPublic(name, true);
     this.ctx.audit.record({ actor, action: "CreateContainerRepository", target: name, outcome: "ok", tenancy: namespace, detail: options.isPublic ? "public" : "private" });
     return this.get(actor, name);
@@ -58,16 +62,6 @@ export class RepositoryAdmin {
     await this.require(actor, "DeleteContainerRepository", name);
     if (!(await this.ctx.meta.deleteRepository(name))) throw notFound(`repository ${name}`);
     this.ctx.audit.record({ actor, action: "DeleteContainerRepository", target: name, outcome: "ok", tenancy: namespace });
-  }
-
-  /** Refuses a new repository once the tenancy holds its limit. */
-  async checkLimit(namespace: string): Promise<void> {
-    const tenancy = await this.ctx.iam.getTenancy(namespace);
-    if (!tenancy) throw notFound(`tenancy ${namespace}`);
-    const count = await this.ctx.iam.countRepositories(namespace);
-    if (count >= tenancy.repositoryLimit) {
-      throw new AdminError("limit", `tenancy ${namespace} has reached its limit of ${tenancy.repositoryLimit} repositories`);
-    }
   }
 
   private parse(name: string): { namespace: string; path: string } {

@@ -81,9 +81,16 @@ export class TenancyAdmin {
     requireOperator(this.ctx, actor);
     if (namespace === this.ctx.settings.operatorNamespace) throw invalid("the operator tenancy cannot be deleted");
     if (!(await this.ctx.iam.getTenancy(namespace))) throw notFound(`tenancy ${namespace}`);
-    const repositories = await this.ctx.iam.countRepositories(namespace);
-    if (repositories > 0) throw conflict(`tenancy ${namespace} still has ${repositories} repositories; delete them first`);
-    await this.ctx.iam.deleteTenancy(namespace);
+    const refuseNonEmpty = async () => {
+      const repositories = await this.ctx.iam.countRepositories(namespace);
+      if (repositories > 0) throw conflict(`tenancy ${namespace} still has ${repositories} repositories; delete them first`);
+    };
+    await refuseNonEmpty();
+    // The store checks again inside the deleting transaction: a first push may have come between.
+    if (!(await this.ctx.iam.deleteTenancy(namespace))) {
+      await refuseNonEmpty();
+      throw notFound(`tenancy ${namespace}`);
+    }
     this.ctx.access.invalidate(namespace);
     this.ctx.audit.record({ actor, action: "DeleteTenancy", target: namespace, outcome: "ok", tenancy: namespace });
   }

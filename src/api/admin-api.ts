@@ -6,6 +6,7 @@ import type { AdminServices } from "../admin/services.js";
 import type { TokenAuthorizer } from "../auth/token-authorizer.js";
 import type { Principal } from "../iam/principal.js";
 import { RegistryError } from "../registry/errors.js";
+import { readBounded } from "../server/read-body.js";
 
 type Params = string[];
 type Body = Record<string, unknown>;
@@ -213,17 +214,11 @@ function decodeSegment(segment: string): string {
 }
 
 async function readJson(req: IncomingMessage): Promise<Body> {
-  let total = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total > MAX_BODY) throw new AdminError("invalid", `request body larger than ${MAX_BODY} bytes`);
-    chunks.push(chunk);
-  }
-  if (total === 0) return {};
+  const bytes = await readBounded(req, MAX_BODY);
+  if (bytes.byteLength === 0) return {};
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    value = JSON.parse(bytes.toString("utf8"));
   } catch {
     throw new AdminError("invalid", "request body is not valid JSON");
   }

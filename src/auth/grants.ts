@@ -1,5 +1,6 @@
-// Which repository actions a principal gets: the tenancy's policies, public repositories for
-// everyone's pulls, and the repository limit for the first push. Shared by the token endpoint
+// Which repository actions a principal gets: the tenancy's policies and public repositories for
+// everyone's pulls. (The repository limit is the metadata store's, decided when a repository is
+// created, so a token fetched earlier cannot pass it.) Shared by the token endpoint
 // (what goes into a token) and direct Basic/anonymous requests, so they can never disagree.
 import type { AccessControl } from "../iam/access.js";
 import { splitRepository } from "../iam/names.js";
@@ -25,7 +26,7 @@ export class AccessGranter {
         if (info?.isPublic || (await may("PullImage"))) granted.add("pull");
       } else if (action === "push") {
         if (!(await may("PushImage"))) continue;
-        if (info || ((await may("CreateContainerRepository")) && (await this.roomFor(namespace)))) granted.add("push");
+        if (info || (await may("CreateContainerRepository"))) granted.add("push");
       } else if (action === "delete") {
         if (await may("DeleteImage")) granted.add("delete");
       }
@@ -40,11 +41,5 @@ export class AccessGranter {
       if (await this.access.allowed(principal, { operation: "ListDockerRepositories", tenancy: namespace, repository: path })) out.push(name);
     }
     return out;
-  }
-
-  /** A new repository fits under the tenancy's limit (and the tenancy exists). */
-  private async roomFor(namespace: string): Promise<boolean> {
-    const tenancy = await this.iam.getTenancy(namespace);
-    return tenancy !== undefined && (await this.iam.countRepositories(namespace)) < tenancy.repositoryLimit;
   }
 }

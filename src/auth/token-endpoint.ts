@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isValidRepositoryName } from "../content/names.js";
 import type { Principal } from "../iam/principal.js";
 import { RegistryError } from "../registry/errors.js";
+import { readBounded } from "../server/read-body.js";
 import type { RepositoryAction } from "./authorizer.js";
 import type { CredentialVerifier } from "./credentials.js";
 import type { AccessGranter } from "./grants.js";
@@ -142,14 +143,7 @@ function subjectOf(principal: Principal): TokenSubject {
 }
 
 async function readForm(req: IncomingMessage): Promise<string> {
-  let total = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total > MAX_FORM_BYTES) throw new RegistryError("SIZE_INVALID", "form too large", undefined, 413);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return (await readBounded(req, MAX_FORM_BYTES)).toString("utf8");
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {

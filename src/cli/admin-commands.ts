@@ -41,6 +41,9 @@ function action(run: Run) {
 }
 
 const actor = LOCAL_OPERATOR;
+/** Accepted for clarity (and for scripts written for a later online mode): the CLI works offline only. */
+const OFFLINE = "--offline";
+const OFFLINE_HELP = "work on the data directory directly, as the local operator (the only mode today)";
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const int = (value: string) => {
   const n = Number(value);
@@ -50,7 +53,7 @@ const int = (value: string) => {
 
 export function registerAdminCommands(program: Command): void {
   const iam = program.command("iam").description("tenancies, users, groups, policies and auth tokens (offline, as the operator)");
-  iam.option("-c, --config <file>", "configuration file (also BERTH_CONFIG)").option("--root <dir>", "data directory");
+  iam.option("-c, --config <file>", "configuration file (also BERTH_CONFIG)").option("--root <dir>", "data directory").option(OFFLINE, OFFLINE_HELP);
 
   const tenancy = iam.command("tenancy").description("tenancies (each has a namespace and an Administrators group)");
   tenancy
@@ -152,7 +155,7 @@ export function registerAdminCommands(program: Command): void {
   iam.command("rotate-signing-key").description("sign new registry tokens with a fresh key").action(action((a) => a.rotateSigningKey(actor)));
 
   const repo = program.command("repo").description("repositories (offline, as the operator)");
-  repo.option("-c, --config <file>", "configuration file (also BERTH_CONFIG)").option("--root <dir>", "data directory");
+  repo.option("-c, --config <file>", "configuration file (also BERTH_CONFIG)").option("--root <dir>", "data directory").option(OFFLINE, OFFLINE_HELP);
   repo
     .command("create")
     .requiredOption("--name <ns/repo>")

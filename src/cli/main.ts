@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 // The `berth` command. Thin: parse, call, print.
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/config.js";

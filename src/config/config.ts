@@ -7,6 +7,9 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
 
+const DURATION = "a duration such as 30s, 10m or 24h";
+const BOOLEAN = "true or false";
+
 const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
   if (typeof value === "number") return value * 1000;
   const ms = parseDuration(value);
@@ -77,9 +80,15 @@ const schema = z
           .object({ certificate: z.string().optional(), key: z.string().optional() })
           .strict()
           .default({}),
+        /** the whole request head must arrive within this; 0: no limit */
+        headertimeout: duration.default(60_000),
+        /** a request body that sends nothing for this long is cut off (408); 0: no limit */
+        bodytimeout: duration.default(60_000),
+        /** open connections one client address may hold per serving process; 0: any number */
+        connectionsperaddress: z.coerce.number().int().nonnegative().default(256),
       })
       .strict()
-      .default({ addr: "0.0.0.0:5000", workers: "auto", tls: {} }),
+      .default({ addr: "0.0.0.0:5000", workers: "auto", tls: {}, headertimeout: 60_000, bodytimeout: 60_000, connectionsperaddress: 256 }),
     storage: z
       .object({
         driver: z.enum(["filesystem", "inmemory", "s3"]).default("filesystem"),
@@ -237,11 +246,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const key = issue.path.join(".") || "(top level)";
-      const unknown = issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
-      return `  ${key}: ${unknown}`;
-    });
+    const lines = result.error.issues.map((issue) => describeIssue(issue, raw));
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const config = result.data;
@@ -270,53 +275,82 @@ function checkS3(config: Config): void {
   }
 }
 
-/** Every settable leaf key, for environment variables. */
-const LEAF_KEYS = [
-  "http.addr",
-  "http.workers",
-  "http.tls.certificate",
-  "http.tls.key",
-  "storage.driver",
-  "storage.filesystem.rootdirectory",
-  "storage.filesystem.directio",
-  "storage.s3.region",
-  "storage.s3.regionendpoint",
-  "storage.s3.bucket",
-  "storage.s3.forcepathstyle",
-  "storage.s3.accesskey",
-  "storage.s3.secretkey",
-  "storage.s3.secure",
-  "storage.s3.v4auth",
-  "storage.s3.rootdirectory",
-  "storage.s3.chunksize",
-  "storage.s3.multipartcopythresholdsize",
-  "storage.s3.multipartcopychunksize",
-  "storage.s3.multipartcopymaxconcurrency",
-  "storage.redirect.disable",
-  "storage.redirect.expiry",
-  "storage.delete.enabled",
-  "storage.maintenance.uploadpurging.enabled",
-  "storage.maintenance.uploadpurging.age",
-  "storage.maintenance.uploadpurging.interval",
-  "metadata.driver",
-  "metadata.sqlite.path",
-  "auth.enabled",
-  "auth.operator.namespace",
-  "auth.operator.user",
-  "auth.operator.token",
-  "auth.token.service",
-  "auth.token.issuer",
-  "auth.token.realm",
-  "auth.token.ttl",
-  "auth.token.refreshttl",
-  "auth.ratelimit.peruseraddress",
-  "auth.ratelimit.peruser",
-  "auth.ratelimit.peraddress",
-  "auth.ratelimit.window",
-  "tenancy.repositorylimit",
-  "log.level",
-  "log.accesslog.disabled",
-];
+/**
+ * Every settable leaf key (for environment variables) and what it expects, so that a bad value is
+ * refused with a message that says what would do.
+ */
+const EXPECTED: Record<string, string> = {
+  "http.addr": "host:port (e.g. 0.0.0.0:5000)",
+  "http.workers": 'a number 1–64 or "auto"',
+  "http.tls.certificate": "the path of a PEM certificate file",
+  "http.tls.key": "the path of a PEM private key file",
+  "http.headertimeout": DURATION,
+  "http.bodytimeout": DURATION,
+  "http.connectionsperaddress": "a whole number, 0 for no limit",
+  "storage.driver": '"filesystem", "s3" or "inmemory"',
+  "storage.filesystem.rootdirectory": "a directory path",
+  "storage.filesystem.directio": BOOLEAN,
+  "storage.redirect.disable": BOOLEAN,
+  "storage.redirect.expiry": DURATION,
+  "storage.delete.enabled": BOOLEAN,
+  "storage.maintenance.uploadpurging.enabled": BOOLEAN,
+  "storage.maintenance.uploadpurging.age": DURATION,
+  "storage.maintenance.uploadpurging.interval": DURATION,
+  "metadata.driver": '"sqlite"',
+  "metadata.sqlite.path": "a file path",
+  "auth.enabled": BOOLEAN,
+  "auth.operator.namespace": "a lowercase namespace",
+  "auth.operator.user": "a user name",
+  "auth.operator.token": "a secret of at least 16 characters",
+  "auth.token.service": "a non-empty name",
+  "auth.token.issuer": "a non-empty name",
+  "auth.token.realm": "an absolute URL (e.g. https://registry.example.com/auth/token)",
+  "auth.token.ttl": DURATION,
+  "auth.token.refreshttl": DURATION,
+  "auth.ratelimit.peruseraddress": "a whole number above 0",
+  "auth.ratelimit.peruser": "a whole number above 0 (the former name of peruseraddress)",
+  "auth.ratelimit.peraddress": "a whole number above 0",
+  "auth.ratelimit.window": DURATION,
+  "tenancy.repositorylimit": "a whole number",
+  "log.level": "one of trace, debug, info, warn, error, fatal, silent",
+  "log.accesslog.disabled": BOOLEAN,
+};
+/** storage.s3 keys: their schema words its own messages (S3's limits, Distribution's names). */
+const S3_KEYS = [
+  "region",
+  "regionendpoint",
+  "bucket",
+  "forcepathstyle",
+  "accesskey",
+  "secretkey",
+  "secure",
+  "v4auth",
+  "rootdirectory",
+  "chunksize",
+  "multipartcopythresholdsize",
+  "multipartcopychunksize",
+  "multipartcopymaxconcurrency",
+].map((k) => `storage.s3.${k}`);
+const LEAF_KEYS = [...Object.keys(EXPECTED), ...S3_KEYS];
+/** Keys whose values are secrets: never echoed in a message. */
+const SECRET_KEYS = new Set(["auth.operator.token", "storage.s3.secretkey"]);
+
+/** One line per issue: the key, what it expects, and what it got. */
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  const key = issue.path.join(".") || "(top level)";
+  if (issue.code === "unrecognized_keys") return `  ${key}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  const expected = EXPECTED[key];
+  if (!expected) return `  ${key}: ${issue.message}`;
+  const value = valueAt(raw, issue.path);
+  const got = SECRET_KEYS.has(key) ? "" : `, got ${JSON.stringify(value) ?? String(value)}`;
+  return `  ${key}: expected ${expected}${got}`;
+}
+
+function valueAt(raw: Record<string, unknown>, path: PropertyKey[]): unknown {
+  let node: unknown = raw;
+  for (const key of path) node = typeof node === "object" && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  return node;
+}
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
   const keys = dotted.split(".");

@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { AccessRequest, Authorizer } from "../auth/authorizer.js";
 import type { Principal } from "../iam/principal.js";
-import { RegistryError } from "../registry/errors.js";
 import type { Registry } from "../registry/registry.js";
+import { readBounded } from "../server/read-body.js";
 
 export interface HandlerContext {
   req: IncomingMessage;
@@ -30,22 +30,9 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined;
 }
 
-/** Reads a small body whole (manifests), refusing more than `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total > limit) throw tooLarge(limit);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-}
-
-function tooLarge(limit: number): RegistryError {
-  return new RegistryError("SIZE_INVALID", `request body larger than ${limit} bytes`, undefined, 413);
+/** Reads a small body whole (manifests), refusing more than `limit` bytes with 413. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return readBounded(req, limit);
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, head = false, contentType = "application/json"): void {

@@ -19,7 +19,10 @@ const collectYoung = exposeCollector();
 let receivedSinceCollection = 0;
 
 export function requestBody(req: IncomingMessage): Chunks {
-  return collectYoung ? collecting(req, collectYoung) : (req as AsyncIterable<Buffer>);
+  // A consumer that stops early (a full disk, a refused chunk) must leave the request alive: its
+  // socket carries the answer that says why (the HTTP layer then discards the rest and closes).
+  const body = req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+  return collectYoung ? collecting(body, collectYoung) : body;
 }
 
 async function* collecting(req: AsyncIterable<Buffer>, collect: Collector): Chunks {

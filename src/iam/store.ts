@@ -80,7 +80,10 @@ export interface IamStore {
   getTenancy(namespace: string): Promise<Tenancy | undefined>;
   listTenancies(): Promise<Tenancy[]>;
   updateTenancy(namespace: string, changes: { repositoryLimit?: number; description?: string }): Promise<boolean>;
-  /** Removes the tenancy and everything in its IAM (not its repositories: the caller does that first). */
+  /**
+   * Removes the tenancy and everything in its IAM; false when there is no such tenancy or it still
+   * holds repositories (the caller deletes those first). Atomic with repository creation.
+   */
   deleteTenancy(namespace: string): Promise<boolean>;
 
   createUser(u: User): Promise<void>;

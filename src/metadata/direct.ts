@@ -2,29 +2,55 @@
 // each one goes through the driver's connection lock and several promises. An embedded database
 // can run them synchronously instead, which took a tag lookup from 18 to 8 µs. Queries are still
 // built and compiled by Kysely, so one text serves both paths; only execution differs.
-import type { CompiledQuery, Kysely } from "kysely";
+import type { CompiledQuery, Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.js";
 
 /** A direct write's answer while another process holds the write lock: nothing ran; try again. */
 export const LOCKED = Symbol("locked");
 
+/**
+ * How long a write waits for another process's write lock (without sleeping the event loop)
+ * before it fails with SQLITE_BUSY, which clients see as 503 with Retry-After.
+ */
+export const LOCK_WAIT_MS = 5000;
+
+/** A statement of `writeAll`, and whether it is a read that must find a row. */
+export interface DirectWrite {
+  query: CompiledQuery;
+  required: boolean;
+}
+
 /** Synchronous access to an embedded database; each call answers undefined when it cannot run now. */
 export interface DirectAccess {
   /** every row of a statement (a write's: those it returns) */
   rows(sqlText: string, parameters: readonly unknown[]): unknown[] | undefined | typeof LOCKED;
-  /** runs the statements in one transaction; true when done */
-  writeAll(statements: readonly CompiledQuery[]): boolean | typeof LOCKED;
+  /**
+   * Runs the statements in one transaction that holds the write lock from its start: true when
+   * done; false, with nothing written, when a required read found no row.
+   */
+  writeAll(statements: readonly DirectWrite[]): boolean | undefined | typeof LOCKED;
   /**
    * A token that changes whenever the database may have changed, by any process or connection
    * (reads cached under a token stay true while it is unchanged)
    */
   version(): string | undefined;
+  /** how long a write waits for the lock */
+  readonly lockWaitMs: number;
+  /** the error of a write that waited `lockWaitMs` for the lock in vain (names the database and statement) */
+  lockTimeout(sqlText: string): Error;
 }
 
 /** A built query or a `sql` template (built queries ignore the argument). */
 export interface Compilable<T = unknown> {
   compile(db: Kysely<Database>): CompiledQuery<T>;
 }
+
+/** A read inside `writeAll` that must find a row, or the whole transaction is undone. */
+export class Requirement {
+  constructor(readonly query: Compilable) {}
+}
+
+export const requireRow = (query: Compilable): Requirement => new Requirement(query);
 
 const direct = new WeakMap<Kysely<Database>, DirectAccess>();
 
@@ -42,8 +68,11 @@ export function version(db: Kysely<Database>): string | undefined {
 export async function rows<T>(query: Compilable<T>, db: Kysely<Database>): Promise<T[]> {
   const compiled = query.compile(db);
   const access = direct.get(db);
-  const answer = access && (await untilUnlocked(() => access.rows(compiled.sql, compiled.parameters)));
-  if (answer) return answer as T[];
+  if (access) {
+    const answer = await untilUnlocked(() => access.rows(compiled.sql, compiled.parameters), access.lockWaitMs);
+    if (answer === LOCKED) throw access.lockTimeout(compiled.sql);
+    if (answer) return answer as T[];
+  }
   return (await db.executeQuery(compiled)).rows;
 }
 
@@ -52,31 +81,64 @@ export async function first<T>(query: Compilable<T>, db: Kysely<Database>): Prom
   return (await rows(query, db))[0];
 }
 
-/** Runs write queries in one transaction. */
-export async function writeAll(db: Kysely<Database>, queries: readonly Compilable<unknown>[]): Promise<void> {
-  const compiled = queries.map((q) => q.compile(db));
+const UNMET = Symbol("requirement unmet");
+
+/**
+ * Runs write queries in one write transaction. False, with nothing written, when a `requireRow`
+ * read among them found no row.
+ */
+export async function writeAll(db: Kysely<Database>, writes: readonly (Compilable | Requirement)[]): Promise<boolean> {
+  const statements: DirectWrite[] = writes.map((w) =>
+    w instanceof Requirement ? { query: w.query.compile(db), required: true } : { query: w.compile(db), required: false },
+  );
   const access = direct.get(db);
-  if (access && (await untilUnlocked(() => access.writeAll(compiled)))) return;
-  await db.transaction().execute(async (trx) => {
-    for (const q of compiled) await trx.executeQuery(q);
-  });
+  if (access) {
+    const answer = await untilUnlocked(() => access.writeAll(statements), access.lockWaitMs);
+    if (answer === LOCKED) throw access.lockTimeout(statements[0]?.query.sql ?? "");
+    if (answer !== undefined) return answer;
+  }
+  try {
+    await writeTransaction(db, async (trx) => {
+      for (const s of statements) {
+        const result = await trx.executeQuery(s.query);
+        if (s.required && result.rows.length === 0) throw UNMET;
+      }
+    });
+    return true;
+  } catch (err) {
+    if (err === UNMET) return false;
+    throw err;
+  }
 }
 
-/** How long a direct write keeps asking for the write lock before it waits the blocking way. */
-const LOCK_PATIENCE_MS = 2000;
+/**
+ * Runs `work` in a transaction that writes, safe when other processes write at the same time:
+ * what it reads stays true until it commits. On SQLite the transaction begins as the writer
+ * (BEGIN IMMEDIATE, see sqlite-driver.ts); on other databases it is SERIALIZABLE and tried again
+ * when the database refuses it for a conflicting concurrent write.
+ */
+export async function writeTransaction<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  if (direct.has(db)) return db.transaction().execute(work);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().setIsolationLevel("serializable").execute(work);
+    } catch (err) {
+      // 40001: PostgreSQL's serialization_failure, the documented "try the transaction again".
+      if ((err as { code?: unknown }).code !== "40001" || attempt >= 5) throw err;
+    }
+  }
+}
 
 /**
  * Calls `attempt` until another process no longer holds the write lock, letting other requests
  * run in between: at first after one turn of the event loop (a transaction takes microseconds),
- * then after growing pauses. Undefined once patience runs out: the caller then goes through
- * Kysely, whose statements wait for the lock inside SQLite.
+ * then after growing pauses. LOCKED once `patience` ms have passed.
  */
-async function untilUnlocked<T>(attempt: () => T | typeof LOCKED): Promise<T | undefined> {
+export async function untilUnlocked<T>(attempt: () => T | typeof LOCKED, patience: number): Promise<T | typeof LOCKED> {
   const start = performance.now();
   for (let tries = 0; ; tries++) {
     const answer = attempt();
-    if (answer !== LOCKED) return answer;
-    if (performance.now() - start > LOCK_PATIENCE_MS) return undefined;
+    if (answer !== LOCKED || performance.now() - start > patience) return answer;
     await new Promise((resume) => (tries < 4 ? setImmediate(resume) : setTimeout(resume, Math.min(2 ** (tries - 4), 20))));
   }
 }

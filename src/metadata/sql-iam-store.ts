@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEvent, AuthTokenRecord, Group, IamStore, LoginFailures, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
 import type { Database } from "./schema.js";
-import { first, version } from "./direct.js";
+import { first, version, writeTransaction } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
 
 export class SqlIamStore implements IamStore {
@@ -41,7 +41,11 @@ export class SqlIamStore implements IamStore {
   }
 
   async deleteTenancy(namespace: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
+      // Checked under the write lock, so that no first push can create a repository meanwhile.
+      if (await trx.selectFrom("repositories").select("name").where("name", ">", `${namespace}/`).where("name", "<", `${namespace}0`).executeTakeFirst()) {
+        return false;
+      }
       const users = trx.selectFrom("users").select("id").where("tenancy", "=", namespace);
       const groups = trx.selectFrom("groups").select("id").where("tenancy", "=", namespace);
       await trx.deleteFrom("auth_tokens").where("user_id", "in", users).execute();
@@ -76,7 +80,7 @@ export class SqlIamStore implements IamStore {
   }
 
   async deleteUser(id: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
       await trx.deleteFrom("auth_tokens").where("user_id", "=", id).execute();
       await trx.deleteFrom("group_members").where("user_id", "=", id).execute();
       const r = await trx.deleteFrom("users").where("id", "=", id).executeTakeFirst();
@@ -106,7 +110,7 @@ export class SqlIamStore implements IamStore {
   }
 
   async deleteGroup(id: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
       await trx.deleteFrom("group_members").where("group_id", "=", id).execute();
       const r = await trx.deleteFrom("groups").where("id", "=", id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
@@ -186,7 +190,7 @@ export class SqlIamStore implements IamStore {
   }
 
   async createAuthToken(t: AuthTokenRecord, max: number): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
       const { count } = await trx
         .selectFrom("auth_tokens")
         .select((eb) => eb.fn.countAll<number | string>().as("count"))
@@ -269,7 +273,7 @@ export class SqlIamStore implements IamStore {
   }
 
   async addLoginFailure(key: string, now: number, window: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await writeTransaction(this.db, async (trx) => {
       // Expired counters are dropped as we go, so a spray of random names cannot grow the table.
       await trx.deleteFrom("login_failures").where("reset_at", "<=", now).execute();
       await trx
@@ -323,7 +327,7 @@ export class SqlIamStore implements IamStore {
 
   async appendAudit(events: AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await writeTransaction(this.db, async (trx) => {
       for (let i = 0; i < events.length; i += 100) await trx.insertInto("audit_events").values(events.slice(i, i + 100)).execute();
     });
   }

@@ -1,7 +1,8 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
-import { first, rows, version, writeAll, type Compilable } from "./direct.js";
+import { sql, type Kysely, type Selectable } from "kysely";
+import { first, rows, version, writeAll, writeTransaction, type Compilable, type Requirement } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
+import { RepositoryCreation } from "./repository-creation.js";
 import type { Database } from "./schema.js";
 import type {
   BlobLink,
@@ -17,13 +18,23 @@ import type {
   UploadRecord,
 } from "./store.js";
 
-type Db = Kysely<Database> | Transaction<Database>;
+export interface MetadataStoreOptions {
+  /** a repository is created only while its tenancy holds fewer than its limit (auth.enabled) */
+  repositoryLimits?: boolean;
+}
 
 export class SqlMetadataStore implements MetadataStore {
   /** manifests recently read, by repository and digest or tag; 8 MiB of content at most */
   private readonly manifests = new ReadCache<ManifestRecord>(8 * 1024 * 1024, (m) => m.content.byteLength + 200);
 
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly creation: RepositoryCreation;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: MetadataStoreOptions = {},
+  ) {
+    this.creation = new RepositoryCreation(db, options.repositoryLimits ?? false);
+  }
 
   async close(): Promise<void> {
     await this.db.destroy();
@@ -34,8 +45,14 @@ export class SqlMetadataStore implements MetadataStore {
     return row !== undefined;
   }
 
-  async ensureRepository(name: string, at: number): Promise<void> {
-    await newRepository(this.db, name, at).execute();
+  async createRepository(name: string, at: number): Promise<boolean> {
+    const created = await writeTransaction(this.db, async (trx) => {
+      if (await trx.selectFrom("repositories").select("name").where("name", "=", name).executeTakeFirst()) return false;
+      const result = await trx.executeQuery(this.creation.insert(name, at).compile(trx));
+      return Number(result.numAffectedRows ?? 0) > 0 ? true : undefined;
+    });
+    if (created === undefined) throw await this.creation.refusal(name);
+    return created;
   }
 
   async listRepositories(page: Page): Promise<string[]> {
@@ -46,7 +63,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async deleteRepository(name: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
       for (const table of ["tags", "manifest_refs", "manifests", "repo_blobs", "uploads"] as const) {
         await trx.deleteFrom(table).where("repository", "=", name).execute();
       }
@@ -83,11 +100,19 @@ export class SqlMetadataStore implements MetadataStore {
         s.pulls = Number(r.pulls ?? 0);
         s.lastPushedAt = r.pushed === null ? null : Number(r.pushed);
       }
-      const sizes = await this.db
-        .selectFrom("repo_blobs")
-        .select(["repository", (eb) => eb.fn.sum<number | string>("size").as("size")])
+      // Each blob once, however many manifests share it; blobs no manifest references are not counted.
+      const referenced = this.db
+        .selectFrom("manifest_refs")
+        .select(["repository", "child"])
+        .distinct()
         .where("repository", "in", batch)
-        .groupBy("repository")
+        .where("kind", "=", "blob")
+        .as("r");
+      const sizes = await this.db
+        .selectFrom(referenced)
+        .innerJoin("repo_blobs as b", (join) => join.onRef("b.repository", "=", "r.repository").onRef("b.digest", "=", "r.child"))
+        .select(["r.repository", (eb) => eb.fn.sum<number | string>("b.size").as("size")])
+        .groupBy("r.repository")
         .execute();
       for (const r of sizes) stats.get(r.repository)!.size = Number(r.size ?? 0);
     }
@@ -95,11 +120,15 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
-    await writeAll(this.db, blobLink(this.db, { repository, digest, size, at }));
+    if (!(await writeAll(this.db, this.blobLink({ repository, digest, size, at })))) throw await this.creation.refusal(repository);
   }
 
   async commitUpload(id: string, blob: BlobLink): Promise<void> {
-    await writeAll(this.db, [...blobLink(this.db, blob), this.db.deleteFrom("uploads").where("id", "=", id)]);
+    const endSession = this.db.deleteFrom("uploads").where("id", "=", id);
+    if (await writeAll(this.db, [...this.blobLink(blob), endSession])) return;
+    // The bytes are a blob already; a session that cannot be committed has nothing left to hold.
+    await writeAll(this.db, [endSession]);
+    throw await this.creation.refusal(blob.repository);
   }
 
   async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
@@ -134,8 +163,8 @@ export class SqlMetadataStore implements MetadataStore {
   async putManifest(manifest: NewManifest, references: ManifestReference[], tag?: string): Promise<void> {
     const { repository, digest } = manifest;
     const db = this.db;
-    const writes: Compilable[] = [
-      newRepository(db, repository, manifest.pushedAt),
+    const writes: (Compilable | Requirement)[] = [
+      ...this.creation.writes(repository, manifest.pushedAt),
       db
         .insertInto("manifests")
         .values({
@@ -164,7 +193,7 @@ export class SqlMetadataStore implements MetadataStore {
           .onConflict((oc) => oc.columns(["repository", "name"]).doUpdateSet({ digest, updated_at: manifest.pushedAt })),
       );
     }
-    await writeAll(db, writes);
+    if (!(await writeAll(db, writes))) throw await this.creation.refusal(repository);
   }
 
   // Manifest reads are the hottest queries of a registry: plain SQL templates, no query building,
@@ -203,7 +232,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return writeTransaction(this.db, async (trx) => {
       await trx.deleteFrom("tags").where("repository", "=", repository).where("digest", "=", digest).execute();
       await trx.deleteFrom("manifest_refs").where("repository", "=", repository).where("parent", "=", digest).execute();
       const result = await trx
@@ -217,7 +246,7 @@ export class SqlMetadataStore implements MetadataStore {
 
   async recordPulls(events: PullEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await writeTransaction(this.db, async (trx) => {
       for (const e of events) {
         await trx
           .updateTable("manifests")
@@ -279,7 +308,10 @@ export class SqlMetadataStore implements MetadataStore {
 
   async createUpload(upload: Pick<UploadRecord, "id" | "repository" | "createdAt" | "updatedAt">): Promise<void> {
     const values = { id: upload.id, repository: upload.repository, created_at: upload.createdAt, updated_at: upload.updatedAt, leased_until: null };
-    await writeAll(this.db, [this.db.insertInto("uploads").values(values)]);
+    const insert = this.db.insertInto("uploads").values(values);
+    // With limits, a session for a repository that could not be created now is refused before its bytes.
+    const room = this.creation.existsOrRoom(upload.repository);
+    if (!(await writeAll(this.db, room ? [room, insert] : [insert]))) throw await this.creation.refusal(upload.repository);
   }
 
   async getUpload(id: string): Promise<UploadRecord | undefined> {
@@ -317,25 +349,17 @@ export class SqlMetadataStore implements MetadataStore {
       .execute();
     return rows.map(toUpload);
   }
-}
 
-/** The writes that link a blob into a repository (creating the repository if needed). */
-function blobLink(db: Kysely<Database>, { repository, digest, size, at }: BlobLink): Compilable[] {
-  return [
-    newRepository(db, repository, at),
-    db
-      .insertInto("repo_blobs")
-      .values({ repository, digest, size, created_at: at })
-      .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
-  ];
-}
-
-/** Creates the repository unless it exists. */
-function newRepository(db: Db, name: string, at: number) {
-  return db
-    .insertInto("repositories")
-    .values({ name, created_at: at })
-    .onConflict((oc) => oc.column("name").doNothing());
+  /** The writes that link a blob into a repository (creating the repository if needed). */
+  private blobLink({ repository, digest, size, at }: BlobLink): (Compilable | Requirement)[] {
+    return [
+      ...this.creation.writes(repository, at),
+      this.db
+        .insertInto("repo_blobs")
+        .values({ repository, digest, size, created_at: at })
+        .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
+    ];
+  }
 }
 
 type ManifestRow = Selectable<Database["manifests"]>;

@@ -1,44 +1,38 @@
 // Embedded metadata: SQLite (better-sqlite3) in WAL mode, one file in the data directory.
 import Sqlite from "better-sqlite3";
-import { Kysely, SqliteDialect, type CompiledQuery } from "kysely";
+import { Kysely } from "kysely";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { LOCKED, registerDirectAccess } from "./direct.js";
+import { LOCK_WAIT_MS, registerDirectAccess, type DirectWrite } from "./direct.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { SqlIamStore } from "./sql-iam-store.js";
-import { SqlMetadataStore } from "./sql-store.js";
+import { SqlMetadataStore, type MetadataStoreOptions } from "./sql-store.js";
+import { SqliteWriteLock, WriterFirstSqliteDialect } from "./sqlite-driver.js";
 
-/** How long a statement through Kysely waits for another process's write lock. */
-const LOCK_WAIT_MS = 5000;
+export interface SqliteOptions {
+  /** how long a write waits for another process's write lock before failing (503); default LOCK_WAIT_MS */
+  lockWaitMs?: number;
+}
 
-export async function openSqliteDatabase(path: string): Promise<Kysely<Database>> {
+export async function openSqliteDatabase(path: string, options: SqliteOptions = {}): Promise<Kysely<Database>> {
+  const lockWaitMs = options.lockWaitMs ?? LOCK_WAIT_MS;
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const database = new Sqlite(path);
   database.pragma("journal_mode = WAL");
   // WAL + NORMAL is durable against process crashes and keeps commits cheap; a power loss can
   // only lose the last transactions, never corrupt the file.
   database.pragma("synchronous = NORMAL");
-  database.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+  // Only reads still wait inside SQLite (in WAL mode they hardly ever need to).
+  database.pragma(`busy_timeout = ${lockWaitMs}`);
   const statements = withStatementCache(database);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   // SQLite waits for another process's write lock by sleeping the thread (1, 2, 5... ms), and
   // with two serving processes writing, that sleep stopped the whole event loop: in a push of many
-  // small images about one write in ten slept. Direct writes ask without waiting, and the caller
-  // tries again after other requests have had their turn (direct.ts).
-  const waitOff = database.prepare("pragma busy_timeout = 0");
-  const waitOn = database.prepare(`pragma busy_timeout = ${LOCK_WAIT_MS}`);
-  const withoutLockWait = <T>(write: () => T): T | typeof LOCKED => {
-    waitOff.get();
-    try {
-      return write();
-    } catch (err) {
-      if ((err as { code?: unknown }).code === "SQLITE_BUSY") return LOCKED;
-      throw err;
-    } finally {
-      waitOn.get();
-    }
-  };
+  // small images about one write in ten slept. Every write asks without waiting, and the caller
+  // tries again after other requests have had their turn (sqlite-driver.ts, direct.ts).
+  const lock = new SqliteWriteLock(database, path, lockWaitMs);
+  const readonly = (text: string) => statements.prepare(text).readonly;
+  const db = new Kysely<Database>({ dialect: new WriterFirstSqliteDialect({ database: statements }, lock, readonly) });
   // Inside an open transaction (Kysely's, across awaits) a direct statement would see or join
   // its uncommitted work: then it is left to Kysely, which waits for the transaction to end.
   registerDirectAccess(db, {
@@ -46,29 +40,43 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
       if (database.inTransaction) return undefined;
       const statement = statements.prepare(text);
       const all = () => statement.all(parameters as unknown[]);
-      return statement.readonly ? all() : withoutLockWait(all);
+      return statement.readonly ? all() : lock.tryWrite(all);
     },
     version: () => (database.inTransaction ? undefined : `${dataVersion.get() as number}:${ownChanges.get() as number}`),
-    writeAll(queries) {
-      if (database.inTransaction) return false;
+    writeAll(writes) {
+      if (database.inTransaction) return undefined;
       // IMMEDIATE: take the write lock up front, so that another process's writer is seen at
       // BEGIN, before any statement ran, and the whole transaction can simply be tried again.
-      return withoutLockWait(() => {
-        runAll.immediate(queries);
-        return true;
+      return lock.tryWrite(() => {
+        try {
+          runAll.immediate(writes);
+          return true;
+        } catch (err) {
+          if (err === UNMET) return false;
+          throw err;
+        }
       });
     },
+    lockWaitMs,
+    lockTimeout: (text) => lock.timeout(text),
   });
   // data_version moves when another connection (another process) commits; total_changes when
   // this one writes. Neither needs a read transaction, so the pair costs about 2 µs.
   const dataVersion = database.prepare("pragma data_version").pluck();
   const ownChanges = database.prepare("select total_changes()").pluck();
-  const runAll = database.transaction((queries: readonly CompiledQuery[]) => {
-    for (const q of queries) statements.prepare(q.sql).run(q.parameters as unknown[]);
+  const runAll = database.transaction((writes: readonly DirectWrite[]) => {
+    for (const { query, required } of writes) {
+      const statement = statements.prepare(query.sql);
+      // Throwing undoes the transaction.
+      if (required && statement.get(query.parameters as unknown[]) === undefined) throw UNMET;
+      if (!required) statement.run(query.parameters as unknown[]);
+    }
   });
   await migrateToLatest(db, "sqlite");
   return db;
 }
+
+const UNMET = Symbol("requirement unmet");
 
 /**
  * Kysely's SQLite driver prepares every statement anew, which profiling showed to be a fifth of
@@ -93,12 +101,15 @@ function withStatementCache(database: Sqlite.Database, max = 500) {
   };
 }
 
-export async function openSqliteStore(path: string): Promise<SqlMetadataStore> {
-  return new SqlMetadataStore(await openSqliteDatabase(path));
+export async function openSqliteStore(path: string, options: MetadataStoreOptions & SqliteOptions = {}): Promise<SqlMetadataStore> {
+  return new SqlMetadataStore(await openSqliteDatabase(path, options), options);
 }
 
 /** Both stores over one database; closing `meta` closes it. */
-export async function openSqliteStores(path: string): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore }> {
-  const db = await openSqliteDatabase(path);
-  return { meta: new SqlMetadataStore(db), iam: new SqlIamStore(db) };
+export async function openSqliteStores(
+  path: string,
+  options: MetadataStoreOptions & SqliteOptions = {},
+): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore }> {
+  const db = await openSqliteDatabase(path, options);
+  return { meta: new SqlMetadataStore(db, options), iam: new SqlIamStore(db) };
 }

@@ -59,7 +59,10 @@ export interface UploadProgress {
 export interface RepositoryStats {
   tags: number;
   manifests: number;
-  /** bytes of the blobs linked into the repository (each counted once) */
+  /**
+   * bytes of the distinct blobs (configs and layers) that the repository's manifests reference,
+   * each counted once: 0 once every manifest is deleted, whatever blobs are still linked
+   */
   size: number;
   pulls: number;
   lastPushedAt: number | null;
@@ -80,15 +83,40 @@ export interface PullEvent {
   count: number;
 }
 
+/**
+ * Creating a repository would pass its tenancy's repository limit (or there is no such tenancy);
+ * nothing was written. Only stores opened with repository limits throw it.
+ */
+export class RepositoryLimitReached extends Error {
+  constructor(
+    readonly namespace: string,
+    /** undefined when the tenancy does not exist */
+    readonly limit: number | undefined,
+  ) {
+    super(
+      limit === undefined
+        ? `there is no tenancy ${namespace}: repositories cannot be created in it`
+        : `tenancy ${namespace} has reached its limit of ${limit} repositories; delete one or ask an operator to raise the limit`,
+    );
+  }
+}
+
+/**
+ * In a store that enforces repository limits, every write that may create a repository (a blob
+ * link, an upload commit, a manifest, an explicit create) creates it only while its tenancy holds
+ * fewer repositories than its limit, decided inside that write's transaction (so racing first
+ * pushes cannot pass it); past the limit it throws RepositoryLimitReached and writes nothing.
+ */
 export interface MetadataStore {
   close(): Promise<void>;
 
   repositoryExists(name: string): Promise<boolean>;
-  ensureRepository(name: string, at: number): Promise<void>;
+  /** Creates an empty repository; false when it exists already. */
+  createRepository(name: string, at: number): Promise<boolean>;
   listRepositories(page: Page): Promise<string[]>;
   /** Removes a repository with its manifests, tags, blob links and uploads. */
   deleteRepository(name: string): Promise<boolean>;
-  /** Tag count, manifest count and the summed size of linked blobs, per repository. */
+  /** Tag count, manifest count, size (see RepositoryStats), pulls and last push, per repository. */
   repositoryStats(names: string[]): Promise<Map<string, RepositoryStats>>;
 
   /** Records that `repository` holds blob `digest`; idempotent. Creates the repository. */
@@ -121,7 +149,11 @@ export interface MetadataStore {
 
   listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]>;
 
-  /** A new session; its progress starts empty whatever `upload` says. */
+  /**
+   * Opens an upload session; its progress starts empty whatever `upload` says. With limits,
+   * refused (RepositoryLimitReached) when its repository does not exist and could not be created
+   * now, so a push past the limit stops before its bytes.
+   */
   createUpload(upload: Pick<UploadRecord, "id" | "repository" | "createdAt" | "updatedAt">): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | undefined>;
   /**
@@ -133,7 +165,10 @@ export interface MetadataStore {
   /** Gives the lease back, recording `progress` in the same write when given. */
   releaseUpload(id: string, progress?: UploadProgress): Promise<void>;
   deleteUpload(id: string): Promise<void>;
-  /** Ends a session whose bytes became a blob: links the blob into the repository and deletes the session, atomically. */
+  /**
+   * Ends a session whose bytes became a blob: links the blob into the repository and deletes the
+   * session, atomically. A refused repository (RepositoryLimitReached) ends the session too.
+   */
   commitUpload(id: string, blob: BlobLink): Promise<void>;
   /** Uploads last touched before `before` and not leased past it, oldest first. */
   staleUploads(before: number, limit: number): Promise<UploadRecord[]>;

@@ -1,4 +1,5 @@
 // Domain errors carry the OCI distribution error code; the HTTP layer maps codes to statuses.
+import { RepositoryLimitReached } from "../metadata/store.js";
 
 export type ErrorCode =
   | "BLOB_UNKNOWN"
@@ -49,12 +50,19 @@ const FULL = new Set(["ENOSPC", "EDQUOT", "SQLITE_FULL", "53100" /* PostgreSQL d
 const UNAVAILABLE = "STORAGE_UNAVAILABLE";
 /** A lock another writer holds for longer than we wait: 503, try again shortly. */
 const BUSY = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_SNAPSHOT", "55P03" /* PostgreSQL lock_not_available */]);
+/** A name taken by a concurrent request between our check and our insert (two creates of one user): 409. */
+const TAKEN = new Set(["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY", "23505" /* PostgreSQL unique_violation */]);
 
 /**
  * The registry error a storage or database fault means for the client, or undefined for a fault
- * that is ours (a plain 500). Every HTTP surface maps faults through this one function.
+ * that is ours (a plain 500). Every HTTP surface maps faults through this one function; a store's
+ * refusal to create a repository past its tenancy's limit is one too (403 DENIED), and so is a
+ * name taken by a concurrent request (409).
  */
 export function faultOf(err: unknown): RegistryError | undefined {
+  if (err instanceof RepositoryLimitReached) {
+    return new RegistryError("DENIED", err.message, { namespace: err.namespace, limit: err.limit ?? null }, 403);
+  }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return undefined;
   if (FULL.has(code)) {
@@ -65,6 +73,9 @@ export function faultOf(err: unknown): RegistryError | undefined {
   }
   if (BUSY.has(code)) {
     return new RegistryError("UNKNOWN", "the registry's metadata database is busy; try again shortly", undefined, 503, { "Retry-After": "1" });
+  }
+  if (TAKEN.has(code)) {
+    return new RegistryError("UNKNOWN", "a concurrent request created the same thing first; it exists now", undefined, 409);
   }
   return undefined;
 }

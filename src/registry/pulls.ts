@@ -33,6 +33,12 @@ export class PullRecorder {
     try {
       await this.meta.recordPulls(batch);
     } catch (err) {
+      // Nothing of the batch was written (one transaction): count it again with the next flush.
+      for (const e of batch) {
+        const later = this.pending.get(`${e.repository}\n${e.digest}`);
+        if (later) later.count += e.count;
+        else this.pending.set(`${e.repository}\n${e.digest}`, e);
+      }
       this.onError(err);
     }
   }

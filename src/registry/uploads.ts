@@ -40,7 +40,10 @@ export class UploadService {
   /** one request at a time per session in this process; the lease keeps out the others */
   private readonly busy = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly ctx: RegistryContext) {}
+  constructor(private readonly ctx: RegistryContext) {
+    // Loads the hash addon now: a build without it stops at start-up, not at the first chunk.
+    ResumableHash.create("sha256");
+  }
 
   async start(repository: string): Promise<UploadState> {
     const id = randomUUID();
@@ -64,6 +67,7 @@ export class UploadService {
       const hash = this.runningHash(upload);
       const writer = await this.writerOf(upload);
       const size = await writer.write(hash ? hashing(body, hash) : body);
+      if (range) checkBodyLength(range, upload.size, size);
       lease.progress = { size, hashState: hash?.state() ?? null, writerState: writer.state };
       return { id, size };
     });
@@ -91,6 +95,7 @@ export class UploadService {
         if (body) size = await writer.write(hash ? hashing(body, hash) : body);
         if (hash?.algorithm === expected.algorithm) actual = hash.digest();
       }
+      if (range && body) checkBodyLength(range, upload.size, size);
       if (actual !== undefined) {
         if (actual !== expected.digest) throw digestMismatch(expected, actual);
         await writer.commit();
@@ -192,7 +197,7 @@ export class UploadService {
    * reads them once.
    */
   private async digestByReading(id: string, writer: ObjectWriter, expected: ParsedDigest): Promise<string> {
-    this.ctx.log.debug({ upload: id, size: writer.size }, "no running hash of this digest's algorithm: re-reading the upload");
+    this.ctx.log.info({ upload: id, size: writer.size }, "no running hash of this digest's algorithm: re-reading the upload");
     await writer.commit();
     const body = await this.ctx.storage.get(uploadKey(id));
     if (!body) throw new Error(`upload ${id} vanished between its commit and its reading`);
@@ -267,6 +272,21 @@ function checkRange(range: ContentRange, size: number): void {
       { Range: rangeHeader(size) },
     );
   }
+}
+
+/**
+ * A body that ended before its Content-Range did (or went past it, sent without Content-Length) is
+ * refused, and the session keeps the size and hash state it had before the request.
+ */
+function checkBodyLength(range: ContentRange, before: number, after: number): void {
+  if (after === range.end + 1) return;
+  throw new RegistryError(
+    "BLOB_UPLOAD_INVALID",
+    `the chunk held ${after - before} bytes where its Content-Range ${range.start}-${range.end} announced ${range.end - range.start + 1}`,
+    { received: after - before },
+    416,
+    { Range: rangeHeader(before) },
+  );
 }
 
 /** The `Range` header of an upload holding `size` bytes (`0-0` when empty, as clients expect). */

@@ -45,7 +45,8 @@ export interface App {
 
 export async function assemble(config: Config, log: Logger): Promise<App> {
   const storage = await openStorage(config);
-  const { meta, iam } = await openSqliteStores(sqlitePath(config));
+  // Tenancies and their repository limits exist only with auth; an open registry has neither.
+  const { meta, iam } = await openSqliteStores(sqlitePath(config), { repositoryLimits: config.auth.enabled });
   const now = Date.now;
   const redirectExpiry = config.storage.redirect.disable ? undefined : Math.max(1, Math.round(config.storage.redirect.expiry / 1000));
   const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log, redirectExpiry });
@@ -111,6 +112,14 @@ export async function bootstrapOperator(app: App): Promise<{ login: string; toke
 
 /** A backend that fails its start-up check: the CLI prints the message alone and exits. */
 export class StartupError extends Error {}
+
+/** True when the operator exists and none of its auth tokens was ever used to log in. */
+export async function operatorNeverLoggedIn(app: App): Promise<boolean> {
+  const { namespace, user } = app.config.auth.operator;
+  const admin = await app.iam.getUser(namespace, user);
+  if (!admin) return false;
+  return (await app.iam.listAuthTokens(admin.id)).every((token) => token.lastUsedAt === null);
+}
 
 async function openStorage(config: Config): Promise<StorageDriver> {
   if (config.storage.driver === "inmemory") return new MemoryDriver();

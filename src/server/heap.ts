@@ -4,8 +4,8 @@ import { setFlagsFromString } from "node:v8";
 
 /**
  * A smaller young generation: about 20 MiB less peak memory per process under load, at no measured
- * cost in requests per second. V8 sizes it at start-up, so it goes on the command line: workers
- * get it from worker 0; `npm start` and the `berth` command give it to worker 0.
+ * cost in requests per second. V8 sizes it at start-up, so it goes on the command line: the
+ * supervisor gives it to every serving process it forks.
  */
 export const SERVE_HEAP_FLAG = "--max-semi-space-size=4";
 

@@ -1,15 +1,18 @@
 // HTTP assembly: request ids, routing, authorization, error mapping and the access log.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { Authorizer } from "../auth/authorizer.js";
 import type { AuditLog } from "../iam/audit.js";
-import type { HandlerContext } from "../distribution/context.js";
+import { hasBody, type HandlerContext } from "../distribution/context.js";
 import { internalError, statusOf, writeError } from "../distribution/errors.js";
 import { matchRoute } from "../distribution/routes.js";
 import { faultOf, RegistryError } from "../registry/errors.js";
 import type { Registry } from "../registry/registry.js";
 import { requireRepositoryName } from "../registry/validate.js";
+import { closeAfterAnswer } from "./early-close.js";
+import type { ConnectionLimits } from "./limits.js";
 
 /** Serves a path outside /v2/ (token endpoint, admin API); false when the path is not its own. */
 export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => Promise<boolean>;
@@ -22,13 +25,22 @@ export interface HttpDeps {
   /** records who changed which repository; absent in an open registry */
   audit?: AuditLog;
   extra: ExtraHandler[];
+  /** body timeout and connections per address; none when absent */
+  limits?: ConnectionLimits;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/**
+ * Every request is isolated: whatever its handling throws or rejects with ends that request (500
+ * with the error envelope, or a cut connection once its answer has started), never the process.
+ */
 export function createRequestListener(deps: HttpDeps): RequestListener {
+  // Node reports a write after the end as an "error" event; unheard, it would end the process.
+  const responseError = (err: Error) => deps.log.warn({ err: err.message }, "response error");
   return (req, res) => {
-    void handle(deps, req, res);
+    res.on("error", responseError);
+    handle(deps, req, res).catch((err: unknown) => lastResort(deps.log, req, res, err));
   };
 }
 
@@ -47,7 +59,12 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     });
   }
   const head = req.method === "HEAD";
+  const body = hasBody(req);
   try {
+    if (deps.limits) {
+      if (deps.limits.isOver(req.socket)) throw tooManyConnections();
+      if (body) deps.limits.watchBody(req, res);
+    }
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
@@ -83,10 +100,26 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     }
   } catch (err) {
     fail(deps.log, id, req, res, err, head);
+  } finally {
+    // A body left unread (refused, or ignored by a handler that failed) must not be parsed as the
+    // next request: the connection closes once answered.
+    if (body && !req.complete) closeAfterAnswer(req, res);
   }
 }
 
+function tooManyConnections(): RegistryError {
+  return new RegistryError("TOOMANYREQUESTS", "too many connections from your address; close some and try again", undefined, 429, {
+    Connection: "close",
+    "Retry-After": "1",
+  });
+}
+
 function fail(log: Logger, id: string, req: IncomingMessage, res: ServerResponse, err: unknown, head: boolean): void {
+  if (res.writableEnded) {
+    // Already answered (a stalled body's 408): what failed is the handler that waited for it.
+    log.debug({ req: id, err: (err as Error)?.message }, "request ended after its answer");
+    return;
+  }
   if (clientWentAway(req, err)) {
     log.info({ req: id }, "client closed the connection mid-request");
     res.destroy();
@@ -97,7 +130,9 @@ function fail(log: Logger, id: string, req: IncomingMessage, res: ServerResponse
   if (err instanceof RegistryError) {
     error = err;
   } else if (fault) {
-    log.error({ req: id, err }, fault.message);
+    // A refusal (a tenancy's repository limit) is the client's business, not an operator's alarm.
+    if (statusOf(fault) < 500) log.info({ req: id, code: fault.code }, fault.message);
+    else log.error({ req: id, err }, fault.message);
     error = fault;
   } else {
     log.error({ req: id, err }, "request failed");
@@ -111,14 +146,31 @@ function fail(log: Logger, id: string, req: IncomingMessage, res: ServerResponse
   }
   if (statusOf(error) >= 500) log.error({ req: id, code: error.code }, error.message);
   // Unread request bytes would otherwise be parsed as the next request.
-  if (!req.complete) res.setHeader("Connection", "close");
+  if (!req.complete && hasBody(req)) closeAfterAnswer(req, res);
   writeError(res, error, head);
 }
 
+/** When even answering failed: log it and cut the connection. Never throws. */
+function lastResort(log: Logger, req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  try {
+    log.error({ err, method: req.method }, "request handling failed while answering an error");
+  } catch {
+    // a logger that throws must not take the process down either
+  }
+  try {
+    res.destroy();
+    (req.socket as Socket | null)?.destroy();
+  } catch {
+    // already gone
+  }
+}
+
 function clientWentAway(req: IncomingMessage, err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  // Not `req.destroyed`: a request body read to its end is destroyed too, with the client still there.
-  return req.socket.destroyed || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ECONNABORTED";
+  const code = (err as NodeJS.ErrnoException | null | undefined)?.code;
+  // Not `req.destroyed`: a request body read to its end is destroyed too, with the client still
+  // there. The socket is null once Node has detached it from a request that was destroyed.
+  const socket = req.socket as Socket | null;
+  return !socket || socket.destroyed || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ECONNABORTED";
 }
 
 /** Query strings can carry tokens later (the token endpoint); log paths only. */

@@ -1,48 +1,55 @@
-// Starts a registry from a configuration: the application, its jobs and the HTTP(S) server.
+// Starts a serving process's registry from a configuration: the application, its jobs and the
+// HTTP(S) server on the socket the supervisor hands over.
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Server as NetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { AdminApi } from "../api/admin-api.js";
 import type { Config } from "../config/config.js";
 import { UploadPurger } from "../gc/upload-purger.js";
-import { assemble, bootstrapOperator, type App } from "./assemble.js";
+import { assemble, bootstrapOperator, operatorNeverLoggedIn, type App } from "./assemble.js";
 import { createRequestListener, type ExtraHandler } from "./http.js";
+import { ConnectionLimits } from "./limits.js";
+import { describeListenError } from "./listen-address.js";
+
+/** What a bootstrapping start tells the operator. */
+export interface Bootstrap {
+  /** `<namespace>/<user>` of the operator */
+  login: string;
+  /** this start created the operator tenancy */
+  created: boolean;
+  /** the generated first token, when this start created it */
+  token?: string;
+  /** none of the operator's auth tokens was ever used */
+  neverLoggedIn: boolean;
+}
 
 export interface RunningServer {
   server: Server;
   /** host:port actually bound */
   address: string;
   app: App;
-  /** the operator's login and first token, when this start bootstrapped them */
-  bootstrap?: { login: string; token?: string };
+  /** set when this start bootstrapped (the operator exists from now on) */
+  bootstrap?: Bootstrap;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
-  /** create the operator tenancy on first start (the first process of several does it) */
+  /** create the operator tenancy if missing, and say how to log in (one process, first start) */
   bootstrap: boolean;
-  /** run the upload purger (the first process of several does it) */
+  /** run the upload purger (one process at a time) */
   jobs: boolean;
   /**
-   * Accept on the socket this gives (a worker's, from the first process) instead of binding
-   * `http.addr`. Asked for only once the server is ready to serve: a handed socket accepts at once,
-   * and a connection accepted before the server takes it over would never be answered.
+   * The listening socket (from the supervisor). Asked for only once the server is ready to serve:
+   * a handed socket accepts at once, and a connection accepted before the server takes it over
+   * would never be answered.
    */
-  listener?: () => Promise<NetServer>;
+  listener: () => Promise<object>;
 }
 
-export async function startServer(config: Config, log: Logger, options: StartOptions = { bootstrap: true, jobs: true }): Promise<RunningServer> {
+export async function startServer(config: Config, log: Logger, options: StartOptions): Promise<RunningServer> {
   const app = await assemble(config, log);
-  const bootstrap = app.auth && options.bootstrap ? await bootstrapOperator(app) : undefined;
-
-  const purging = config.storage.maintenance.uploadpurging;
-  const purger = new UploadPurger(app.registry.uploads, purging.age, Date.now, log);
-  if (purging.enabled && options.jobs) {
-    purger.start(purging.interval);
-    void purger.run();
-  }
 
   const extra: ExtraHandler[] = [];
   if (app.auth) {
@@ -51,6 +58,11 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     extra.push((req, res, path, query) => (path.startsWith("/auth/") ? tokenEndpoint.handle(req, res, path, query) : Promise.resolve(false)));
     extra.push((req, res, path, query) => api.handle(req, res, path, query));
   }
+  const http = config.http;
+  const limits = new ConnectionLimits(
+    { headerTimeout: http.headertimeout, bodyTimeout: http.bodytimeout, perAddress: http.connectionsperaddress },
+    log,
+  );
   const listener = createRequestListener({
     registry: app.registry,
     authorizer: app.authorizer,
@@ -58,28 +70,38 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     accessLog: !config.log.accesslog.disabled,
     audit: app.auth ? app.audit : undefined,
     extra,
+    limits,
   });
-  const { certificate, key } = config.http.tls;
+  // Node checks head deadlines on this interval; a tenth of the deadline keeps them within 10%.
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.round(http.headertimeout / 10) || 30_000));
+  const { certificate, key } = http.tls;
+  // Created (certificate files read) before the operator is bootstrapped: a start that fails
+  // here creates nothing.
   const server: Server =
     certificate && key
-      ? createHttpsServer({ cert: readFileSync(certificate), key: readFileSync(key) }, listener)
-      : createHttpServer(listener);
-  // Large blobs take as long as they take; only idle or header-less connections are cut.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+      ? createHttpsServer({ cert: readFileSync(certificate), key: readFileSync(key), connectionsCheckingInterval }, listener)
+      : createHttpServer({ connectionsCheckingInterval }, listener);
+  limits.attach(server, Boolean(certificate && key));
   server.keepAliveTimeout = 75_000;
 
-  const [host, port] = splitHostPort(config.http.addr);
-  // Nothing may await between receiving a handed socket and listening on it (see StartOptions).
-  const handed = options.listener ? await options.listener() : undefined;
+  const bootstrap = app.auth && options.bootstrap ? await bootstrap_(app) : undefined;
+
+  const purging = config.storage.maintenance.uploadpurging;
+  const purger = new UploadPurger(app.registry.uploads, purging.age, Date.now, log);
+  if (purging.enabled && options.jobs) {
+    purger.start(purging.interval);
+    void purger.run();
+  }
+
+  // Nothing may await between receiving the socket and listening on it (see StartOptions).
+  const handed = await options.listener();
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    const listening = () => {
-      server.off("error", reject);
+    const failed = (err: Error) => reject(describeListenError(err, config.http.addr));
+    server.once("error", failed);
+    server.listen(handed, () => {
+      server.off("error", failed);
       resolve();
-    };
-    if (handed) server.listen(handed, listening);
-    else server.listen(port, host, listening);
+    });
   });
   const bound = server.address() as AddressInfo;
   const address = `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;
@@ -102,8 +124,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   };
 }
 
-function splitHostPort(addr: string): [string, number] {
-  const colon = addr.lastIndexOf(":");
-  const host = addr.slice(0, colon).replace(/^\[|\]$/g, "");
-  return [host === "" ? "0.0.0.0" : host, Number(addr.slice(colon + 1))];
+async function bootstrap_(app: App): Promise<Bootstrap> {
+  const created = await bootstrapOperator(app);
+  const { namespace, user } = app.config.auth.operator;
+  return {
+    login: `${namespace}/${user}`,
+    created: created !== undefined,
+    token: created?.token,
+    neverLoggedIn: created === undefined && (await operatorNeverLoggedIn(app)),
+  };
 }

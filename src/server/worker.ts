@@ -1,32 +1,32 @@
-// A serving process. Worker 0 is the process `berth serve` started: it binds the address,
-// migrates and bootstraps, runs the jobs, then starts the other workers (`extraWorkers`) and hands
-// them its listening socket. Workers 1..n run this module as their entry point.
+// A serving process of `berth serve`, forked by the supervisor (serve.ts, worker-pool.ts) with its
+// configuration, index and roles in the environment. It assembles the application, asks the
+// supervisor for the listening socket once ready, and serves until told to stop or until the
+// supervisor goes away.
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
+import { StartupError } from "./assemble.js";
 import { keepOldGenerationSmall } from "./heap.js";
+import { ListenError } from "./listen-address.js";
 import { createLogger } from "./logger.js";
-import { startServer } from "./start.js";
-import { receiveListener, startWorkers, WORKER_CONFIG, WORKER_INDEX, type WorkerPool } from "./worker-pool.js";
+import { startServer, type Bootstrap } from "./start.js";
+import { receiveListener, WORKER_CONFIG, WORKER_INDEX, WORKER_ROLES, type Role } from "./worker-pool.js";
 
-/** Serves until a signal. Index 0 also bootstraps, runs the scheduled jobs and starts the others. */
-export async function serveHere(config: Config, index: number, extraWorkers = 0): Promise<void> {
+export async function serveHere(config: Config, index: number, roles: ReadonlySet<Role>): Promise<void> {
   keepOldGenerationSmall();
-  const base = createLogger(config.log.level);
-  const log = index > 0 || extraWorkers > 0 ? base.child({ worker: index }) : base;
-  const listener = index > 0 ? receiveListener : undefined;
-  const running = await startServer(config, log, { bootstrap: index === 0, jobs: index === 0, listener });
-  if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, log);
-  if (index === 0) {
-    const scheme = config.http.tls.certificate ? "https" : "http";
-    log.info({ addr: running.address, scheme, root: config.storage.filesystem.rootdirectory, auth: config.auth.enabled }, "listening");
-  }
-  let workers: WorkerPool | undefined;
+  const log = createLogger(config.log.level).child({ worker: index });
+  exitOnUncaughtFaults(log);
+  const running = await startServer(config, log, {
+    bootstrap: roles.has("bootstrap"),
+    jobs: roles.has("jobs"),
+    listener: receiveListener,
+  });
+  if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, config, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
-    Promise.all([workers?.stop(), running.close()]).then(
+    running.close().then(
       () => process.exit(),
       (err) => {
         log.error({ err }, "shutdown failed");
@@ -36,51 +36,71 @@ export async function serveHere(config: Config, index: number, extraWorkers = 0)
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
-  if (index > 0) {
-    // Worker 0 went away (even by SIGKILL): this worker must not serve on alone.
-    process.on("disconnect", () => stop("disconnect"));
-    process.send!({ type: "listening" });
-  }
-  if (extraWorkers > 0) {
-    // Set before any await: a stop from now on stops the workers still starting too.
-    workers = startWorkers(config, extraWorkers, running.server, (level, fields, msg) => log[level](fields, msg));
+  // The supervisor went away (even by SIGKILL): this worker must not serve on alone.
+  process.on("disconnect", () => stop("disconnect"));
+  process.send!({ type: "listening", address: running.address });
+}
+
+/**
+ * An exception no request caught (a stray event, a callback outside any request) leaves the process
+ * in a state nobody knows: half a stream written, a lease held. Log it and exit; the supervisor
+ * starts a clean process while the others serve. Requests never get here (http.ts isolates them).
+ */
+export function exitOnUncaughtFaults(log: Logger): void {
+  process.on("uncaughtException", (err, origin) => {
     try {
-      await workers.started;
-    } catch (err) {
-      if (stopping) return;
-      log.fatal({ err: (err as Error).message }, "could not start the workers");
-      process.exitCode = 1;
-      stop("startup failure");
+      log.fatal({ err, origin }, "uncaught exception; exiting so that a clean process replaces this one");
+    } finally {
+      process.exit(70);
     }
-  }
+  });
 }
 
 /** The operator's first token is shown once, on the terminal, never in the log stream. */
-function announceBootstrap(bootstrap: { login: string; token?: string }, address: string, log: Logger): void {
-  log.info({ login: bootstrap.login }, "created the operator tenancy and its administrator");
-  if (!bootstrap.token) return;
+function announceBootstrap(bootstrap: Bootstrap, address: string, config: Config, log: Logger): void {
   const host = address.startsWith("0.0.0.0") ? `localhost${address.slice(7)}` : address;
   const [namespace, user] = bootstrap.login.split("/");
-  process.stderr.write(
-    [
-      "",
-      "  Berth created the operator tenancy. Log in once with this auth token; it is not shown again:",
-      "",
-      `    docker login ${host} -u ${bootstrap.login} -p ${bootstrap.token}`,
-      "",
-      "  Keep it safe (it is stored only as a hash), or delete it and create another with",
-      `  \`berth iam auth-token create --tenancy ${namespace} --user ${user}\`.`,
-      "",
-      "",
-    ].join("\n"),
-  );
+  const create = `berth iam auth-token create --tenancy ${namespace} --user ${user} --offline --root ${config.storage.filesystem.rootdirectory}`;
+  if (bootstrap.created) log.info({ login: bootstrap.login }, "created the operator tenancy and its administrator");
+  if (bootstrap.token) {
+    process.stderr.write(
+      [
+        "",
+        "  Berth created the operator tenancy. Log in once with this auth token; it is not shown again:",
+        "",
+        `    docker login ${host} -u ${bootstrap.login} -p ${bootstrap.token}`,
+        "",
+        "  Keep it safe (it is stored only as a hash), or delete it and create another with",
+        `  \`${create}\`.`,
+        "",
+        "",
+      ].join("\n"),
+    );
+  } else if (bootstrap.neverLoggedIn) {
+    process.stderr.write(
+      [
+        "",
+        `  The operator ${bootstrap.login} has never logged in. Without its auth token, create one with`,
+        "",
+        `    ${create}`,
+        "",
+        `  (give it this server's --config too, if it has one), then log in with`,
+        `  \`docker login ${host} -u ${bootstrap.login} -p <token>\`.`,
+        "",
+        "",
+      ].join("\n"),
+    );
+  }
 }
 
-// Entry point of workers 1..n.
+// Entry point of a serving process.
 if (process.send && process.env[WORKER_CONFIG]) {
   const config = JSON.parse(process.env[WORKER_CONFIG]!) as Config;
-  serveHere(config, Number(process.env[WORKER_INDEX] ?? "0")).catch((err) => {
-    process.stderr.write(`berth worker: ${(err as Error).stack ?? String(err)}\n`);
+  const roles = new Set((process.env[WORKER_ROLES] ?? "").split(",").filter(Boolean) as Role[]);
+  serveHere(config, Number(process.env[WORKER_INDEX] ?? "1"), roles).catch((err) => {
+    // A refused address or a backend failing its start-up check is one line for the operator.
+    const known = err instanceof ListenError || err instanceof StartupError;
+    process.stderr.write(known ? `berth: ${err.message}\n` : `berth worker: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });
 }

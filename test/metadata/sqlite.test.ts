@@ -5,7 +5,8 @@ import { join } from "node:path";
 import Sqlite from "better-sqlite3";
 import { after, it } from "node:test";
 import { openSqliteStore, openSqliteStores } from "../../src/metadata/sqlite.js";
-import { metadataStoreSuite } from "./store-suite.js";
+import { PullRecorder } from "../../src/registry/pulls.js";
+import { concurrentWritersSuite, metadataStoreSuite } from "./store-suite.js";
 
 metadataStoreSuite("sqlite (in memory)", () => openSqliteStore(":memory:"));
 
@@ -102,5 +103,75 @@ it("sqlite: a write waiting for another process's write lock leaves the event lo
   assert.equal((await lease)?.repository, "team/app");
   assert.equal(await store.linkedBlobSize("team/app", blob), 7);
   assert.equal(await store.leaseUpload("u1", 3, 100), undefined, "leased by the write that waited");
+  await store.close();
+});
+
+concurrentWritersSuite("sqlite (one file, several processes)", async () => {
+  const path = join(await mkdtemp(join(dir, "writers-")), "meta.db");
+  await (await openSqliteStore(path)).close(); // migrated once, as worker 0 does before forking
+  return { driver: "sqlite", path };
+});
+
+it("sqlite: transactions that read then write, racing on two connections, both succeed", async () => {
+  // Two processes creating a user's auth tokens at once: each counts, then inserts. Begun as a
+  // reader (plain BEGIN), the second to insert could not become the writer: SQLITE_BUSY.
+  const path = join(dir, "race.db");
+  const a = await openSqliteStores(path);
+  const b = await openSqliteStores(path);
+  await a.iam.createTenancy({ namespace: "team", description: "", repositoryLimit: 10, createdAt: 1 });
+  await a.iam.createUser({ id: "u1", tenancy: "team", name: "ann", description: "", createdAt: 1 });
+  const token = (id: string) => ({ id, userId: "u1", description: "", hash: id.repeat(8), createdAt: 1, lastUsedAt: null });
+  const created = await Promise.all([a, b, a, b, a, b].map((s, i) => s.iam.createAuthToken(token(`t${i}`), 2)));
+  assert.equal(created.filter(Boolean).length, 2);
+  assert.equal((await a.iam.listAuthTokens("u1")).length, 2);
+  await a.meta.close();
+  await b.meta.close();
+});
+
+it("sqlite: a write that cannot get the lock in time fails with SQLITE_BUSY naming the database and statement", async () => {
+  const path = join(dir, "held.db");
+  const { meta, iam } = await openSqliteStores(path, { lockWaitMs: 150 });
+  const other = new Sqlite(path);
+  other.prepare("begin immediate").run();
+  try {
+    const busy = (what: RegExp) => (err: unknown) => {
+      assert.equal((err as { code?: string }).code, "SQLITE_BUSY");
+      assert.match((err as Error).message, new RegExp(`metadata database ${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: another process held the write lock for over 150 ms`));
+      assert.match((err as Error).message, what);
+      return true;
+    };
+    await assert.rejects(iam.createUser({ id: "u1", tenancy: "t", name: "ann", description: "", createdAt: 1 }), busy(/insert into "users"/));
+    await assert.rejects(iam.createAuthToken({ id: "t1", userId: "u1", description: "", hash: "h", createdAt: 1, lastUsedAt: null }, 2), busy(/begin immediate/));
+    await assert.rejects(meta.linkBlob("team/app", `sha256:${"c".repeat(64)}`, 7, 2), busy(/repositories/));
+    assert.equal(await meta.repositoryExists("team/app"), false, "reads go on meanwhile");
+  } finally {
+    other.prepare("rollback").run();
+    other.close();
+  }
+  assert.equal(await iam.createUser({ id: "u1", tenancy: "t", name: "ann", description: "", createdAt: 1 }), undefined, "the lock is free again");
+  await meta.close();
+});
+
+it("sqlite: pull counts that could not be written while the lock was held are written with the next flush", async () => {
+  const path = join(dir, "pulls.db");
+  const store = await openSqliteStore(path, { lockWaitMs: 50 });
+  const digest = `sha256:${"d".repeat(64)}`;
+  const m = { repository: "team/app", digest, mediaType: "application/vnd.oci.image.manifest.v1+json", artifactType: null, size: 2, content: Buffer.from("{}"), subject: null, annotations: null, pushedAt: 1 };
+  await store.putManifest(m, [], "v1");
+  const errors: unknown[] = [];
+  const pulls = new PullRecorder(store, (err) => errors.push(err), 60_000);
+  pulls.record("team/app", digest, 10);
+  pulls.record("team/app", digest, 11);
+  const other = new Sqlite(path);
+  other.prepare("begin immediate").run();
+  await pulls.flush();
+  other.prepare("rollback").run();
+  other.close();
+  assert.equal(errors.length, 1, "the failed flush was reported");
+  pulls.record("team/app", digest, 12);
+  await pulls.close();
+  const stored = await store.getManifest("team/app", digest);
+  assert.equal(stored?.pullCount, 3);
+  assert.equal(stored?.lastPulledAt, 12);
   await store.close();
 });

@@ -1,7 +1,13 @@
 // The one suite every MetadataStore backend must pass.
 import assert from "node:assert/strict";
+import { fork } from "node:child_process";
 import { describe, it } from "node:test";
-import type { MetadataStore, NewManifest } from "../../src/metadata/store.js";
+import { fileURLToPath } from "node:url";
+import { openSqliteStores } from "../../src/metadata/sqlite.js";
+import { RepositoryLimitReached, type MetadataStore, type NewManifest } from "../../src/metadata/store.js";
+import type { WriterReport, WriterSpec } from "./writer-process.js";
+
+const WRITER = fileURLToPath(new URL("./writer-process.js", import.meta.url));
 
 const D = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 
@@ -146,6 +152,22 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.close();
     });
 
+    it("repository size: the distinct blobs its manifests reference, so 0 once every manifest is gone", async () => {
+      const store = await open();
+      for (const [digest, size] of [[D(1), 100], [D(2), 20], [D(3), 7]] as const) await store.linkBlob("r", digest, size, 1);
+      await store.putManifest(manifest("r", D(10)), [{ child: D(1), kind: "blob" }, { child: D(2), kind: "blob" }], "v1");
+      await store.putManifest(manifest("r", D(11)), [{ child: D(1), kind: "blob" }, { child: D(10), kind: "manifest" }], "v2");
+      const size = async () => (await store.repositoryStats(["r"])).get("r")!.size;
+      assert.equal(await size(), 120, "D(1) once, D(2); D(3) is referenced by no manifest");
+      assert.ok(await store.deleteManifest("r", D(10)));
+      assert.equal(await size(), 100);
+      assert.ok(await store.deleteManifest("r", D(11)));
+      const stats = (await store.repositoryStats(["r"])).get("r")!;
+      assert.deepEqual(stats, { tags: 0, manifests: 0, size: 0, pulls: 0, lastPushedAt: null });
+      assert.equal(await store.linkedBlobSize("r", D(3)), 7, "the blobs stay linked until garbage collection");
+      await store.close();
+    });
+
     it("uploads: one write lease at a time, free again when released or expired", async () => {
       const store = await open();
       await store.createUpload({ id: "u1", repository: "r", createdAt: 100, updatedAt: 100 });
@@ -160,6 +182,87 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.releaseUpload("u1");
       assert.deepEqual((await store.staleUploads(250, 10)).map((u) => u.id), ["u1"]);
       await store.close();
+    });
+  });
+}
+
+/**
+ * Several processes writing one database at once, every kind of write together: none may fail,
+ * and the limits (2 auth tokens per user, a tenancy's repositories) hold exactly. `newDatabase`
+ * makes a fresh, migrated database and says how a writer process opens it.
+ */
+export function concurrentWritersSuite(name: string, newDatabase: () => Promise<WriterSpec>): void {
+  describe(`MetadataStore and IamStore under concurrent writers: ${name}`, () => {
+    it("the repository limit: new repositories stop at it, existing ones still take writes", async () => {
+      const spec = await newDatabase();
+      const { meta, iam } = await openSqliteStores(spec.path, { repositoryLimits: true });
+      await iam.createTenancy({ namespace: "team", description: "", repositoryLimit: 2, createdAt: 1 });
+      assert.equal(await meta.createRepository("team/a", 1), true);
+      assert.equal(await meta.createRepository("team/a", 1), false, "exists already");
+      await meta.linkBlob("team/b", D(1), 10, 1);
+      const refusedAt = (limit: number) => (err: unknown) =>
+        err instanceof RepositoryLimitReached && err.message.startsWith(`tenancy team has reached its limit of ${limit} repositories`);
+      const refused = refusedAt(2);
+      await assert.rejects(meta.createRepository("team/c", 1), refused);
+      await assert.rejects(meta.linkBlob("team/c", D(1), 10, 1), refused);
+      await assert.rejects(meta.putManifest(manifest("team/c", D(10)), [], "v1"), refused);
+      await assert.rejects(meta.createUpload({ id: "u1", repository: "team/c", createdAt: 1, updatedAt: 1 }), refused, "refused before any bytes");
+      assert.equal(await meta.getUpload("u1"), undefined);
+      assert.equal(await meta.repositoryExists("team/c"), false);
+      assert.equal(await meta.resolveTag("team/c", "v1"), undefined, "a refused manifest leaves nothing behind");
+      // Writes into existing repositories go on at the limit.
+      await meta.createUpload({ id: "u2", repository: "team/a", createdAt: 1, updatedAt: 1 });
+      await meta.commitUpload("u2", { repository: "team/a", digest: D(2), size: 5, at: 2 });
+      await meta.putManifest(manifest("team/a", D(11)), [{ child: D(2), kind: "blob" }], "v1");
+      assert.equal(await meta.resolveTag("team/a", "v1"), D(11));
+      // An upload opened while there was room but committed once there is none ends with its session.
+      await iam.updateTenancy("team", { repositoryLimit: 3 });
+      await meta.createUpload({ id: "u3", repository: "team/d", createdAt: 1, updatedAt: 1 });
+      await meta.createRepository("team/e", 1);
+      await assert.rejects(meta.commitUpload("u3", { repository: "team/d", digest: D(3), size: 5, at: 2 }), refusedAt(3));
+      assert.equal(await meta.getUpload("u3"), undefined);
+      await assert.rejects(meta.createRepository("other/x", 1), /there is no tenancy other/);
+      assert.equal(await iam.deleteTenancy("team"), false, "a tenancy that holds repositories stays");
+      assert.ok(await iam.getTenancy("team"));
+      await meta.close();
+      // Without limits (auth disabled) there are no tenancies to ask.
+      const open = await openSqliteStores(spec.path);
+      await open.meta.linkBlob("other/x", D(1), 10, 1);
+      await open.meta.linkBlob("team/f", D(1), 10, 1);
+      await open.meta.close();
+    });
+
+    it("four processes writing at once: no write fails, every limit holds", async () => {
+      const spec = await newDatabase();
+      const { meta, iam } = await openSqliteStores(spec.path, { repositoryLimits: true });
+      await iam.createTenancy({ namespace: "team", description: "", repositoryLimit: 5, createdAt: 1 });
+      await iam.createUser({ id: "u1", tenancy: "team", name: "ann", description: "", createdAt: 1 });
+      for (const existing of ["team/a", "team/b"]) assert.ok(await meta.createRepository(existing, 1));
+      await meta.close();
+
+      const writers = [0, 1, 2, 3].map((id) => fork(WRITER, [JSON.stringify(spec), String(id)], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+      const reports = writers.map(
+        (child) =>
+          new Promise<WriterReport>((resolve, reject) => {
+            child.on("message", (m) => m !== "ready" && resolve(m as WriterReport));
+            child.once("exit", (code) => reject(new Error(`a writer exited with ${code} before reporting`)));
+          }),
+      );
+      // All at once: each waits for "go" until every one has opened the database.
+      await Promise.all(writers.map((child) => new Promise((ready) => child.once("message", ready))));
+      for (const child of writers) child.send("go");
+      const done = await Promise.all(reports);
+
+      assert.deepEqual(done.flatMap((r) => r.errors), [], "no write failed");
+      assert.equal(done.reduce((n, r) => n + r.tokensCreated, 0), 2, "two auth tokens, no more");
+      const created = done.flatMap((r) => r.repositoriesCreated);
+      assert.equal(created.length, 3, `three repositories fit under the limit of 5: ${created}`);
+      assert.equal(done.reduce((n, r) => n + r.limitRefusals, 0), 4 * 6 - 3, "every other creation was refused");
+      const check = await openSqliteStores(spec.path, { repositoryLimits: true });
+      assert.equal(await check.iam.countRepositories("team"), 5);
+      assert.equal((await check.iam.listAuthTokens("u1")).length, 2);
+      assert.deepEqual(await check.iam.listUsers("team").then((users) => users.map((u) => u.name)), ["ann"], "every user made was deleted again");
+      await check.meta.close();
     });
   });
 }

@@ -93,7 +93,7 @@ describe("server lifecycle", () => {
   it("refuses to start on a bad configuration and names the key", async () => {
     const result = await exec(process.execPath, [BERTH_MAIN, "serve", "--addr", "nowhere"], { env: { ...process.env } }).catch((e) => e);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /http\.addr: must be host:port/);
+    assert.match(result.stderr, /http\.addr: expected host:port \(e\.g\. 0\.0\.0\.0:5000\), got "nowhere"/);
     const env = { ...process.env, REGISTRY_STORAGE_DELETE_ENABLED: "maybe" };
     const second = await exec(process.execPath, [BERTH_MAIN, "serve"], { env }).catch((e) => e);
     assert.equal(second.code, 2);
@@ -124,7 +124,7 @@ describe("server lifecycle", () => {
   });
 
   it("stopped while its other workers start, it stops them too before it exits", async () => {
-    // Worker 0 logs "listening" before it forks the others; a stop right then must not leave a
+    // The supervisor logs "listening" before it forks the other workers; a stop right then must not leave a
     // worker behind, still opening the database in a data directory its operator now removes.
     const root = await mkdtemp(join(tmpdir(), "berth-early-stop-"));
     const registry = await startRegistry({ root, env: { BERTH_HTTP_WORKERS: "4" } });

@@ -5,6 +5,7 @@
 // process killed (-9) between two chunks loses nothing.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ const MiB = 1024 * 1024;
 let root: string;
 const running: RunningRegistry[] = [];
 
-/** A `berth serve` of its own (one serving process) on the shared data directory. */
+/** A `berth serve` of its own (a supervisor and one serving process) on the shared data directory. */
 async function node(): Promise<RunningRegistry> {
   const registry = await startRegistry({ root, env: { BERTH_HTTP_WORKERS: "1", BERTH_LOG_LEVEL: "debug" } });
   running.push(registry);
@@ -80,6 +81,46 @@ async function assertStored(nodes: RunningRegistry[], repo: string, whole: Buffe
   }
 }
 
+/**
+ * Kills a node hard: its supervisor and its serving process, both with SIGKILL (the serving
+ * process would otherwise stop gracefully once its supervisor is gone).
+ */
+async function killNode(n: RunningRegistry): Promise<void> {
+  const workers = childrenOf(n.process.pid!);
+  assert.ok(workers.length > 0, "the supervisor has a serving process");
+  const exited = new Promise((resolve) => n.process.once("exit", resolve));
+  n.process.kill("SIGKILL");
+  for (const pid of workers) process.kill(pid, "SIGKILL");
+  await exited;
+  const deadline = Date.now() + 5000;
+  while (workers.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(!workers.some(alive), "the serving process is gone");
+}
+
+/** The processes whose parent is `pid`, from /proc (field 4 of `stat`, after the command's parenthesis). */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe("an upload session spread over two separately started processes", () => {
   let a: RunningRegistry;
   let b: RunningRegistry;
@@ -110,6 +151,21 @@ describe("an upload session spread over two separately started processes", () =>
     for (const n of [a, b]) assert.doesNotMatch(n.output(), /re-reading/, "a commit read its upload back");
   });
 
+  it("a sha512 digest of a chunked upload is the one commit that reads the bytes (and says so)", async () => {
+    const chunks = [MiB + 3, 5].map((n) => randomBytes(n));
+    const whole = Buffer.concat(chunks);
+    const started = await send(b.url, "POST", "/v2/spread/sha512/blobs/uploads/");
+    let location = await patch(a, started.headers.location as string, chunks[0]!, 0);
+    location = await patch(b, location, chunks[1]!, chunks[0]!.length);
+    const digest = `sha512:${createHash("sha512").update(whole).digest("hex")}`;
+    const sep = location.includes("?") ? "&" : "?";
+    const done = await send(a.url, "PUT", `${location}${sep}digest=${digest}`);
+    assert.equal(done.status, 201, done.body.toString());
+    const got = await send(b.url, "GET", `/v2/spread/sha512/blobs/${digest}`);
+    assert.ok(got.body.equals(whole));
+    assert.match(a.output(), /re-reading/, "the log names the reading that the other tests rule out");
+  });
+
   it("a process killed (-9) between two chunks: the other continues the upload and commits it", async () => {
     const chunks = [2 * MiB + 3, MiB + 1, 3 * MiB].map((n) => randomBytes(n));
     const whole = Buffer.concat(chunks);
@@ -117,9 +173,7 @@ describe("an upload session spread over two separately started processes", () =>
     let location = started.headers.location as string;
     location = await patch(a, location, chunks[0]!, 0);
     location = await patch(a, location, chunks[1]!, chunks[0]!.length);
-    const exited = new Promise((resolve) => a.process.once("exit", resolve));
-    a.process.kill("SIGKILL");
-    await exited;
+    await killNode(a);
     location = await patch(b, location, chunks[2]!, chunks[0]!.length + chunks[1]!.length);
     await commit(b, location, whole);
     await assertStored([b], "spread/killed", whole);

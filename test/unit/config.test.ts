@@ -46,16 +46,45 @@ describe("configuration", () => {
     assert.equal(loadConfig({ file, env, flags: { "http.addr": "127.0.0.1:4000" } }).http.addr, "127.0.0.1:4000");
   });
 
+  it("says what each bad value should have been, and what it got", () => {
+    const refused = (env: Record<string, string>) => {
+      try {
+        loadConfig({ env });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      assert.fail(`accepted ${JSON.stringify(env)}`);
+    };
+    assert.match(refused({ BERTH_HTTP_WORKERS: "lots" }), /^ {2}http\.workers: expected a number 1–64 or "auto", got "lots"$/m);
+    assert.match(refused({ BERTH_HTTP_WORKERS: "65" }), /http\.workers: expected a number 1–64 or "auto", got "65"/);
+    assert.match(refused({ BERTH_STORAGE_DRIVER: "gcs" }), /storage\.driver: expected "filesystem", "s3" or "inmemory", got "gcs"/);
+    assert.match(refused({ REGISTRY_STORAGE_DELETE_ENABLED: "maybe" }), /storage\.delete\.enabled: expected true or false, got "maybe"/);
+    assert.match(refused({ BERTH_HTTP_BODYTIMEOUT: "soon" }), /http\.bodytimeout: expected a duration such as 30s, 10m or 24h, got "soon"/);
+    assert.match(refused({ BERTH_HTTP_CONNECTIONSPERADDRESS: "-1" }), /http\.connectionsperaddress: expected a whole number, 0 for no limit, got "-1"/);
+    assert.match(refused({ BERTH_LOG_LEVEL: "loud" }), /log\.level: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"/);
+    // A secret is named, never echoed.
+    const secret = refused({ BERTH_AUTH_OPERATOR_TOKEN: "hunter2" });
+    assert.match(secret, /auth\.operator\.token: expected a secret of at least 16 characters$/m);
+    assert.doesNotMatch(secret, /hunter2/);
+  });
+
+  it("has time limits and a per-address connection limit, with defaults", () => {
+    const defaults = loadConfig({ env: {} }).http;
+    assert.deepEqual([defaults.headertimeout, defaults.bodytimeout, defaults.connectionsperaddress], [60_000, 60_000, 256]);
+    const set = loadConfig({ env: { BERTH_HTTP_HEADERTIMEOUT: "2s", BERTH_HTTP_BODYTIMEOUT: "0s", BERTH_HTTP_CONNECTIONSPERADDRESS: "0" } }).http;
+    assert.deepEqual([set.headertimeout, set.bodytimeout, set.connectionsperaddress], [2_000, 0, 0]);
+  });
+
   it("names the bad key", async () => {
     const dir = await scratch();
     const file = join(dir, "config.yml");
     await writeFile(file, "http:\n  adr: x\nstorage:\n  maintenance:\n    uploadpurging:\n      age: forever\n");
     assert.throws(() => loadConfig({ file, env: {} }), (err: Error) => {
       assert.match(err.message, /http: unknown key\(s\) "adr"/);
-      assert.match(err.message, /storage.maintenance.uploadpurging.age: "forever" is not a duration/);
+      assert.match(err.message, /storage\.maintenance\.uploadpurging\.age: expected a duration such as 30s, 10m or 24h, got "forever"/);
       return true;
     });
-    assert.throws(() => loadConfig({ env: { REGISTRY_HTTP_ADDR: "nope" } }), /http.addr: must be host:port/);
+    assert.throws(() => loadConfig({ env: { REGISTRY_HTTP_ADDR: "nope" } }), /http\.addr: expected host:port \(e\.g\. 0\.0\.0\.0:5000\), got "nope"/);
     assert.throws(() => loadConfig({ env: { REGISTRY_HTTP_TLS_CERTIFICATE: "/c.pem" } }), /certificate and key must be given together/);
     assert.throws(() => loadConfig({ file: join(dir, "missing.yml"), env: {} }), /cannot read config file/);
   });
