@@ -29,7 +29,7 @@ import {
   sha256,
   withDigest,
 } from "./lib/client.js";
-import { clientCpu, RssSampler, run, runOk, treeRssKiB, which } from "./lib/proc.js";
+import { clientCpu, run, runOk, treeMemoryKiB, TreeMemorySampler, which } from "./lib/proc.js";
 import {
   atLeast,
   atMost,
@@ -811,26 +811,27 @@ async function s3UploadMemory(reg: Reg, file: (name: string) => string): Promise
     return { files: [...shared, last], digest: `sha256:${hash.digest("hex")}`, size: shared.length * chunk + chunk };
   });
   await runOk("sync", []);
-  const idle = treeRssKiB(reg.server.pid) / 1024;
-  log(`S5 ${n} concurrent chunked pushes of ${size / MiB} MiB to Berth on S3 (idle RSS ${fmt(idle)} MiB)`);
-  const sampler = new RssSampler(reg.server.pid, 250);
-  let peak = 0;
+  const idle = treeMemoryKiB(reg.server.pid);
+  const mib = (kib: number) => fmt(kib / 1024);
+  log(`S5 ${n} concurrent chunked pushes of ${size / MiB} MiB to Berth on S3 (idle RSS ${mib(idle.rss)} MiB)`);
+  const sampler = new TreeMemorySampler(reg.server.pid, 250);
+  let peak = { rss: 0, pss: 0 };
   let wall = 0;
   try {
     wall = await measured(reg, `S5 ${n} concurrent chunked pushes`, async () => {
       await Promise.all(blobs.map((b) => sendChunked(reg, "bench/memory", b.files, b.digest)));
     });
   } finally {
-    peak = sampler.stop() / 1024;
+    peak = sampler.stop();
   }
   for (const b of blobs) await reg.client.checkBlob("bench/memory", b.digest, b.size);
-  log(`S5 peak RSS ${fmt(peak)} MiB; ${fmt((n * size) / MiB / wall)} MiB/s in all`);
+  log(`S5 peak RSS ${mib(peak.rss)} MiB, peak PSS ${mib(peak.pss)} MiB; ${fmt((n * size) / MiB / wall)} MiB/s in all`);
   rows.push({
     id: "S5",
     workload: `${n} concurrent ${size / MiB} MiB chunked pushes on S3 (${size / chunk} × ${chunk / MiB} MiB PATCH, PUT each), Berth only`,
-    metric: `peak RSS summed over Berth's processes, sampled every 250 ms (idle before: ${fmt(idle)})`,
+    metric: `peak RSS summed over Berth's processes, sampled every 250 ms (idle before: ${mib(idle.rss)}; peak PSS ${mib(peak.pss)}, idle ${mib(idle.pss)})`,
     unit: "MiB",
-    values: { Berth: peak },
+    values: { Berth: peak.rss / 1024 },
     ratioNote: `${fmt(wall)} s, ${fmt((n * size) / MiB / wall)} MiB/s in all`,
     target: below(300, "MiB"),
   });

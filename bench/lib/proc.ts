@@ -201,23 +201,25 @@ export function descendants(pid: number): number[] {
   return tree;
 }
 
-/** VmRSS summed over a process and its live descendants, KiB. */
-export function treeRssKiB(pid: number): number {
-  let total = 0;
+/** VmRSS and PSS summed over a process and its live descendants, KiB. */
+export function treeMemoryKiB(pid: number): { rss: number; pss: number } {
+  let rss = 0;
+  let pss = 0;
   for (const p of descendants(pid)) {
     try {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, "utf8"));
-      if (m) total += Number(m[1]);
+      rss += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))?.[1] ?? 0);
     } catch {
       // the process ended while we looked
     }
   }
-  return total;
+  return { rss, pss };
 }
 
-/** The highest of treeRssKiB(pid), sampled every `intervalMs` until stopped. */
-export class RssSampler {
-  private peakKiB = 0;
+/** The highest sums of treeMemoryKiB(pid), sampled every `intervalMs` until stopped. */
+export class TreeMemorySampler {
+  private peakRss = 0;
+  private peakPss = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -229,13 +231,15 @@ export class RssSampler {
   }
 
   private sample(): void {
-    this.peakKiB = Math.max(this.peakKiB, treeRssKiB(this.pid));
+    const now = treeMemoryKiB(this.pid);
+    this.peakRss = Math.max(this.peakRss, now.rss);
+    this.peakPss = Math.max(this.peakPss, now.pss);
   }
 
-  /** Stops sampling; the peak seen, KiB. */
-  stop(): number {
+  /** Stops sampling; the peaks seen, KiB. */
+  stop(): { rss: number; pss: number } {
     clearInterval(this.timer);
     this.sample();
-    return this.peakKiB;
+    return { rss: this.peakRss, pss: this.peakPss };
   }
 }
