@@ -288,7 +288,7 @@ async function describeMachine(): Promise<string[]> {
 /**
  * The filesystem under `dir`, and for ext4 whether it keeps a journal: without one, creating a
  * file walks past every inode freed in the last 60 to 360 s, which the registries' own churn and
- * earlier runs' clean-up supply (docs/PERFORMANCE.md, "A ninth look").
+ * earlier runs' clean-up supply (docs/PERFORMANCE.md, "Noise").
  */
 async function describeFilesystem(dir: string): Promise<string> {
   const found = await run("findmnt", ["-n", "-o", "SOURCE,FSTYPE", "--target", dir]).catch(() => undefined);
