@@ -5,7 +5,7 @@
 //   --quick             tiny sizes and durations (CI smoke): fails only on broken functionality
 //   --only 1,4,7        run only these workloads (1 mono push, 2 chunked push, 3 blob GET,
 //                       4 manifest GET/HEAD (4get, 4head: one of them), 5 4 KiB blob GET,
-//                       6 small images, 7 pages)
+//                       6 small images, 7 pages; s: the S3 rows, s1-s5: one of them)
 //   --registries NAMES  berth,distribution (default both)
 //   --profile DIR       Berth only, under `node --cpu-prof`; prints the profile's top functions
 //   --dir DIR           where the temporary data goes (default: the OS temp dir)
@@ -29,7 +29,7 @@ import {
   sha256,
   withDigest,
 } from "./lib/client.js";
-import { clientCpu, run, runOk, which } from "./lib/proc.js";
+import { clientCpu, run, runOk, treeMemoryKiB, TreeMemorySampler, which } from "./lib/proc.js";
 import {
   atLeast,
   atMost,
@@ -45,8 +45,18 @@ import {
   type Failure,
   type Row,
 } from "./lib/report.js";
-import { DISTRIBUTION_BIN, killAll, startBerth, startDistribution, type RegistryName, type RunningRegistry } from "./lib/servers.js";
+import {
+  berthOnS3,
+  DISTRIBUTION_BIN,
+  killAll,
+  startBerth,
+  startDistribution,
+  type RegistryName,
+  type RunningRegistry,
+  type S3Bucket,
+} from "./lib/servers.js";
 import { ab, curlDownload, curlUpload, wrk } from "./lib/tools.js";
+import { benchBucket, benchGateway, dropBucket, gatewayConfigured, missingGatewayTools, RGW_PACKAGES, type S3Server } from "./lib/s3.js";
 import { summarise } from "./cpuprofile.js";
 
 interface Sizes {
@@ -66,6 +76,12 @@ interface Sizes {
   page: number;
   seedConcurrency: number;
   probe: number;
+  /** S3 rows: the blob of rows S1-S3 and the PATCH size of row S2 (and S5) */
+  s3Big: number;
+  s3Chunk: number;
+  /** row S5: this many chunked pushes at once, each of this size */
+  s3MemPushes: number;
+  s3MemSize: number;
 }
 
 const FULL: Sizes = {
@@ -84,6 +100,10 @@ const FULL: Sizes = {
   page: 100,
   seedConcurrency: 16,
   probe: 1024 * MiB,
+  s3Big: 256 * MiB,
+  s3Chunk: 16 * MiB,
+  s3MemPushes: 20,
+  s3MemSize: 256 * MiB,
 };
 
 const QUICK: Sizes = {
@@ -97,6 +117,10 @@ const QUICK: Sizes = {
   repos: 500,
   tags: 500,
   probe: 128 * MiB,
+  s3Big: 32 * MiB,
+  s3Chunk: 8 * MiB,
+  s3MemPushes: 4,
+  s3MemSize: 32 * MiB,
 };
 
 interface Blob {
@@ -139,6 +163,8 @@ const sizes = args.quick ? QUICK : FULL;
 const only = args.only ? new Set(args.only.split(",").map((s) => s.trim().toLowerCase())) : undefined;
 /** `--only 4` selects workload 4; `--only 4get` / `4head` one half of it. */
 const wanted = (n: number, part = "") => !only || only.has(String(n)) || (part ? only.has(`${n}${part}`) : [...only].some((o) => o.startsWith(String(n))));
+/** `--only s` selects the S3 rows, `--only s2` one of them. */
+const wantedS3 = (n?: number) => !only || only.has("s") || (n === undefined ? [...only].some((o) => o.startsWith("s")) : only.has(`s${n}`));
 const names: RegistryName[] = args.profile
   ? ["Berth"]
   : args.registries!.split(",").map((s) => (s.trim().toLowerCase().startsWith("b") ? "Berth" : "Distribution"));
@@ -150,6 +176,8 @@ const regs: Reg[] = [];
 const environment: string[] = [];
 let loadAtStart: number[] = [];
 let workDir = "";
+/** the S3 rows' gateway, when this run started one */
+let gateway: S3Server | undefined;
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -186,6 +214,7 @@ async function main(): Promise<void> {
   if (wanted(7)) await step("7", () => pages());
   peakRss();
   if (wanted(9) && names.includes("Berth")) await step("9", () => authCost(mainJs));
+  if (wantedS3()) await step("S", () => s3Rows(mainJs, files));
 
   await stopAll();
   report(bounds);
@@ -228,6 +257,8 @@ async function ensureTools(): Promise<void> {
     [DISTRIBUTION_BIN, "docker-registry"],
   ];
   const missing = needed.filter(([cmd]) => (cmd.startsWith("/") ? !existsSync(cmd) : !which(cmd))).map(([, pkg]) => pkg);
+  // A full run starts its own S3 gateway unless BERTH_TEST_S3_* names one; --quick never does.
+  if (wantedS3() && !args.quick && !gatewayConfigured() && missingGatewayTools().length > 0) missing.push(...RGW_PACKAGES);
   if (missing.length === 0 || !names.includes("Distribution") && missing.every((p) => p === "docker-registry")) return;
   if (process.getuid?.() !== 0) throw new Error(`missing tools; install them with: sudo apt-get install -y ${missing.join(" ")}`);
   log(`installing ${missing.join(" ")} with apt-get`);
@@ -257,7 +288,7 @@ async function describeMachine(): Promise<string[]> {
 /**
  * The filesystem under `dir`, and for ext4 whether it keeps a journal: without one, creating a
  * file walks past every inode freed in the last 60 to 360 s, which the registries' own churn and
- * earlier runs' clean-up supply (docs/PERFORMANCE.md, "A ninth look").
+ * earlier runs' clean-up supply (docs/PERFORMANCE.md, "Noise").
  */
 async function describeFilesystem(dir: string): Promise<string> {
   const found = await run("findmnt", ["-n", "-o", "SOURCE,FSTYPE", "--target", dir]).catch(() => undefined);
@@ -292,25 +323,28 @@ function prepareFiles(): { mono: Blob[]; chunked: ChunkedBlob[] } {
   }
   if (wanted(2)) {
     log(`generating ${sizes.reps} random blobs of ${sizes.big / MiB} MiB in ${sizes.chunk / MiB} MiB chunk files`);
-    for (let rep = 0; rep < sizes.reps; rep++) {
-      const hash = createHash("sha256");
-      const files: string[] = [];
-      for (let off = 0, i = 0; off < sizes.big; off += sizes.chunk, i++) {
-        const file = join(workDir, `chunk-${rep}-${String(i).padStart(3, "0")}.bin`);
-        writeRandom(file, Math.min(sizes.chunk, sizes.big - off), hash);
-        files.push(file);
-      }
-      chunked.push({ files, digest: `sha256:${hash.digest("hex")}`, size: sizes.big });
-    }
+    for (let rep = 0; rep < sizes.reps; rep++) chunked.push(chunkedBlob(`chunk-${rep}`, sizes.big, sizes.chunk));
   }
   return { mono, chunked };
 }
 
-/** A new random blob of sizes.big bytes at `file` (replacing what was there). */
-function randomBlob(file: string): Blob {
+/** A new random blob of `size` bytes at `file` (replacing what was there). */
+function randomBlob(file: string, size = sizes.big): Blob {
   const hash = createHash("sha256");
-  writeRandom(file, sizes.big, hash);
-  return { file, digest: `sha256:${hash.digest("hex")}`, size: sizes.big };
+  writeRandom(file, size, hash);
+  return { file, digest: `sha256:${hash.digest("hex")}`, size };
+}
+
+/** A new random blob of `size` bytes in files of `chunk` bytes, `<name>-NNN.bin`. */
+function chunkedBlob(name: string, size: number, chunk: number): ChunkedBlob {
+  const hash = createHash("sha256");
+  const files: string[] = [];
+  for (let off = 0, i = 0; off < size; off += chunk, i++) {
+    const file = join(workDir, `${name}-${String(i).padStart(3, "0")}.bin`);
+    writeRandom(file, Math.min(chunk, size - off), hash);
+    files.push(file);
+  }
+  return { files, digest: `sha256:${hash.digest("hex")}`, size };
 }
 
 function writeRandom(path: string, size: number, hash: Hash): void {
@@ -418,26 +452,29 @@ async function chunkedPush(blobs: ChunkedBlob[]): Promise<void> {
 }
 
 /** POST, a PATCH per chunk file (a curl each), PUT ?digest=, checked afterwards; returns MiB/s. */
-async function pushChunked(reg: Reg, blob: ChunkedBlob): Promise<number> {
+async function pushChunked(reg: Reg, blob: ChunkedBlob, workload = "2 chunked push"): Promise<number> {
   await runOk("sync", []);
-  const wall = await measured(reg, "2 chunked push", async () => {
-    let loc = await reg.client.startUpload("bench/chunked");
-    let offset = 0;
-    for (const file of blob.files) {
-      const len = statSync(file).size;
-      const r = await curlUpload("PATCH", loc, file, { "Content-Range": `${offset}-${offset + len - 1}` });
-      if (r.status !== 202) throw new BenchError(`${reg.server.name}: PATCH at ${offset} answered ${r.status}`);
-      offset += len;
-      if (r.headers.range !== `0-${offset - 1}`) throw new BenchError(`${reg.server.name}: PATCH Range ${r.headers.range}, expected 0-${offset - 1}`);
-      if (!r.headers.location) throw new BenchError(`${reg.server.name}: PATCH without Location`);
-      loc = new URL(r.headers.location, reg.server.base).toString();
-    }
-    const done = await reg.client.expect([201], "PUT", withDigest(loc, blob.digest));
-    if (done.headers["docker-content-digest"] !== blob.digest) throw new BenchError(`${reg.server.name}: digest header mismatch`);
-  });
+  const wall = await measured(reg, workload, () => sendChunked(reg, "bench/chunked", blob.files, blob.digest));
   await reg.client.checkBlob("bench/chunked", blob.digest, blob.size);
-  log(`2 chunked push: ${reg.server.name} ${fmt(blob.size / MiB / wall)} MiB/s`);
+  log(`${workload}: ${reg.server.name} ${fmt(blob.size / MiB / wall)} MiB/s`);
   return blob.size / MiB / wall;
+}
+
+/** One chunked upload: POST, a PATCH per file (a curl each, following Location), PUT ?digest=. */
+async function sendChunked(reg: Reg, repo: string, files: string[], digest: string): Promise<void> {
+  let loc = await reg.client.startUpload(repo);
+  let offset = 0;
+  for (const file of files) {
+    const len = statSync(file).size;
+    const r = await curlUpload("PATCH", loc, file, { "Content-Range": `${offset}-${offset + len - 1}` });
+    if (r.status !== 202) throw new BenchError(`${reg.server.name}: PATCH at ${offset} answered ${r.status}`);
+    offset += len;
+    if (r.headers.range !== `0-${offset - 1}`) throw new BenchError(`${reg.server.name}: PATCH Range ${r.headers.range}, expected 0-${offset - 1}`);
+    if (!r.headers.location) throw new BenchError(`${reg.server.name}: PATCH without Location`);
+    loc = new URL(r.headers.location, reg.server.base).toString();
+  }
+  const done = await reg.client.expect([201], "PUT", withDigest(loc, digest));
+  if (done.headers["docker-content-digest"] !== digest) throw new BenchError(`${reg.server.name}: digest header mismatch`);
 }
 
 async function blobGet(fallback: Blob): Promise<void> {
@@ -449,26 +486,14 @@ async function blobGet(fallback: Blob): Promise<void> {
       reg.big.push(fallback);
     }
   }
-  const getOnce = async (reg: Reg, label: string): Promise<number> => {
-    const blob = reg.big[0]!;
-    let time = 0;
-    await measured(reg, label, async () => {
-      const r = await curlDownload(`${reg.server.base}/v2/bench/big/blobs/${blob.digest}`);
-      if (r.status !== 200 || r.bytes !== blob.size) throw new BenchError(`${reg.server.name}: GET blob ${r.status}, ${r.bytes} bytes`);
-      time = r.time;
-    });
-    const speed = blob.size / MiB / time;
-    log(`${label}: ${reg.server.name} ${fmt(speed)} MiB/s`);
-    return speed;
-  };
   // The first GET after the push has a row of its own: Berth writes large uploads past the page
   // cache, so it reads the blob from the disk, where Distribution finds it cached. The median row
   // then compares the two with the blob cached, as it has since the first pass.
   const first = new Map<RegistryName, number>();
-  for (const reg of regs) first.set(reg.server.name, await getOnce(reg, "3 first blob GET"));
+  for (const reg of regs) first.set(reg.server.name, await timedGet(reg, "3 first blob GET"));
   const speeds = new Map<RegistryName, number[]>();
   for (let rep = 0; rep < sizes.reps; rep++) {
-    for (const reg of regs) speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), await getOnce(reg, "3 blob GET")]);
+    for (const reg of regs) speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), await timedGet(reg, "3 blob GET")]);
   }
   for (const reg of regs) await reg.client.verifyBlobDownload("bench/big", reg.big[0]!.digest, reg.big[0]!.size);
   rows.push({
@@ -486,6 +511,20 @@ async function blobGet(fallback: Blob): Promise<void> {
     unit: "MiB/s",
     values: valuesOf(first),
   });
+}
+
+/** `curl -o /dev/null` of the registry's first big blob (bench/big); MiB/s by curl's own time. */
+async function timedGet(reg: Reg, label: string): Promise<number> {
+  const blob = reg.big[0]!;
+  let time = 0;
+  await measured(reg, label, async () => {
+    const r = await curlDownload(`${reg.server.base}/v2/bench/big/blobs/${blob.digest}`);
+    if (r.status !== 200 || r.bytes !== blob.size) throw new BenchError(`${reg.server.name}: GET blob ${r.status}, ${r.bytes} bytes`);
+    time = r.time;
+  });
+  const speed = blob.size / MiB / time;
+  log(`${label}: ${reg.server.name} ${fmt(speed)} MiB/s`);
+  return speed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,18 +546,8 @@ async function smallImage(reg: Reg): Promise<{ manifestPath: string; blobPath: s
 }
 
 async function manifestLoad(): Promise<void> {
-  const get = new Map<RegistryName, [number, number]>();
+  const get = wanted(4, "get") ? await manifestGets("4 manifest GET") : new Map<RegistryName, [number, number]>();
   const head = new Map<RegistryName, [number, number]>();
-  for (const reg of wanted(4, "get") ? regs : []) {
-    const headers = { Accept: ACCEPT_MANIFESTS, ...reg.headers };
-    const url = reg.server.base + (await smallImage(reg)).manifestPath;
-    log(`4 manifest GET: ${reg.server.name}, wrk ${sizes.connections} connections, ${sizes.loadSeconds} s`);
-    await wrk(url, sizes.connections, sizes.warmSeconds, headers);
-    await measured(reg, "4 manifest GET (wrk)", async () => {
-      const r = checkLoad(reg, await wrk(url, sizes.connections, sizes.loadSeconds, headers));
-      get.set(reg.server.name, [r.rps, r.p99]);
-    });
-  }
   for (const reg of wanted(4, "head") ? regs : []) {
     const headers = { Accept: ACCEPT_MANIFESTS, ...reg.headers };
     const url = reg.server.base + (await smallImage(reg)).manifestPath;
@@ -531,6 +560,22 @@ async function manifestLoad(): Promise<void> {
   const w = `manifest by tag, ${sizes.connections} connections, ${sizes.loadSeconds} s`;
   if (get.size > 0) pushRateRows("4", `GET ${w} (wrk)`, get);
   if (head.size > 0) pushRateRows("4", `HEAD ${w} (ab -k -i)`, head);
+}
+
+/** wrk GETs of bench/small's manifest by tag on each registry, after a warm-up: [req/s, p99 ms]. */
+async function manifestGets(label: string): Promise<Map<RegistryName, [number, number]>> {
+  const get = new Map<RegistryName, [number, number]>();
+  for (const reg of regs) {
+    const headers = { Accept: ACCEPT_MANIFESTS, ...reg.headers };
+    const url = reg.server.base + (await smallImage(reg)).manifestPath;
+    log(`${label}: ${reg.server.name}, wrk ${sizes.connections} connections, ${sizes.loadSeconds} s`);
+    await wrk(url, sizes.connections, sizes.warmSeconds, headers);
+    await measured(reg, `${label} (wrk)`, async () => {
+      const r = checkLoad(reg, await wrk(url, sizes.connections, sizes.loadSeconds, headers));
+      get.set(reg.server.name, [r.rps, r.p99]);
+    });
+  }
+  return get;
 }
 
 async function smallBlobLoad(): Promise<void> {
@@ -642,6 +687,153 @@ async function authPushCost(plain: Reg, authed: Reg): Promise<void> {
     unit: "MiB/s",
     values: { Berth: a },
     ratioNote: `${(a / b).toFixed(2)}× of Berth without auth (${fmt(b)} MiB/s in the same turns)`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// S1-S5: blobs on S3, both registries on one gateway, each in a bucket of its own
+
+/** The OSD of a gateway this run starts: a sparse file; the rows write about 16 GiB at most. */
+const S3_CAPACITY = 48 * 1024 * MiB;
+
+async function s3Rows(mainJs: string, fsFiles: { mono: Blob[]; chunked: ChunkedBlob[] }): Promise<void> {
+  gateway = await benchGateway(!args.quick, S3_CAPACITY);
+  if (!gateway) {
+    rows.push({ id: "S", workload: "blobs on S3 (rows S1–S5)", metric: "skipped (no S3 gateway: BERTH_TEST_S3_* unset)", unit: "", values: {} });
+    return;
+  }
+  // The filesystem rows are done: their servers, data and files make room for these.
+  await stopAll();
+  for (const file of [...fsFiles.mono.map((b) => b.file), ...fsFiles.chunked.flatMap((b) => b.files)]) rmSync(file, { force: true });
+  for (const dir of ["berth", "distribution", "berth-auth"]) rmSync(join(workDir, dir), { recursive: true, force: true });
+
+  const buckets: S3Bucket[] = [];
+  const made: string[] = [];
+  const file = (name: string) => {
+    made.push(join(workDir, name));
+    return join(workDir, name);
+  };
+  try {
+    for (const name of names) {
+      const bucket = await benchBucket(gateway);
+      buckets.push(bucket);
+      const dataDir = join(workDir, `${name.toLowerCase()}-s3`);
+      const server = name === "Berth" ? await startBerth({ mainJs, dataDir, env: berthOnS3(bucket) }) : await startDistribution(dataDir, workDir, bucket);
+      regs.push({ server, client: new Client(server.base, 16), big: [], headers: {} });
+      log(`${name} on S3 (${gateway.endpoint}, bucket ${bucket.bucket}) pid ${server.pid} at ${server.base}`);
+    }
+    const big = sizes.s3Big / MiB;
+    if (wantedS3(1)) {
+      log(`S1 generating ${sizes.reps} random blobs of ${big} MiB`);
+      const blobs = Array.from({ length: sizes.reps }, (_, i) => randomBlob(file(`s3-mono-${i}.bin`), sizes.s3Big));
+      const med = await medianSpeeds("S1 monolithic push", blobs, async (reg, blob) => {
+        const speed = await pushWhole(reg, blob, "S1 monolithic push");
+        reg.big.push(blob);
+        return speed;
+      });
+      rows.push({ id: "S1", workload: `${big} MiB monolithic push on S3 (POST + PUT ?digest=)`, metric: `median of ${blobs.length}`, unit: "MiB/s", values: valuesOf(med), target: ratioAtLeast(1.5) });
+    }
+    if (wantedS3(2)) {
+      log(`S2 generating ${sizes.reps} random blobs of ${big} MiB in ${sizes.s3Chunk / MiB} MiB chunk files`);
+      const blobs = Array.from({ length: sizes.reps }, (_, rep) => chunkedBlob(`s3-chunk-${rep}`, sizes.s3Big, sizes.s3Chunk));
+      made.push(...blobs.flatMap((b) => b.files));
+      const med = await medianSpeeds("S2 chunked push", blobs, (reg, blob) => pushChunked(reg, blob, "S2 chunked push"));
+      const parts = `${blobs[0]!.files.length} × ${sizes.s3Chunk / MiB} MiB PATCH, PUT`;
+      rows.push({ id: "S2", workload: `${big} MiB chunked push on S3 (${parts})`, metric: `median of ${blobs.length}`, unit: "MiB/s", values: valuesOf(med), target: ratioAtLeast(2) });
+    }
+    if (wantedS3(3)) await s3BlobGet(file);
+    if (wantedS3(4)) {
+      const get = await manifestGets("S4 manifest GET");
+      const w = `manifest GET by tag on S3, ${sizes.connections} connections, ${sizes.loadSeconds} s (wrk)`;
+      const pick = (i: 0 | 1) => valuesOf(new Map([...get].map(([k, v]) => [k, v[i]])));
+      rows.push({ id: "S4", workload: w, metric: "throughput", unit: "req/s", values: pick(0), target: ratioAtLeast(10) });
+      rows.push({ id: "S4", workload: w, metric: "p99 latency, informational", unit: "ms", values: pick(1) });
+    }
+    const berth = regs.find((r) => r.server.name === "Berth");
+    if (wantedS3(5) && berth) await s3UploadMemory(berth, file);
+  } finally {
+    await stopAll();
+    for (const f of made) rmSync(f, { force: true });
+    // A gateway of this run's own goes whole at the end; a shared one keeps nothing of the run.
+    if (gatewayConfigured()) for (const bucket of buckets) await dropBucket(gateway, bucket).catch((err: Error) => log(`removing bucket ${bucket.bucket}: ${err.message}`));
+  }
+}
+
+/**
+ * Row S3: the same blob from each registry, both streaming it from the gateway (neither keeps blob
+ * bytes of its own; what the gateway caches, it caches for both). One GET each unmeasured, then
+ * the registries in turns; the median.
+ */
+async function s3BlobGet(file: (name: string) => string): Promise<void> {
+  let fallback: Blob | undefined; // made only when row S1 did not push a blob
+  for (const reg of regs) {
+    if (reg.big.length > 0) continue;
+    fallback ??= randomBlob(file("s3-get.bin"), sizes.s3Big);
+    const loc = await reg.client.startUpload("bench/big");
+    const r = await curlUpload("PUT", withDigest(loc, fallback.digest), fallback.file);
+    if (r.status !== 201) throw new BenchError(`${reg.server.name}: PUT ?digest= answered ${r.status}`);
+    reg.big.push(fallback);
+  }
+  for (const reg of regs) await timedGet(reg, "S3 blob GET, unmeasured");
+  const speeds = new Map<RegistryName, number[]>();
+  for (let rep = 0; rep < sizes.reps; rep++) {
+    for (const reg of regs) speeds.set(reg.server.name, [...(speeds.get(reg.server.name) ?? []), await timedGet(reg, "S3 blob GET")]);
+  }
+  for (const reg of regs) await reg.client.verifyBlobDownload("bench/big", reg.big[0]!.digest, reg.big[0]!.size);
+  rows.push({
+    id: "S3",
+    workload: `${regs[0]!.big[0]!.size / MiB} MiB blob GET on S3, through the registry (curl -o /dev/null)`,
+    metric: `median of ${sizes.reps}, after one unmeasured GET`,
+    unit: "MiB/s",
+    values: valuesOf(new Map([...speeds].map(([k, v]) => [k, median(v)]))),
+    target: ratioAtLeast(1),
+  });
+}
+
+/**
+ * Row S5: many chunked pushes at once to Berth on S3, its processes' RSS summed and sampled every
+ * 250 ms. Each blob is the same random chunks but its last, its own, so every push is a new blob;
+ * the shared prefix is hashed once.
+ */
+async function s3UploadMemory(reg: Reg, file: (name: string) => string): Promise<void> {
+  const { s3MemPushes: n, s3MemSize: size, s3Chunk: chunk } = sizes;
+  log(`S5 generating ${n} blobs of ${size / MiB} MiB in ${chunk / MiB} MiB chunk files, all but the last chunk shared`);
+  const prefix = createHash("sha256");
+  const shared: string[] = [];
+  for (let off = 0; off + chunk < size; off += chunk) {
+    shared.push(file(`s3-mem-shared-${shared.length}.bin`));
+    writeRandom(shared[shared.length - 1]!, chunk, prefix);
+  }
+  const blobs: ChunkedBlob[] = Array.from({ length: n }, (_, k) => {
+    const hash = prefix.copy();
+    const last = file(`s3-mem-last-${k}.bin`);
+    writeRandom(last, chunk, hash);
+    return { files: [...shared, last], digest: `sha256:${hash.digest("hex")}`, size: shared.length * chunk + chunk };
+  });
+  await runOk("sync", []);
+  const idle = treeMemoryKiB(reg.server.pid);
+  const mib = (kib: number) => fmt(kib / 1024);
+  log(`S5 ${n} concurrent chunked pushes of ${size / MiB} MiB to Berth on S3 (idle RSS ${mib(idle.rss)} MiB)`);
+  const sampler = new TreeMemorySampler(reg.server.pid, 250);
+  let peak = { rss: 0, pss: 0 };
+  let wall = 0;
+  try {
+    wall = await measured(reg, `S5 ${n} concurrent chunked pushes`, async () => {
+      await Promise.all(blobs.map((b) => sendChunked(reg, "bench/memory", b.files, b.digest)));
+    });
+  } finally {
+    peak = sampler.stop();
+  }
+  for (const b of blobs) await reg.client.checkBlob("bench/memory", b.digest, b.size);
+  log(`S5 peak RSS ${mib(peak.rss)} MiB, peak PSS ${mib(peak.pss)} MiB; ${fmt((n * size) / MiB / wall)} MiB/s in all`);
+  rows.push({
+    id: "S5",
+    workload: `${n} concurrent ${size / MiB} MiB chunked pushes on S3 (${size / chunk} × ${chunk / MiB} MiB PATCH, PUT each), Berth only`,
+    metric: `peak RSS summed over Berth's processes, sampled every 250 ms (idle before: ${mib(idle.rss)}; peak PSS ${mib(peak.pss)}, idle ${mib(idle.pss)})`,
+    unit: "MiB",
+    values: { Berth: peak.rss / 1024 },
+    ratioNote: `${fmt(wall)} s, ${fmt((n * size) / MiB / wall)} MiB/s in all`,
+    target: below(300, "MiB"),
   });
 }
 
@@ -882,6 +1074,8 @@ function printProfiles(dir: string): void {
 
 async function cleanup(): Promise<void> {
   await stopAll().catch(() => undefined);
+  await gateway?.stop().catch((err: Error) => log(`stopping the S3 gateway: ${err.message}`));
+  gateway = undefined;
   if (workDir && !args.keep) rmSync(workDir, { recursive: true, force: true });
   else if (workDir) log(`kept ${workDir}`);
 }

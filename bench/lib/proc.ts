@@ -178,3 +178,68 @@ export function which(cmd: string): string | undefined {
   const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
+
+/** A process and its live descendants, from /proc/<pid>/task/<tid>/children (no /proc scan). */
+export function descendants(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${tree[i]}/task`);
+    } catch {
+      continue; // the process ended while we looked
+    }
+    for (const tid of tasks) {
+      try {
+        const children = readFileSync(`/proc/${tree[i]}/task/${tid}/children`, "utf8").trim();
+        if (children) tree.push(...children.split(" ").map(Number));
+      } catch {
+        // the thread ended while we looked
+      }
+    }
+  }
+  return tree;
+}
+
+/** VmRSS and PSS summed over a process and its live descendants, KiB. */
+export function treeMemoryKiB(pid: number): { rss: number; pss: number } {
+  let rss = 0;
+  let pss = 0;
+  for (const p of descendants(pid)) {
+    try {
+      rss += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return { rss, pss };
+}
+
+/** The highest sums of treeMemoryKiB(pid), sampled every `intervalMs` until stopped. */
+export class TreeMemorySampler {
+  private peakRss = 0;
+  private peakPss = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly pid: number,
+    intervalMs = 250,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  private sample(): void {
+    const now = treeMemoryKiB(this.pid);
+    this.peakRss = Math.max(this.peakRss, now.rss);
+    this.peakPss = Math.max(this.peakPss, now.pss);
+  }
+
+  /** Stops sampling; the peaks seen, KiB. */
+  stop(): { rss: number; pss: number } {
+    clearInterval(this.timer);
+    this.sample();
+    return { rss: this.peakRss, pss: this.peakPss };
+  }
+}

@@ -68,12 +68,55 @@ export async function startBerth(opts: BerthOptions): Promise<RunningRegistry> {
   return ready("Berth", child, `http://127.0.0.1:${port}`, opts.dataDir);
 }
 
-export async function startDistribution(dataDir: string, configDir: string): Promise<RunningRegistry> {
+/** An S3 bucket for a registry under test (path-style, as RGW and MinIO want). */
+export interface S3Bucket {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+}
+
+/** The `rootdirectory` both registries keep their objects under, in buckets of their own. */
+const S3_ROOT = "/registry";
+
+/** `startBerth` options for blobs in `b` (the SQLite database stays in the data directory). */
+export function berthOnS3(b: S3Bucket): Record<string, string> {
+  return {
+    BERTH_STORAGE_DRIVER: "s3",
+    REGISTRY_STORAGE_S3_REGIONENDPOINT: b.endpoint,
+    REGISTRY_STORAGE_S3_REGION: b.region,
+    REGISTRY_STORAGE_S3_BUCKET: b.bucket,
+    REGISTRY_STORAGE_S3_FORCEPATHSTYLE: "true",
+    REGISTRY_STORAGE_S3_ACCESSKEY: b.accessKey,
+    REGISTRY_STORAGE_S3_SECRETKEY: b.secretKey,
+    REGISTRY_STORAGE_S3_ROOTDIRECTORY: S3_ROOT,
+  };
+}
+
+/** Distribution on the filesystem under `dataDir`, or with `s3`, on that bucket (redirects off). */
+export async function startDistribution(dataDir: string, configDir: string, s3?: S3Bucket): Promise<RunningRegistry> {
   mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
-  const config = join(configDir, "distribution.yml");
-  // Its own configuration: filesystem storage, loopback, deletes on, no auth, errors only. The
-  // in-memory blob-descriptor cache is on, as in the config.yml Distribution ships.
+  const config = join(configDir, s3 ? "distribution-s3.yml" : "distribution.yml");
+  const storage = s3
+    ? [
+        "  s3:",
+        `    regionendpoint: ${s3.endpoint}`,
+        `    region: ${s3.region}`,
+        `    bucket: ${s3.bucket}`,
+        "    forcepathstyle: true",
+        `    secure: ${s3.endpoint.startsWith("https:")}`,
+        "    v4auth: true",
+        `    accesskey: ${s3.accessKey}`,
+        `    secretkey: ${s3.secretKey}`,
+        `    rootdirectory: ${S3_ROOT}`,
+        "  redirect:",
+        "    disable: true",
+      ]
+    : ["  filesystem:", `    rootdirectory: ${dataDir}`];
+  // Its own configuration: filesystem storage (or S3), loopback, deletes on, no auth, errors only.
+  // The in-memory blob-descriptor cache is on, as in the config.yml Distribution ships.
   writeFileSync(
     config,
     [
@@ -83,8 +126,7 @@ export async function startDistribution(dataDir: string, configDir: string): Pro
       "  accesslog:",
       "    disabled: true",
       "storage:",
-      "  filesystem:",
-      `    rootdirectory: ${dataDir}`,
+      ...storage,
       "  delete:",
       "    enabled: true",
       "  cache:",
@@ -96,8 +138,11 @@ export async function startDistribution(dataDir: string, configDir: string): Pro
       `  addr: 127.0.0.1:${port}`,
       "",
     ].join("\n"),
+    { mode: 0o600 }, // it may hold an S3 secret key
   );
-  const child = spawn(DISTRIBUTION_BIN, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
+  // With AWS_CA_BUNDLE set (as on these machines), Distribution's AWS SDK panics at start-up.
+  const { AWS_CA_BUNDLE: _unset, ...env } = process.env;
+  const child = spawn(DISTRIBUTION_BIN, ["serve", config], { env, stdio: ["ignore", "pipe", "pipe"] });
   return ready("Distribution", child, `http://127.0.0.1:${port}`, dataDir);
 }
 

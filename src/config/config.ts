@@ -328,6 +328,8 @@ const EXPECTED: Record<string, string> = {
   "storage.driver": '"filesystem", "inmemory" or "s3"',
   "storage.filesystem.rootdirectory": "a directory path",
   "storage.filesystem.directio": BOOLEAN,
+  "storage.redirect.disable": BOOLEAN,
+  "storage.redirect.expiry": DURATION,
   "storage.delete.enabled": BOOLEAN,
   "storage.maintenance.uploadpurging.enabled": BOOLEAN,
   "storage.maintenance.uploadpurging.age": DURATION,
@@ -351,9 +353,23 @@ const EXPECTED: Record<string, string> = {
   "log.level": "one of trace, debug, info, warn, error, fatal, silent",
   "log.accesslog.disabled": BOOLEAN,
 };
-/** S3 keys: zod's own messages (e.g. "must be at least 5 MiB") already say what would do. */
-const S3_KEYS = ["region", "regionendpoint", "bucket", "forcepathstyle", "accesskey", "secretkey", "secure", "v4auth", "rootdirectory", "chunksize", "multipartcopythresholdsize", "multipartcopychunksize", "multipartcopymaxconcurrency"];
-const LEAF_KEYS = [...Object.keys(EXPECTED), ...S3_KEYS.map((k) => `storage.s3.${k}`), "storage.redirect.disable", "storage.redirect.expiry"];
+/** storage.s3 keys: their schema words its own messages (S3's limits, Distribution's names). */
+const S3_KEYS = [
+  "region",
+  "regionendpoint",
+  "bucket",
+  "forcepathstyle",
+  "accesskey",
+  "secretkey",
+  "secure",
+  "v4auth",
+  "rootdirectory",
+  "chunksize",
+  "multipartcopythresholdsize",
+  "multipartcopychunksize",
+  "multipartcopymaxconcurrency",
+].map((k) => `storage.s3.${k}`);
+const LEAF_KEYS = [...Object.keys(EXPECTED), ...S3_KEYS];
 /** Keys whose values are secrets: never echoed in a message. */
 const SECRET_KEYS = new Set(["auth.operator.token", "storage.s3.secretkey"]);
 

@@ -99,6 +99,7 @@ if (process.send && process.env[WORKER_CONFIG]) {
   const config = JSON.parse(process.env[WORKER_CONFIG]!) as Config;
   const roles = new Set((process.env[WORKER_ROLES] ?? "").split(",").filter(Boolean) as Role[]);
   serveHere(config, Number(process.env[WORKER_INDEX] ?? "1"), roles).catch((err) => {
+    // A refused address or a backend failing its start-up check is one line for the operator.
     const known = err instanceof ListenError || err instanceof StartupError;
     process.stderr.write(known ? `berth: ${err.message}\n` : `berth worker: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);

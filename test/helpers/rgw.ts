@@ -43,13 +43,16 @@ export async function s3ForTests(): Promise<S3Server> {
   return startRgw();
 }
 
-/** Starts a one-node cluster and its gateway; resolves once the gateway answers S3 requests. */
-export async function startRgw(): Promise<OwnS3Server> {
+/**
+ * Starts a one-node cluster and its gateway; resolves once the gateway answers S3 requests.
+ * `blockSize`: the OSD's sparse block file (8 GiB; the benchmark stores more than that).
+ */
+export async function startRgw(options: { blockSize?: number } = {}): Promise<OwnS3Server> {
   const dir = await mkdtemp(join(tmpdir(), "berth-rgw-"));
   const [monPort, rgwPort, osdPortMin] = [await freePort(), await freePort(), 30000 + Math.floor(Math.random() * 3000) * 10];
   const conf = join(dir, "ceph.conf");
   const fsid = randomUUID();
-  await writeFile(conf, cephConf({ dir, fsid, monPort, rgwPort, osdPortMin }));
+  await writeFile(conf, cephConf({ dir, fsid, monPort, rgwPort, osdPortMin, blockSize: options.blockSize ?? 8 * 1024 ** 3 }));
   await mkdir(join(dir, "osd-0"));
   await mkdir(join(dir, "rgw-a"));
   const daemons: ChildProcess[] = [];
@@ -93,7 +96,7 @@ export async function startRgw(): Promise<OwnS3Server> {
   }
 }
 
-function cephConf(o: { dir: string; fsid: string; monPort: number; rgwPort: number; osdPortMin: number }): string {
+function cephConf(o: { dir: string; fsid: string; monPort: number; rgwPort: number; osdPortMin: number; blockSize: number }): string {
   const secure = "crc secure";
   return `[global]
 fsid = ${o.fsid}
@@ -137,7 +140,7 @@ osd data = ${o.dir}/osd-0
 osd objectstore = bluestore
 bluestore block path = ${o.dir}/block.file
 bluestore block create = true
-bluestore block size = 8589934592
+bluestore block size = ${o.blockSize}
 osd memory target = 1073741824
 
 [client.rgw.a]
