@@ -1,0 +1,86 @@
+// The metadata contract suites against a real PostgreSQL 15 whose collation is en_US.UTF-8 (not
+// byte order), plus what only PostgreSQL has: the pool, the migration lock, connection errors.
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import pg from "pg";
+import { DatabaseTooNew } from "../../src/metadata/migrations.js";
+import { openPostgresStores, PostgresUnavailable } from "../../src/metadata/postgres.js";
+import { newDatabase, postgresAvailable } from "../helpers/postgres.js";
+import { iamStoreSuite } from "./iam-suite.js";
+import { concurrentWritersSuite, metadataStoreSuite } from "./store-suite.js";
+
+if (!postgresAvailable && process.env.CI === "true") throw new Error("PostgreSQL 15 is not installed (.ci/install.sh installs it)");
+const skip = postgresAvailable ? false : "PostgreSQL 15 is not installed";
+
+const opened: { close(): Promise<void> }[] = [];
+after(async () => {
+  for (const store of opened) await store.close().catch(() => undefined);
+});
+
+async function stores(repositoryLimits = false) {
+  const s = await openPostgresStores({ url: await newDatabase(), poolSize: 8 }, { repositoryLimits });
+  return s;
+}
+
+describe("postgres", { skip }, () => {
+  metadataStoreSuite("postgres (en_US.UTF-8 cluster)", async () => (await stores()).meta);
+  iamStoreSuite("postgres (en_US.UTF-8 cluster)", () => stores(true));
+  concurrentWritersSuite("postgres (several processes, pools of 4)", async () => {
+    const url = await newDatabase();
+    await (await openPostgresStores({ url })).meta.close();
+    return { driver: "postgres", url };
+  });
+
+  it("postgres: nodes starting together on a new database migrate it once", async () => {
+    const url = await newDatabase();
+    const all = await Promise.all(Array.from({ length: 4 }, () => openPostgresStores({ url, poolSize: 2 })));
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query("select name, count(*)::int as n from kysely_migration group by name");
+    await client.end();
+    assert.ok(rows.length >= 6);
+    assert.ok(rows.every((r: { n: number }) => r.n === 1), "each migration ran once");
+    for (const s of all) await s.meta.close();
+  });
+
+  it("postgres: a database migrated by a newer Berth is refused with a message that says so", async () => {
+    const url = await newDatabase();
+    await (await openPostgresStores({ url })).meta.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query("insert into kysely_migration (name, timestamp) values ('9999_from_the_future', 'x')");
+    await client.end();
+    await assert.rejects(openPostgresStores({ url }), (err: unknown) => {
+      assert.ok(err instanceof DatabaseTooNew);
+      assert.match(err.message, /migrated by a newer Berth \(9999_from_the_future\); upgrade this node/);
+      return true;
+    });
+  });
+
+  it("postgres: a wrong password or database stops with one line naming user, host and database, not the password", async () => {
+    const url = new URL(await newDatabase());
+    url.password = "s3cret-pass";
+    url.pathname = "/no_such_database";
+    await assert.rejects(openPostgresStores({ url: url.toString() }), (err: unknown) => {
+      assert.ok(err instanceof PostgresUnavailable);
+      assert.match(err.message, new RegExp(`^metadata.postgres: cannot connect to berth@${url.host}/no_such_database: .*no_such_database`));
+      assert.doesNotMatch(err.message, /s3cret/);
+      assert.doesNotMatch(err.message, /\n/);
+      return true;
+    });
+  });
+
+  it("postgres: a statement past the statement timeout is cancelled (57014, a 503 for clients)", async () => {
+    const { meta } = await openPostgresStores({ url: await newDatabase(), statementTimeout: 50 });
+    const { faultOf } = await import("../../src/registry/errors.js");
+    const db = (meta as unknown as { db: { executeQuery(q: unknown): Promise<unknown> } }).db;
+    const { sql } = await import("kysely");
+    const slow = sql`select pg_sleep(1)`.compile(db as never);
+    await assert.rejects(db.executeQuery(slow), (err: unknown) => {
+      assert.equal((err as { code?: string }).code, "57014");
+      assert.equal(faultOf(err)?.status, 503);
+      return true;
+    });
+    await meta.close();
+  });
+});
