@@ -1,6 +1,7 @@
 // Schema migrations, written once for every SQL backend. The dialect differences (the binary
 // column type, trigger syntax) are decided here, so no SQL dialect detail leaks into the store.
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { MetadataUnavailable } from "./store.js";
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -223,7 +224,7 @@ function iamVersionTriggers(dialect: SqlDialect): string[] {
 }
 
 /** The database holds migrations this code does not know: a newer Berth migrated it. */
-export class DatabaseTooNew extends Error {
+export class DatabaseTooNew extends MetadataUnavailable {
   constructor(readonly unknown: string[]) {
     super(`the metadata database was migrated by a newer Berth (${unknown.join(", ")}); upgrade this node`);
   }

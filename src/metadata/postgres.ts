@@ -7,6 +7,7 @@ import pg from "pg";
 import type { SqlDatabase } from "./direct.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
+import { MetadataUnavailable } from "./store.js";
 import { SqlIamStore } from "./sql-iam-store.js";
 import { SqlMetadataStore, type MetadataStoreOptions } from "./sql-store.js";
 
@@ -36,7 +37,7 @@ export interface PostgresTls {
 const MIGRATION_LOCK = 0x6265_7274; // "bert"
 
 /** The server could not be reached or refused us; names host, database and user, never the password. */
-export class PostgresUnavailable extends Error {}
+export class PostgresUnavailable extends MetadataUnavailable {}
 
 export async function openPostgresDatabase(options: PostgresOptions): Promise<SqlDatabase> {
   const config = connectionConfig(options);

@@ -4,6 +4,7 @@
 // supervisor goes away.
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
+import { MetadataUnavailable } from "../metadata/store.js";
 import { keepOldGenerationSmall } from "./heap.js";
 import { ListenError } from "./listen-address.js";
 import { createLogger } from "./logger.js";
@@ -100,7 +101,8 @@ if (process.send && process.env[WORKER_CONFIG]) {
   const config = JSON.parse(process.env[WORKER_CONFIG]!) as Config;
   const roles = new Set((process.env[WORKER_ROLES] ?? "").split(",").filter(Boolean) as Role[]);
   serveHere(config, Number(process.env[WORKER_INDEX] ?? "1"), roles).catch((err) => {
-    process.stderr.write(err instanceof ListenError ? `berth: ${err.message}\n` : `berth worker: ${(err as Error).stack ?? String(err)}\n`);
+    const explained = err instanceof ListenError || err instanceof MetadataUnavailable;
+    process.stderr.write(explained ? `berth: ${err.message}\n` : `berth worker: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });
 }

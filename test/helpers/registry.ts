@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { newDatabase } from "./postgres.js";
 
 export const BERTH_MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -31,15 +32,25 @@ export interface StartOptions {
   scheme?: "http" | "https";
 }
 
+/** PostgreSQL database URLs by data directory (BERTH_TEST_METADATA=postgres). */
+const databases = new Map<string, string>();
+
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
   const ownRoot = options.root === undefined;
   const root = options.root ?? (await mkdtemp(join(tmpdir(), "berth-test-")));
+  // BERTH_TEST_METADATA=postgres: each data directory with a PostgreSQL database of its own, kept
+  // with it when a test restarts Berth on the same directory.
+  const metadata: Record<string, string> = {};
+  if (process.env.BERTH_TEST_METADATA === "postgres") {
+    if (!databases.has(root)) databases.set(root, await newDatabase());
+    Object.assign(metadata, { BERTH_METADATA_DRIVER: "postgres", BERTH_METADATA_POSTGRES_URL: databases.get(root)! });
+  }
   const child = spawn(
     process.execPath,
     [BERTH_MAIN, "serve", "--addr", "127.0.0.1:0", "--root", root, ...(options.args ?? [])],
     {
       // Open registry unless a test turns auth on: the protocol and client suites test the API itself.
-      env: { ...process.env, BERTH_LOG_LEVEL: "info", BERTH_AUTH_ENABLED: "false", ...options.env },
+      env: { ...process.env, BERTH_LOG_LEVEL: "info", BERTH_AUTH_ENABLED: "false", ...metadata, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

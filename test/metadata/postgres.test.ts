@@ -84,3 +84,20 @@ describe("postgres", { skip }, () => {
     await meta.close();
   });
 });
+
+describe("berth serve on postgres", { skip }, () => {
+  it("a wrong password or database stops `berth serve` with one line naming user, host and database", async () => {
+    const { startRegistry } = await import("../helpers/registry.js");
+    const url = new URL(await newDatabase());
+    url.password = "s3cret-pass";
+    url.pathname = "/no_such_database";
+    const env = { BERTH_METADATA_DRIVER: "postgres", BERTH_METADATA_POSTGRES_URL: url.toString() };
+    await assert.rejects(startRegistry({ env, args: ["--workers", "1"] }), (err: unknown) => {
+      const message = (err as Error).message;
+      assert.match(message, new RegExp(`\\nberth: metadata.postgres: cannot connect to berth@${url.host}/no_such_database: [^\\n]*\\n`));
+      assert.doesNotMatch(message, /s3cret/);
+      assert.doesNotMatch(message, /berth worker: Error/, "no stack trace");
+      return true;
+    });
+  });
+});
