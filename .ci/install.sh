@@ -22,6 +22,8 @@ PACKAGES=(
   ca-certificates libdevmapper1.02.1 libsystemd0 tini
   # npm run bench: the reference registry (CNCF Distribution) and the load tools
   docker-registry wrk curl
+  # metadata on PostgreSQL (test/helpers/postgres.ts makes throwaway en_US.UTF-8 clusters)
+  postgresql-15 locales
 )
 
 mkdir -p "$BERTH_CI_DIR"
@@ -55,6 +57,13 @@ if ((${#missing[@]} > 0)); then
     fail "apt-get install ${missing[*]}"
 fi
 
+# The PostgreSQL suites run on an en_US.UTF-8 cluster, whose collation is not byte order.
+if ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
+  sed -i 's/^# *\(en_US.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+  grep -q '^en_US.UTF-8 UTF-8' /etc/locale.gen || echo 'en_US.UTF-8 UTF-8' >>/etc/locale.gen
+  locale-gen >>"$LOG" 2>&1 || fail "locale-gen en_US.UTF-8"
+fi
+
 # Unpack docker.io (dockerd + docker CLI) once; the stamp is written last, so an interrupted
 # run is redone from scratch.
 if [[ ! -f "$DOCKER_DIR/.complete" ]]; then
@@ -72,6 +81,7 @@ if [[ ! -f "$DOCKER_DIR/.complete" ]]; then
   mv "$DOCKER_DIR.tmp" "$DOCKER_DIR"
 fi
 
+[[ -x /usr/lib/postgresql/15/bin/initdb ]] || fail "PostgreSQL 15 missing after install"
 for bin in skopeo podman buildah ctr containerd runc busybox htpasswd; do
   command -v "$bin" >/dev/null || fail "$bin not on PATH after install"
 done
