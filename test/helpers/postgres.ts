@@ -82,6 +82,13 @@ export async function newDatabase(): Promise<string> {
 function ownCluster(): Promise<Cluster> {
   shared ??= startCluster().then((cluster) => {
     process.once("exit", () => cluster.stop());
+    // A test run stopped by a signal skips "exit": stop the cluster, then end as the signal would.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        cluster.stop();
+        process.kill(process.pid, signal);
+      });
+    }
     return cluster;
   });
   return shared;
