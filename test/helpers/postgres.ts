@@ -3,7 +3,7 @@
 // for the whole run). Each caller gets a database of its own, so runs never see each other's rows.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, chownSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,8 @@ export const postgresAvailable = Boolean(process.env.BERTH_TEST_POSTGRES_URL) ||
 export interface Cluster {
   /** URL of the cluster's `postgres` database, as the superuser `berth` */
   url: string;
+  /** the cluster's folder (its data directory is `data` inside) */
+  dir: string;
   stop(): void;
 }
 
@@ -24,11 +26,13 @@ export interface Cluster {
  * Starts a cluster whose collation is en_US.UTF-8, which is NOT byte order, so that a query
  * relying on the collation for ranges or order fails here as it would in production.
  */
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(options: { settings?: (dir: string) => string[]; prepare?: (dir: string) => void } = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), "berth-pg-"));
+  // Files the server reads (TLS keys) go in before the folder becomes postgres's.
+  options.prepare?.(dir);
   const pgUser = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
   const pgGroup = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-  chownSync(dir, pgUser, pgGroup);
+  execFileSync("chown", ["-R", `${pgUser}:${pgGroup}`, dir]);
   const port = await freePort();
   const asPostgres = (command: string) =>
     execFileSync("su", ["postgres", "-s", "/bin/sh", "-c", command], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
@@ -36,7 +40,7 @@ export async function startCluster(): Promise<Cluster> {
   try {
     asPostgres(`${BIN}/initdb -D ${data} -A trust -U berth --no-sync -E UTF8 --locale=en_US.UTF-8`);
     asPostgres(
-      `${BIN}/pg_ctl -D ${data} -l ${dir}/log -w start -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"`,
+      `${BIN}/pg_ctl -D ${data} -l ${dir}/log -w start -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 ${(options.settings?.(dir) ?? []).map((s) => `-c ${s}`).join(" ")}"`,
     );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
@@ -46,6 +50,7 @@ export async function startCluster(): Promise<Cluster> {
   let stopped = false;
   return {
     url: `postgres://berth@127.0.0.1:${port}/postgres`,
+    dir,
     stop() {
       if (stopped) return;
       stopped = true;

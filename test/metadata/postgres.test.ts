@@ -101,3 +101,40 @@ describe("berth serve on postgres", { skip }, () => {
     });
   });
 });
+
+describe("postgres over TLS", { skip }, () => {
+  it("metadata.postgres.tls reaches pg: verified against the given CA, refused without it, or unverified when told", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { startCluster } = await import("../helpers/postgres.js");
+    const cluster = await startCluster({
+      settings: (dir) => ["ssl=on", `ssl_cert_file=${dir}/server.crt`, `ssl_key_file=${dir}/server.key`],
+      prepare(dir) {
+        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+          "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", `${dir}/server.key`, "-out", `${dir}/server.crt`], { stdio: "ignore" });
+        execFileSync("chmod", ["600", `${dir}/server.key`]);
+      },
+    });
+    try {
+      const dir = cluster.dir;
+      const url = cluster.url;
+      const sslOf = async (s: { meta: { close(): Promise<void> } }) => {
+        const db = (s.meta as unknown as { db: { executeQuery(q: unknown): Promise<{ rows: { ssl: boolean }[] }> } }).db;
+        const { sql } = await import("kysely");
+        return (await db.executeQuery(sql`select ssl from pg_stat_ssl where pid = pg_backend_pid()`.compile(db as never))).rows[0]?.ssl;
+      };
+      const verified = await openPostgresStores({ url, tls: { enabled: true, verify: true, ca: `${dir}/server.crt` } });
+      assert.equal(await sslOf(verified), true);
+      await verified.meta.close();
+      await assert.rejects(openPostgresStores({ url, tls: { enabled: true, verify: true } }), (err: unknown) => {
+        assert.ok(err instanceof PostgresUnavailable);
+        assert.match(err.message, /^metadata.postgres: cannot connect to berth@127\.0\.0\.1:\d+\/postgres: .*certificate/);
+        return true;
+      });
+      const unverified = await openPostgresStores({ url, tls: { enabled: true, verify: false } });
+      assert.equal(await sslOf(unverified), true);
+      await unverified.meta.close();
+    } finally {
+      cluster.stop();
+    }
+  });
+});
