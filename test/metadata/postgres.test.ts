@@ -86,6 +86,22 @@ describe("postgres", { skip }, () => {
 });
 
 describe("berth serve on postgres", { skip }, () => {
+  it("serves on PostgreSQL and is ready (no SQLite file is looked for)", async () => {
+    const { startRegistry } = await import("../helpers/registry.js");
+    const env = { BERTH_METADATA_DRIVER: "postgres", BERTH_METADATA_POSTGRES_URL: await newDatabase() };
+    const registry = await startRegistry({ env, args: ["--workers", "2"] });
+    try {
+      const ready = await fetch(`${registry.url}/readyz`);
+      assert.equal(ready.status, 200, await ready.text());
+      const created = await fetch(`${registry.url}/v2/team/app/blobs/uploads/`, { method: "POST" });
+      assert.equal(created.status, 202);
+      const catalog = await fetch(`${registry.url}/v2/_catalog`);
+      assert.deepEqual(await catalog.json(), { repositories: [] }, "an upload session alone makes no repository");
+    } finally {
+      await registry.close();
+    }
+  });
+
   it("a wrong password or database stops `berth serve` with one line naming user, host and database", async () => {
     const { startRegistry } = await import("../helpers/registry.js");
     const url = new URL(await newDatabase());
