@@ -17,6 +17,11 @@ export interface RunningRegistry {
   /** data directory of this instance. */
   root: string;
   process: ChildProcess;
+  /**
+   * the metadata settings it was started with (BERTH_TEST_METADATA=postgres: driver and URL), for
+   * an offline `berth` command that must open the same database; empty on SQLite
+   */
+  metadataEnv: Record<string, string>;
   /** everything the server printed so far. */
   output(): string;
   close(): Promise<void>;
@@ -79,6 +84,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
     url: `${scheme}://${addr}`,
     root,
     process: child,
+    metadataEnv: metadata,
     output: () => output,
     async close() {
       if (child.exitCode === null) {
