@@ -26,6 +26,8 @@ PACKAGES=(
   ceph-mon ceph-osd radosgw ceph-common
   # npm ci: node-gyp compiles native/resumable-hash.c (and better-sqlite3 when no prebuilt fits)
   build-essential python3
+  # metadata on PostgreSQL (test/helpers/postgres.ts makes throwaway en_US.UTF-8 clusters)
+  postgresql-15 locales
 )
 
 mkdir -p "$BERTH_CI_DIR"
@@ -59,6 +61,13 @@ if ((${#missing[@]} > 0)); then
     fail "apt-get install ${missing[*]}"
 fi
 
+# The PostgreSQL suites run on an en_US.UTF-8 cluster, whose collation is not byte order.
+if ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
+  sed -i 's/^# *\(en_US.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+  grep -q '^en_US.UTF-8 UTF-8' /etc/locale.gen || echo 'en_US.UTF-8 UTF-8' >>/etc/locale.gen
+  locale-gen >>"$LOG" 2>&1 || fail "locale-gen en_US.UTF-8"
+fi
+
 # Unpack docker.io (dockerd + docker CLI) once; the stamp is written last, so an interrupted
 # run is redone from scratch.
 if [[ ! -f "$DOCKER_DIR/.complete" ]]; then
@@ -76,6 +85,7 @@ if [[ ! -f "$DOCKER_DIR/.complete" ]]; then
   mv "$DOCKER_DIR.tmp" "$DOCKER_DIR"
 fi
 
+[[ -x /usr/lib/postgresql/15/bin/initdb ]] || fail "PostgreSQL 15 missing after install"
 for bin in skopeo podman buildah ctr containerd runc busybox htpasswd ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph-authtool ceph; do
   command -v "$bin" >/dev/null || fail "$bin not on PATH after install"
 done

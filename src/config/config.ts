@@ -34,6 +34,7 @@ const addressRanges = z.union([z.string(), z.array(z.string())]).transform((valu
   return entries;
 });
 
+const POSTGRES_DEFAULTS = { poolsize: 10, statementtimeout: 30_000, tls: { enabled: false, verify: true } };
 const METRICS_DEFAULTS = { enabled: true, anonymous: false, repositories: 100 };
 
 const MiB = 1024 * 1024;
@@ -165,12 +166,37 @@ const schema = z
       }),
     metadata: z
       .object({
-        driver: z.enum(["sqlite"]).default("sqlite"),
+        driver: z.enum(["sqlite", "postgres"]).default("sqlite"),
         /** default: `<rootdirectory>/berth.db` */
         sqlite: z.object({ path: z.string().min(1).optional() }).strict().default({}),
+        postgres: z
+          .object({
+            /** postgres://user:password@host:port/database; required with driver postgres */
+            url: z.string().min(1).optional(),
+            poolsize: z.coerce.number().int().min(1).max(1000).default(POSTGRES_DEFAULTS.poolsize),
+            statementtimeout: duration.default(POSTGRES_DEFAULTS.statementtimeout),
+            tls: z
+              .object({
+                enabled: bool.default(false),
+                ca: z.string().min(1).optional(),
+                certificate: z.string().min(1).optional(),
+                key: z.string().min(1).optional(),
+                verify: bool.default(true),
+              })
+              .strict()
+              .default(POSTGRES_DEFAULTS.tls),
+          })
+          .strict()
+          .default(POSTGRES_DEFAULTS),
       })
       .strict()
-      .default({ driver: "sqlite", sqlite: {} }),
+      .superRefine((metadata, ctx) => {
+        if (metadata.driver === "postgres" && !metadata.postgres.url) {
+          const message = "required with metadata.driver postgres (or BERTH_METADATA_POSTGRES_URL)";
+          ctx.addIssue({ code: "custom", path: ["postgres", "url"], message, params: { verbatim: true } });
+        }
+      })
+      .default({ driver: "sqlite", sqlite: {}, postgres: POSTGRES_DEFAULTS }),
     auth: z
       .object({
         /** false runs an open registry (anyone may push and pull), like Distribution without auth */
@@ -334,8 +360,16 @@ const EXPECTED: Record<string, string> = {
   "storage.maintenance.uploadpurging.enabled": BOOLEAN,
   "storage.maintenance.uploadpurging.age": DURATION,
   "storage.maintenance.uploadpurging.interval": DURATION,
-  "metadata.driver": '"sqlite"',
+  "metadata.driver": '"sqlite" or "postgres"',
   "metadata.sqlite.path": "a file path",
+  "metadata.postgres.url": "a URL such as postgres://user:password@host:5432/berth",
+  "metadata.postgres.poolsize": "a whole number 1–1000",
+  "metadata.postgres.statementtimeout": DURATION,
+  "metadata.postgres.tls.enabled": BOOLEAN,
+  "metadata.postgres.tls.ca": "the path of a PEM CA certificate file",
+  "metadata.postgres.tls.certificate": "the path of a PEM client certificate file",
+  "metadata.postgres.tls.key": "the path of a PEM client key file",
+  "metadata.postgres.tls.verify": BOOLEAN,
   "auth.enabled": BOOLEAN,
   "auth.operator.namespace": "a lowercase namespace",
   "auth.operator.user": "a user name",
@@ -371,7 +405,7 @@ const S3_KEYS = [
 ].map((k) => `storage.s3.${k}`);
 const LEAF_KEYS = [...Object.keys(EXPECTED), ...S3_KEYS];
 /** Keys whose values are secrets: never echoed in a message. */
-const SECRET_KEYS = new Set(["auth.operator.token", "storage.s3.secretkey"]);
+const SECRET_KEYS = new Set(["auth.operator.token", "storage.s3.secretkey", "metadata.postgres.url"]);
 
 /** One line per issue: the key, what it expects, and what it got. */
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {

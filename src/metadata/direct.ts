@@ -2,8 +2,20 @@
 // each one goes through the driver's connection lock and several promises. An embedded database
 // can run them synchronously instead, which took a tag lookup from 18 to 8 µs. Queries are still
 // built and compiled by Kysely, so one text serves both paths; only execution differs.
-import type { CompiledQuery, Kysely, Transaction } from "kysely";
+import { sql as sqlTemplate, type CompiledQuery, type Kysely, type Transaction } from "kysely";
+import type { SqlDialect } from "./migrations.js";
 import type { Database } from "./schema.js";
+
+/**
+ * One opened metadata database as the stores see it: the query layer, its dialect (for the few
+ * statements that differ) and, for an embedded database, the synchronous fast path.
+ */
+export interface SqlDatabase {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: SqlDialect;
+  /** SQLite only; PostgreSQL goes through Kysely */
+  readonly direct?: DirectAccess;
+}
 
 /** A direct write's answer while another process holds the write lock: nothing ran; try again. */
 export const LOCKED = Symbol("locked");
@@ -52,32 +64,25 @@ export class Requirement {
 
 export const requireRow = (query: Compilable): Requirement => new Requirement(query);
 
-const direct = new WeakMap<Kysely<Database>, DirectAccess>();
-
-/** Lets the helpers below reach `db` synchronously (the SQLite setup registers this). */
-export function registerDirectAccess(db: Kysely<Database>, access: DirectAccess): void {
-  direct.set(db, access);
-}
-
 /** The database's change token, when it has one (see DirectAccess.version). */
-export function version(db: Kysely<Database>): string | undefined {
-  return direct.get(db)?.version();
+export function version(db: SqlDatabase): string | undefined {
+  return db.direct?.version();
 }
 
 /** Every row of a query (a write's: those it returns). */
-export async function rows<T>(query: Compilable<T>, db: Kysely<Database>): Promise<T[]> {
-  const compiled = query.compile(db);
-  const access = direct.get(db);
+export async function rows<T>(query: Compilable<T>, db: SqlDatabase): Promise<T[]> {
+  const compiled = query.compile(db.kysely);
+  const access = db.direct;
   if (access) {
     const answer = await untilUnlocked(() => access.rows(compiled.sql, compiled.parameters), access.lockWaitMs);
     if (answer === LOCKED) throw access.lockTimeout(compiled.sql);
     if (answer) return answer as T[];
   }
-  return (await db.executeQuery(compiled)).rows;
+  return (await db.kysely.executeQuery(compiled)).rows;
 }
 
 /** The first row of a read query (or of a write with `returning`), or undefined. */
-export async function first<T>(query: Compilable<T>, db: Kysely<Database>): Promise<T | undefined> {
+export async function first<T>(query: Compilable<T>, db: SqlDatabase): Promise<T | undefined> {
   return (await rows(query, db))[0];
 }
 
@@ -87,11 +92,11 @@ const UNMET = Symbol("requirement unmet");
  * Runs write queries in one write transaction. False, with nothing written, when a `requireRow`
  * read among them found no row.
  */
-export async function writeAll(db: Kysely<Database>, writes: readonly (Compilable | Requirement)[]): Promise<boolean> {
+export async function writeAll(db: SqlDatabase, writes: readonly (Compilable | Requirement)[]): Promise<boolean> {
   const statements: DirectWrite[] = writes.map((w) =>
-    w instanceof Requirement ? { query: w.query.compile(db), required: true } : { query: w.compile(db), required: false },
+    w instanceof Requirement ? { query: w.query.compile(db.kysely), required: true } : { query: w.compile(db.kysely), required: false },
   );
-  const access = direct.get(db);
+  const access = db.direct;
   if (access) {
     const answer = await untilUnlocked(() => access.writeAll(statements), access.lockWaitMs);
     if (answer === LOCKED) throw access.lockTimeout(statements[0]?.query.sql ?? "");
@@ -112,21 +117,34 @@ export async function writeAll(db: Kysely<Database>, writes: readonly (Compilabl
 }
 
 /**
- * Runs `work` in a transaction that writes, safe when other processes write at the same time:
- * what it reads stays true until it commits. On SQLite the transaction begins as the writer
- * (BEGIN IMMEDIATE, see sqlite-driver.ts); on other databases it is SERIALIZABLE and tried again
- * when the database refuses it for a conflicting concurrent write.
+ * Runs `work` in a transaction that writes, safe when other processes write at the same time.
+ * On SQLite the transaction begins as the only writer (BEGIN IMMEDIATE, see sqlite-driver.ts), so
+ * what it reads stays true until it commits. On PostgreSQL it is READ COMMITTED: a check-then-write
+ * is one conditional statement, after `lockRow` where a limit is counted (SERIALIZABLE would make
+ * every IAM write conflict on the iam_version row and retry). A deadlock the database broke is
+ * tried again.
  */
-export async function writeTransaction<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  if (direct.has(db)) return db.transaction().execute(work);
+export async function writeTransaction<T>(db: SqlDatabase, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  if (db.dialect === "sqlite") return db.kysely.transaction().execute(work);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().setIsolationLevel("serializable").execute(work);
+      return await db.kysely.transaction().execute(work);
     } catch (err) {
-      // 40001: PostgreSQL's serialization_failure, the documented "try the transaction again".
-      if ((err as { code?: unknown }).code !== "40001" || attempt >= 5) throw err;
+      // 40P01 deadlock_detected, 40001 serialization_failure: PostgreSQL's "try the transaction again".
+      const code = (err as { code?: unknown }).code;
+      if ((code !== "40P01" && code !== "40001") || attempt >= 5) throw err;
     }
   }
+}
+
+/**
+ * On PostgreSQL, locks the row of `table` whose `column` is `value` until the transaction ends, so
+ * that writers counting something under it (a user's tokens, a tenancy's repositories) take turns.
+ * Nothing on SQLite, whose write transactions take turns already.
+ */
+export function lockRow(db: SqlDatabase, table: "users" | "tenancies", column: "id" | "namespace", value: string): Compilable | undefined {
+  if (db.dialect === "sqlite") return undefined;
+  return sqlTemplate`select 1 from ${sqlTemplate.table(table)} where ${sqlTemplate.ref(column)} = ${value} for update`;
 }
 
 /**

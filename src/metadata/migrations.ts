@@ -1,23 +1,27 @@
 // Schema migrations, written once for every SQL backend. The dialect differences (the binary
 // column type, trigger syntax) are decided here, so no SQL dialect detail leaks into the store.
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { MetadataUnavailable } from "./store.js";
 
 export type SqlDialect = "sqlite" | "postgres";
 
 function migrations(dialect: SqlDialect): Record<string, Migration> {
   const binary = dialect === "postgres" ? "bytea" : "blob";
+  // Names are compared by range (a tenancy's repositories, a prefix) and listed in the lexical
+  // order the OCI spec asks for: byte order on both, whatever the PostgreSQL cluster's locale.
+  const text = dialect === "postgres" ? sql`text collate "C"` : "text";
   return {
     "0001_core": {
       async up(db: Kysely<any>) {
         await db.schema
           .createTable("repositories")
-          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("name", text, (c) => c.primaryKey())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .execute();
         await db.schema
           .createTable("repo_blobs")
-          .addColumn("repository", "text", (c) => c.notNull())
-          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("repository", text, (c) => c.notNull())
+          .addColumn("digest", text, (c) => c.notNull())
           .addColumn("size", "bigint", (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addPrimaryKeyConstraint("repo_blobs_pk", ["repository", "digest"])
@@ -25,14 +29,14 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("repo_blobs_digest").on("repo_blobs").column("digest").execute();
         await db.schema
           .createTable("manifests")
-          .addColumn("repository", "text", (c) => c.notNull())
-          .addColumn("digest", "text", (c) => c.notNull())
-          .addColumn("media_type", "text", (c) => c.notNull())
-          .addColumn("artifact_type", "text")
+          .addColumn("repository", text, (c) => c.notNull())
+          .addColumn("digest", text, (c) => c.notNull())
+          .addColumn("media_type", text, (c) => c.notNull())
+          .addColumn("artifact_type", text)
           .addColumn("size", "bigint", (c) => c.notNull())
           .addColumn("content", binary, (c) => c.notNull())
-          .addColumn("subject", "text")
-          .addColumn("annotations", "text")
+          .addColumn("subject", text)
+          .addColumn("annotations", text)
           .addColumn("pushed_at", "bigint", (c) => c.notNull())
           .addColumn("last_pulled_at", "bigint")
           .addColumn("pull_count", "bigint", (c) => c.notNull().defaultTo(0))
@@ -41,26 +45,26 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("manifests_subject").on("manifests").columns(["repository", "subject"]).execute();
         await db.schema
           .createTable("manifest_refs")
-          .addColumn("repository", "text", (c) => c.notNull())
-          .addColumn("parent", "text", (c) => c.notNull())
-          .addColumn("child", "text", (c) => c.notNull())
-          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("repository", text, (c) => c.notNull())
+          .addColumn("parent", text, (c) => c.notNull())
+          .addColumn("child", text, (c) => c.notNull())
+          .addColumn("kind", text, (c) => c.notNull())
           .addPrimaryKeyConstraint("manifest_refs_pk", ["repository", "parent", "child"])
           .execute();
         await db.schema.createIndex("manifest_refs_child").on("manifest_refs").columns(["repository", "child"]).execute();
         await db.schema
           .createTable("tags")
-          .addColumn("repository", "text", (c) => c.notNull())
-          .addColumn("name", "text", (c) => c.notNull())
-          .addColumn("digest", "text", (c) => c.notNull())
+          .addColumn("repository", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("digest", text, (c) => c.notNull())
           .addColumn("updated_at", "bigint", (c) => c.notNull())
           .addPrimaryKeyConstraint("tags_pk", ["repository", "name"])
           .execute();
         await db.schema.createIndex("tags_digest").on("tags").columns(["repository", "digest"]).execute();
         await db.schema
           .createTable("uploads")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("repository", "text", (c) => c.notNull())
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("repository", text, (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addColumn("updated_at", "bigint", (c) => c.notNull())
           .execute();
@@ -72,76 +76,76 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable("repositories").addColumn("is_public", "integer", (c) => c.notNull().defaultTo(0)).execute();
         await db.schema
           .createTable("tenancies")
-          .addColumn("namespace", "text", (c) => c.primaryKey())
-          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("namespace", text, (c) => c.primaryKey())
+          .addColumn("description", text, (c) => c.notNull())
           .addColumn("repository_limit", "integer", (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .execute();
         await db.schema
           .createTable("users")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("tenancy", "text", (c) => c.notNull())
-          .addColumn("name", "text", (c) => c.notNull())
-          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("tenancy", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("description", text, (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addUniqueConstraint("users_name", ["tenancy", "name"])
           .execute();
         await db.schema
           .createTable("groups")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("tenancy", "text", (c) => c.notNull())
-          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("tenancy", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
           // group names are case-insensitive in policies, so they are unique case-insensitively
-          .addColumn("name_key", "text", (c) => c.notNull())
-          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("name_key", text, (c) => c.notNull())
+          .addColumn("description", text, (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addUniqueConstraint("groups_name", ["tenancy", "name_key"])
           .execute();
         await db.schema
           .createTable("group_members")
-          .addColumn("group_id", "text", (c) => c.notNull())
-          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("group_id", text, (c) => c.notNull())
+          .addColumn("user_id", text, (c) => c.notNull())
           .addPrimaryKeyConstraint("group_members_pk", ["group_id", "user_id"])
           .execute();
         await db.schema.createIndex("group_members_user").on("group_members").column("user_id").execute();
         await db.schema
           .createTable("policies")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("tenancy", "text", (c) => c.notNull())
-          .addColumn("name", "text", (c) => c.notNull())
-          .addColumn("description", "text", (c) => c.notNull())
-          .addColumn("statements", "text", (c) => c.notNull())
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("tenancy", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("description", text, (c) => c.notNull())
+          .addColumn("statements", text, (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addUniqueConstraint("policies_name", ["tenancy", "name"])
           .execute();
         await db.schema
           .createTable("auth_tokens")
-          .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("user_id", "text", (c) => c.notNull())
-          .addColumn("description", "text", (c) => c.notNull())
-          .addColumn("hash", "text", (c) => c.notNull().unique())
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("user_id", text, (c) => c.notNull())
+          .addColumn("description", text, (c) => c.notNull())
+          .addColumn("hash", text, (c) => c.notNull().unique())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addColumn("last_used_at", "bigint")
           .execute();
         await db.schema.createIndex("auth_tokens_user").on("auth_tokens").column("user_id").execute();
         await db.schema
           .createTable("signing_keys")
-          .addColumn("kid", "text", (c) => c.primaryKey())
-          .addColumn("private_jwk", "text", (c) => c.notNull())
-          .addColumn("public_jwk", "text", (c) => c.notNull())
+          .addColumn("kid", text, (c) => c.primaryKey())
+          .addColumn("private_jwk", text, (c) => c.notNull())
+          .addColumn("public_jwk", text, (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addColumn("retired_at", "bigint")
           .execute();
         await db.schema
           .createTable("audit_events")
           .addColumn("at", "bigint", (c) => c.notNull())
-          .addColumn("tenancy", "text")
-          .addColumn("actor", "text", (c) => c.notNull())
-          .addColumn("action", "text", (c) => c.notNull())
-          .addColumn("target", "text", (c) => c.notNull())
-          .addColumn("outcome", "text", (c) => c.notNull())
-          .addColumn("address", "text")
-          .addColumn("detail", "text")
+          .addColumn("tenancy", text)
+          .addColumn("actor", text, (c) => c.notNull())
+          .addColumn("action", text, (c) => c.notNull())
+          .addColumn("target", text, (c) => c.notNull())
+          .addColumn("outcome", text, (c) => c.notNull())
+          .addColumn("address", text)
+          .addColumn("detail", text)
           .execute();
         await db.schema.createIndex("audit_events_at").on("audit_events").columns(["tenancy", "at"]).execute();
       },
@@ -158,7 +162,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         // Failed-login counters live in the shared store so every process and node counts together.
         await db.schema
           .createTable("login_failures")
-          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("key", text, (c) => c.primaryKey())
           .addColumn("count", "integer", (c) => c.notNull())
           .addColumn("reset_at", "bigint", (c) => c.notNull())
           .execute();
@@ -182,7 +186,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       async up(db: Kysely<any>) {
         // Who holds an upload's lease, so that a process of the same machine can see that the
         // holder died and take the session over without waiting for the lease to run out.
-        await db.schema.alterTable("uploads").addColumn("leased_by", "text").execute();
+        await db.schema.alterTable("uploads").addColumn("leased_by", text).execute();
       },
     },
     "0007_upload_progress": {
@@ -231,11 +235,37 @@ function iamVersionTriggers(dialect: SqlDialect): string[] {
   ];
 }
 
+/** The database holds migrations this code does not know: a newer Berth migrated it. */
+export class DatabaseTooNew extends MetadataUnavailable {
+  constructor(readonly unknown: string[]) {
+    super(`the metadata database was migrated by a newer Berth (${unknown.join(", ")}); upgrade this node`);
+  }
+}
+
+/**
+ * Brings the schema up to date. Refuses (DatabaseTooNew) a database that a newer Berth migrated:
+ * this code would misread its tables. Several processes may call it at once: on PostgreSQL the
+ * caller holds an advisory lock around it (postgres.ts); on SQLite the migrator's transaction
+ * takes the write lock.
+ */
 export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect): Promise<void> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const known = migrations(dialect);
+  const unknown = (await appliedMigrations(db)).filter((name) => !(name in known));
+  if (unknown.length > 0) throw new DatabaseTooNew(unknown);
+  const provider: MigrationProvider = { getMigrations: async () => known };
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new Error(`metadata migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
   }
 }
+
+/** Names of the migrations recorded in the database (none in a new one). */
+async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === MIGRATION_TABLE)) return [];
+  const rows = await db.selectFrom(MIGRATION_TABLE).select("name").execute();
+  return rows.map((r: { name: string }) => r.name);
+}
+
+const MIGRATION_TABLE = "kysely_migration";

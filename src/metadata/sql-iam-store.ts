@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { AuditEvent, AuthTokenRecord, Group, IamStore, LoginFailures, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
 import type { Database } from "./schema.js";
-import { first, version, writeTransaction } from "./direct.js";
+import { first, lockRow, version, writeTransaction, type SqlDatabase } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
 
 export class SqlIamStore implements IamStore {
@@ -13,7 +13,11 @@ export class SqlIamStore implements IamStore {
   /** the IAM version, while the database is unchanged */
   private readonly iamVersionSeen = new ReadCache<number>(64, () => 8);
 
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+
+  constructor(private readonly base: SqlDatabase) {
+    this.db = base.kysely;
+  }
 
   async createTenancy(t: Tenancy): Promise<void> {
     await this.db
@@ -41,8 +45,11 @@ export class SqlIamStore implements IamStore {
   }
 
   async deleteTenancy(namespace: string): Promise<boolean> {
-    return writeTransaction(this.db, async (trx) => {
-      // Checked under the write lock, so that no first push can create a repository meanwhile.
+    return writeTransaction(this.base, async (trx) => {
+      // Checked under the write lock (PostgreSQL: the tenancy's row lock, which repository creation
+      // takes too), so that no first push can create a repository meanwhile.
+      const lock = lockRow(this.base, "tenancies", "namespace", namespace);
+      if (lock) await trx.executeQuery(lock.compile(trx));
       if (await trx.selectFrom("repositories").select("name").where("name", ">", `${namespace}/`).where("name", "<", `${namespace}0`).executeTakeFirst()) {
         return false;
       }
@@ -80,10 +87,11 @@ export class SqlIamStore implements IamStore {
   }
 
   async deleteUser(id: string): Promise<boolean> {
-    return writeTransaction(this.db, async (trx) => {
+    return writeTransaction(this.base, async (trx) => {
+      // The user's row first: a token created meanwhile (under that row's lock) is then deleted too.
+      const r = await trx.deleteFrom("users").where("id", "=", id).executeTakeFirst();
       await trx.deleteFrom("auth_tokens").where("user_id", "=", id).execute();
       await trx.deleteFrom("group_members").where("user_id", "=", id).execute();
-      const r = await trx.deleteFrom("users").where("id", "=", id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     });
   }
@@ -110,7 +118,7 @@ export class SqlIamStore implements IamStore {
   }
 
   async deleteGroup(id: string): Promise<boolean> {
-    return writeTransaction(this.db, async (trx) => {
+    return writeTransaction(this.base, async (trx) => {
       await trx.deleteFrom("group_members").where("group_id", "=", id).execute();
       const r = await trx.deleteFrom("groups").where("id", "=", id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
@@ -190,18 +198,14 @@ export class SqlIamStore implements IamStore {
   }
 
   async createAuthToken(t: AuthTokenRecord, max: number): Promise<boolean> {
-    return writeTransaction(this.db, async (trx) => {
-      const { count } = await trx
-        .selectFrom("auth_tokens")
-        .select((eb) => eb.fn.countAll<number | string>().as("count"))
-        .where("user_id", "=", t.userId)
-        .executeTakeFirstOrThrow();
-      if (Number(count) >= max) return false;
-      await trx
-        .insertInto("auth_tokens")
-        .values({ id: t.id, user_id: t.userId, description: t.description, hash: t.hash, created_at: t.createdAt, last_used_at: null })
-        .execute();
-      return true;
+    return writeTransaction(this.base, async (trx) => {
+      // One conditional insert; on PostgreSQL after the user's row lock, so racing creations count in turn.
+      const lock = lockRow(this.base, "users", "id", t.userId);
+      if (lock) await trx.executeQuery(lock.compile(trx));
+      const result = await sql`insert into auth_tokens (id, user_id, description, hash, created_at, last_used_at)
+        select cast(${t.id} as text), cast(${t.userId} as text), cast(${t.description} as text), cast(${t.hash} as text), cast(${t.createdAt} as bigint), null
+        where (select count(*) from auth_tokens where user_id = ${t.userId}) < ${max}`.execute(trx);
+      return Number(result.numAffectedRows ?? 0) > 0;
     });
   }
 
@@ -222,8 +226,8 @@ export class SqlIamStore implements IamStore {
   async authTokenExists(id: string): Promise<boolean> {
     // Checked on every authenticated request: answered from memory while the database is unchanged
     // (a deleted token changes it), else a plain SQL template.
-    const exists = await this.tokensSeen.remember(id, version(this.db), async () => {
-      return (await first(sql<{ one: number }>`select 1 as one from auth_tokens where id = ${id}`, this.db)) !== undefined;
+    const exists = await this.tokensSeen.remember(id, version(this.base), async () => {
+      return (await first(sql<{ one: number }>`select 1 as one from auth_tokens where id = ${id}`, this.base)) !== undefined;
     });
     return exists === true;
   }
@@ -233,7 +237,7 @@ export class SqlIamStore implements IamStore {
   }
 
   async getRepositoryInfo(name: string): Promise<RepositoryInfo | undefined> {
-    const row = await first(sql<Selectable<Database["repositories"]>>`select * from repositories where name = ${name}`, this.db);
+    const row = await first(sql<Selectable<Database["repositories"]>>`select * from repositories where name = ${name}`, this.base);
     return row ? toRepository(row) : undefined;
   }
 
@@ -265,15 +269,15 @@ export class SqlIamStore implements IamStore {
 
   async loginFailures(key: string, now: number): Promise<LoginFailures | undefined> {
     // Asked on every login, also with Basic on every request: from memory while the database is unchanged.
-    const found = await this.failuresSeen.remember(key, version(this.db), async () => {
-      const row = await first(sql<{ count: number; reset_at: number | string }>`select count, reset_at from login_failures where key = ${key}`, this.db);
+    const found = await this.failuresSeen.remember(key, version(this.base), async () => {
+      const row = await first(sql<{ count: number; reset_at: number | string }>`select count, reset_at from login_failures where key = ${key}`, this.base);
       return row ? { count: Number(row.count), resetAt: Number(row.reset_at) } : NO_FAILURES;
     });
     return found && found.resetAt > now ? found : undefined;
   }
 
   async addLoginFailure(key: string, now: number, window: number): Promise<void> {
-    await writeTransaction(this.db, async (trx) => {
+    await writeTransaction(this.base, async (trx) => {
       // Expired counters are dropped as we go, so a spray of random names cannot grow the table.
       await trx.deleteFrom("login_failures").where("reset_at", "<=", now).execute();
       await trx
@@ -296,8 +300,8 @@ export class SqlIamStore implements IamStore {
   }
 
   async accessVersion(): Promise<number> {
-    const found = await this.iamVersionSeen.remember("iam", version(this.db), async () => {
-      const row = await first(sql<{ version: number | string }>`select version from iam_version where id = 1`, this.db);
+    const found = await this.iamVersionSeen.remember("iam", version(this.base), async () => {
+      const row = await first(sql<{ version: number | string }>`select version from iam_version where id = 1`, this.base);
       return Number(row?.version ?? 0);
     });
     return found ?? 0;
@@ -327,7 +331,7 @@ export class SqlIamStore implements IamStore {
 
   async appendAudit(events: AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await writeTransaction(this.db, async (trx) => {
+    await writeTransaction(this.base, async (trx) => {
       for (let i = 0; i < events.length; i += 100) await trx.insertInto("audit_events").values(events.slice(i, i + 100)).execute();
     });
   }

@@ -1,6 +1,6 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
 import { sql, type Kysely, type Selectable } from "kysely";
-import { first, rows, version, writeAll, writeTransaction, type Compilable, type Requirement } from "./direct.js";
+import { first, rows, version, writeAll, writeTransaction, type Compilable, type Requirement, type SqlDatabase } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
 import { RepositoryCreation } from "./repository-creation.js";
 import type { Database } from "./schema.js";
@@ -29,11 +29,14 @@ export class SqlMetadataStore implements MetadataStore {
 
   private readonly creation: RepositoryCreation;
 
+  private readonly db: Kysely<Database>;
+
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly base: SqlDatabase,
     options: MetadataStoreOptions = {},
   ) {
-    this.creation = new RepositoryCreation(db, options.repositoryLimits ?? false);
+    this.db = base.kysely;
+    this.creation = new RepositoryCreation(base, options.repositoryLimits ?? false);
   }
 
   async close(): Promise<void> {
@@ -46,7 +49,9 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async createRepository(name: string, at: number): Promise<boolean> {
-    const created = await writeTransaction(this.db, async (trx) => {
+    const created = await writeTransaction(this.base, async (trx) => {
+      const lock = this.creation.lock(name);
+      if (lock) await trx.executeQuery(lock.compile(trx));
       if (await trx.selectFrom("repositories").select("name").where("name", "=", name).executeTakeFirst()) return false;
       const result = await trx.executeQuery(this.creation.insert(name, at).compile(trx));
       return Number(result.numAffectedRows ?? 0) > 0 ? true : undefined;
@@ -63,7 +68,7 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async deleteRepository(name: string): Promise<boolean> {
-    return writeTransaction(this.db, async (trx) => {
+    return writeTransaction(this.base, async (trx) => {
       for (const table of ["tags", "manifest_refs", "manifests", "repo_blobs", "uploads"] as const) {
         await trx.deleteFrom(table).where("repository", "=", name).execute();
       }
@@ -120,20 +125,20 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
-    if (!(await writeAll(this.db, this.blobLink({ repository, digest, size, at })))) throw await this.creation.refusal(repository);
+    if (!(await writeAll(this.base, this.blobLink({ repository, digest, size, at })))) throw await this.creation.refusal(repository);
   }
 
   async commitUpload(id: string, blob: BlobLink): Promise<void> {
     const endSession = this.db.deleteFrom("uploads").where("id", "=", id);
-    if (await writeAll(this.db, [...this.blobLink(blob), endSession])) return;
+    if (await writeAll(this.base, [...this.blobLink(blob), endSession])) return;
     // The bytes are a blob already; a session that cannot be committed has nothing left to hold.
-    await writeAll(this.db, [endSession]);
+    await writeAll(this.base, [endSession]);
     throw await this.creation.refusal(blob.repository);
   }
 
   async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
     // Hot path (every blob GET/HEAD): a plain SQL template costs half of a built query.
-    const row = await first(sql<{ size: number | string }>`select size from repo_blobs where repository = ${repository} and digest = ${digest}`, this.db);
+    const row = await first(sql<{ size: number | string }>`select size from repo_blobs where repository = ${repository} and digest = ${digest}`, this.base);
     return row === undefined ? undefined : Number(row.size);
   }
 
@@ -155,7 +160,7 @@ export class SqlMetadataStore implements MetadataStore {
     const found = new Map<string, number>();
     for (const batch of batches(unique(digests))) {
       const query = this.db.selectFrom("repo_blobs").select(["digest", "size"]).where("repository", "=", repository).where("digest", "in", batch);
-      for (const r of await rows(query, this.db)) found.set(r.digest, Number(r.size));
+      for (const r of await rows(query, this.base)) found.set(r.digest, Number(r.size));
     }
     return found;
   }
@@ -193,14 +198,14 @@ export class SqlMetadataStore implements MetadataStore {
           .onConflict((oc) => oc.columns(["repository", "name"]).doUpdateSet({ digest, updated_at: manifest.pushedAt })),
       );
     }
-    if (!(await writeAll(db, writes))) throw await this.creation.refusal(repository);
+    if (!(await writeAll(this.base, writes))) throw await this.creation.refusal(repository);
   }
 
   // Manifest reads are the hottest queries of a registry: plain SQL templates, no query building,
   // and kept in memory while the database stays unchanged.
   async getManifest(repository: string, digest: string): Promise<ManifestRecord | undefined> {
     return this.cachedManifest(`d\n${repository}\n${digest}`, () =>
-      first(sql<ManifestRow>`select * from manifests where repository = ${repository} and digest = ${digest}`, this.db),
+      first(sql<ManifestRow>`select * from manifests where repository = ${repository} and digest = ${digest}`, this.base),
     );
   }
 
@@ -209,13 +214,13 @@ export class SqlMetadataStore implements MetadataStore {
       first(
         sql<ManifestRow>`select m.* from tags t join manifests m on m.repository = t.repository and m.digest = t.digest
           where t.repository = ${repository} and t.name = ${tag}`,
-        this.db,
+        this.base,
       ),
     );
   }
 
   private cachedManifest(key: string, read: () => Promise<ManifestRow | undefined>): Promise<ManifestRecord | undefined> {
-    return this.manifests.remember(key, version(this.db), async () => {
+    return this.manifests.remember(key, version(this.base), async () => {
       const row = await read();
       return row && toManifest(row);
     });
@@ -226,13 +231,13 @@ export class SqlMetadataStore implements MetadataStore {
     const found = new Set<string>();
     for (const batch of batches(unique(digests))) {
       const query = this.db.selectFrom("manifests").select("digest").where("repository", "=", repository).where("digest", "in", batch);
-      for (const r of await rows(query, this.db)) found.add(r.digest);
+      for (const r of await rows(query, this.base)) found.add(r.digest);
     }
     return unique(digests).filter((d) => !found.has(d));
   }
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
-    return writeTransaction(this.db, async (trx) => {
+    return writeTransaction(this.base, async (trx) => {
       await trx.deleteFrom("tags").where("repository", "=", repository).where("digest", "=", digest).execute();
       await trx.deleteFrom("manifest_refs").where("repository", "=", repository).where("parent", "=", digest).execute();
       const result = await trx
@@ -246,7 +251,7 @@ export class SqlMetadataStore implements MetadataStore {
 
   async recordPulls(events: PullEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await writeTransaction(this.db, async (trx) => {
+    await writeTransaction(this.base, async (trx) => {
       for (const e of events) {
         await trx
           .updateTable("manifests")
@@ -311,11 +316,11 @@ export class SqlMetadataStore implements MetadataStore {
     const insert = this.db.insertInto("uploads").values(values);
     // With limits, a session for a repository that could not be created now is refused before its bytes.
     const room = this.creation.existsOrRoom(upload.repository);
-    if (!(await writeAll(this.db, room ? [room, insert] : [insert]))) throw await this.creation.refusal(upload.repository);
+    if (!(await writeAll(this.base, room ? [room, insert] : [insert]))) throw await this.creation.refusal(upload.repository);
   }
 
   async getUpload(id: string): Promise<UploadRecord | undefined> {
-    const row = await first(this.db.selectFrom("uploads").selectAll().where("id", "=", id), this.db);
+    const row = await first(this.db.selectFrom("uploads").selectAll().where("id", "=", id), this.base);
     return row ? toUpload(row) : undefined;
   }
 
@@ -323,13 +328,13 @@ export class SqlMetadataStore implements MetadataStore {
     const row = await first(
       sql<UploadRow>`update uploads set leased_until = ${until}, leased_by = ${holder ?? null}, updated_at = ${now}
         where id = ${id} and (leased_until is null or leased_until < ${now} or leased_by = ${replacing ?? null}) returning *`,
-      this.db,
+      this.base,
     );
     return row ? toUpload(row) : undefined;
   }
 
   async renewUploadLease(id: string, holder: string, until: number): Promise<boolean> {
-    const row = await first(sql<{ id: string }>`update uploads set leased_until = ${until} where id = ${id} and leased_by = ${holder} returning id`, this.db);
+    const row = await first(sql<{ id: string }>`update uploads set leased_until = ${until} where id = ${id} and leased_by = ${holder} returning id`, this.base);
     return row !== undefined;
   }
 
@@ -339,7 +344,7 @@ export class SqlMetadataStore implements MetadataStore {
       hashState: checkpoint.hashState && Buffer.from(checkpoint.hashState).toString("base64"),
       writerState: checkpoint.writerState,
     });
-    const row = await first(sql<{ id: string }>`update uploads set checkpoint = ${saved} where id = ${id} and leased_by = ${holder} returning id`, this.db);
+    const row = await first(sql<{ id: string }>`update uploads set checkpoint = ${saved} where id = ${id} and leased_by = ${holder} returning id`, this.base);
     return row !== undefined;
   }
 
@@ -347,7 +352,7 @@ export class SqlMetadataStore implements MetadataStore {
     const row = await first(
       sql<{ id: string }>`update uploads set size = ${progress.size}, hash_state = ${progress.hashState}, writer_state = ${progress.writerState},
         checkpoint = null where id = ${id} and leased_by = ${holder} returning id`,
-      this.db,
+      this.base,
     );
     return row !== undefined;
   }
@@ -356,7 +361,7 @@ export class SqlMetadataStore implements MetadataStore {
     const saved = progress && { size: progress.size, hash_state: progress.hashState, writer_state: progress.writerState, checkpoint: null };
     let query = this.db.updateTable("uploads").set({ leased_until: null, leased_by: null, ...saved }).where("id", "=", id);
     if (holder !== undefined) query = query.where("leased_by", "=", holder);
-    await writeAll(this.db, [query]);
+    await writeAll(this.base, [query]);
   }
 
   async deleteUpload(id: string): Promise<void> {

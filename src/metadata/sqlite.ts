@@ -3,7 +3,7 @@ import Sqlite from "better-sqlite3";
 import { Kysely } from "kysely";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { LOCK_WAIT_MS, registerDirectAccess, type DirectWrite } from "./direct.js";
+import { LOCK_WAIT_MS, type DirectAccess, type DirectWrite, type SqlDatabase } from "./direct.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { SqlIamStore } from "./sql-iam-store.js";
@@ -15,7 +15,7 @@ export interface SqliteOptions {
   lockWaitMs?: number;
 }
 
-export async function openSqliteDatabase(path: string, options: SqliteOptions = {}): Promise<Kysely<Database>> {
+export async function openSqliteDatabase(path: string, options: SqliteOptions = {}): Promise<SqlDatabase> {
   const lockWaitMs = options.lockWaitMs ?? LOCK_WAIT_MS;
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const database = new Sqlite(path);
@@ -35,7 +35,7 @@ export async function openSqliteDatabase(path: string, options: SqliteOptions = 
   const db = new Kysely<Database>({ dialect: new WriterFirstSqliteDialect({ database: statements }, lock, readonly) });
   // Inside an open transaction (Kysely's, across awaits) a direct statement would see or join
   // its uncommitted work: then it is left to Kysely, which waits for the transaction to end.
-  registerDirectAccess(db, {
+  const direct: DirectAccess = {
     rows(text, parameters) {
       if (database.inTransaction) return undefined;
       const statement = statements.prepare(text);
@@ -59,7 +59,7 @@ export async function openSqliteDatabase(path: string, options: SqliteOptions = 
     },
     lockWaitMs,
     lockTimeout: (text) => lock.timeout(text),
-  });
+  };
   // data_version moves when another connection (another process) commits; total_changes when
   // this one writes. Neither needs a read transaction, so the pair costs about 2 µs.
   const dataVersion = database.prepare("pragma data_version").pluck();
@@ -73,7 +73,7 @@ export async function openSqliteDatabase(path: string, options: SqliteOptions = 
     }
   });
   await migrateToLatest(db, "sqlite");
-  return db;
+  return { kysely: db, dialect: "sqlite", direct };
 }
 
 const UNMET = Symbol("requirement unmet");

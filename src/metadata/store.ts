@@ -88,6 +88,12 @@ export interface PullEvent {
 }
 
 /**
+ * The metadata database cannot be used, for a reason its one-line message says (unreachable,
+ * wrong credentials, migrated by a newer Berth): the server stops with that line.
+ */
+export class MetadataUnavailable extends Error {}
+
+/**
  * Creating a repository would pass its tenancy's repository limit (or there is no such tenancy);
  * nothing was written. Only stores opened with repository limits throw it.
  */

@@ -56,7 +56,17 @@ const FULL = new Set([
 /** Object storage that does not answer, or answers "slow down" / 5xx (the S3 driver): 503. */
 const UNAVAILABLE = "STORAGE_UNAVAILABLE";
 /** A lock another writer holds for longer than we wait: 503, try again shortly. */
-const BUSY = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_SNAPSHOT", "55P03" /* PostgreSQL lock_not_available */]);
+const BUSY = new Set([
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+  "SQLITE_BUSY_SNAPSHOT",
+  // PostgreSQL: lock_not_available, a statement past metadata.postgres.statementtimeout
+  // (query_canceled), and conflicts still there after writeTransaction's retries.
+  "55P03",
+  "57014",
+  "40001" /* serialization_failure */,
+  "40P01" /* deadlock_detected */,
+]);
 /** A name taken by a concurrent request between our check and our insert (two creates of one user): 409. */
 const TAKEN = new Set(["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY", "23505" /* PostgreSQL unique_violation */]);
 

@@ -51,7 +51,7 @@ export interface App {
 export async function assemble(config: Config, log: Logger, metrics?: ServerMetrics): Promise<App> {
   const driver = await openStorage(config);
   // Tenancies and their repository limits exist only with auth; an open registry has neither.
-  const opened = await openSqliteStores(sqlitePath(config), { repositoryLimits: config.auth.enabled });
+  const opened = await openMetadataStores(config);
   const iam = opened.iam;
   const storage = metrics ? timedStore(driver, "blob", metrics) : driver;
   const meta = metrics ? timedStore<MetadataStore>(opened.meta, "metadata", metrics) : opened.meta;
@@ -127,6 +127,16 @@ export async function operatorNeverLoggedIn(app: App): Promise<boolean> {
   const admin = await app.iam.getUser(namespace, user);
   if (!admin) return false;
   return (await app.iam.listAuthTokens(admin.id)).every((token) => token.lastUsedAt === null);
+}
+
+async function openMetadataStores(config: Config) {
+  const options = { repositoryLimits: config.auth.enabled };
+  if (config.metadata.driver === "sqlite") return openSqliteStores(sqlitePath(config), options);
+  // Loaded only when used: a SQLite registry's processes never carry pg.
+  const { openPostgresStores } = await import("../metadata/postgres.js");
+  const pg = config.metadata.postgres;
+  const tls = { enabled: pg.tls.enabled, ca: pg.tls.ca, certificate: pg.tls.certificate, key: pg.tls.key, verify: pg.tls.verify };
+  return openPostgresStores({ url: pg.url!, poolSize: pg.poolsize, statementTimeout: pg.statementtimeout, tls }, options);
 }
 
 async function openStorage(config: Config): Promise<StorageDriver> {

@@ -68,12 +68,12 @@ export class Readiness {
 
 /** The metadata database answers a query (and, for SQLite, its file is still where it was); the blob directories are usable. */
 export function storeChecks(config: Config, meta: MetadataStore): ReadinessCheck[] {
-  const database = sqlitePath(config);
+  const database = config.metadata.driver === "sqlite" ? sqlitePath(config) : undefined;
   const metadata: ReadinessCheck = {
     name: "metadata",
     async run() {
       // An open SQLite connection keeps answering from a deleted file; the path tells.
-      await stat(database);
+      if (database !== undefined) await stat(database);
       await meta.repositoryExists("readiness-probe");
     },
   };

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { S3Server } from "./rgw.js";
+import { newDatabase } from "./postgres.js";
 
 export const BERTH_MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -18,6 +19,11 @@ export interface RunningRegistry {
   /** data directory of this instance. */
   root: string;
   process: ChildProcess;
+  /**
+   * the metadata settings it was started with (BERTH_TEST_METADATA=postgres: driver and URL), for
+   * an offline `berth` command that must open the same database; empty on SQLite
+   */
+  metadataEnv: Record<string, string>;
   /** everything the server printed so far. */
   output(): string;
   close(): Promise<void>;
@@ -77,17 +83,27 @@ export function s3StorageEnv(s3: S3Server, bucket: string): Record<string, strin
   };
 }
 
+/** PostgreSQL database URLs by data directory (BERTH_TEST_METADATA=postgres). */
+const databases = new Map<string, string>();
+
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
   const ownRoot = options.root === undefined;
   const root = options.root ?? (await mkdtemp(join(tmpdir(), "berth-test-")));
   // A test that names its own storage driver keeps it.
   const storage = TEST_STORAGE === "s3" && options.env?.BERTH_STORAGE_DRIVER === undefined ? await s3Storage() : undefined;
+  // BERTH_TEST_METADATA=postgres: each data directory with a PostgreSQL database of its own, kept
+  // with it when a test restarts Berth on the same directory.
+  const metadata: Record<string, string> = {};
+  if (process.env.BERTH_TEST_METADATA === "postgres") {
+    if (!databases.has(root)) databases.set(root, await newDatabase());
+    Object.assign(metadata, { BERTH_METADATA_DRIVER: "postgres", BERTH_METADATA_POSTGRES_URL: databases.get(root)! });
+  }
   const child = spawn(
     process.execPath,
     [BERTH_MAIN, "serve", "--addr", "127.0.0.1:0", "--root", root, ...(options.args ?? [])],
     {
       // Open registry unless a test turns auth on: the protocol and client suites test the API itself.
-      env: { ...process.env, BERTH_LOG_LEVEL: "info", BERTH_AUTH_ENABLED: "false", ...storage?.env, ...options.env },
+      env: { ...process.env, BERTH_LOG_LEVEL: "info", BERTH_AUTH_ENABLED: "false", ...storage?.env, ...metadata, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -123,6 +139,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
     url: `${scheme}://${addr}`,
     root,
     process: child,
+    metadataEnv: metadata,
     output: () => output,
     async close() {
       if (child.exitCode === null && child.signalCode === null) {

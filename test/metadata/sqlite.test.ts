@@ -6,9 +6,11 @@ import Sqlite from "better-sqlite3";
 import { after, it } from "node:test";
 import { openSqliteStore, openSqliteStores } from "../../src/metadata/sqlite.js";
 import { PullRecorder } from "../../src/registry/pulls.js";
+import { iamStoreSuite } from "./iam-suite.js";
 import { concurrentWritersSuite, metadataStoreSuite } from "./store-suite.js";
 
 metadataStoreSuite("sqlite (in memory)", () => openSqliteStore(":memory:"));
+iamStoreSuite("sqlite (in memory)", () => openSqliteStores(":memory:", { repositoryLimits: true }));
 
 const dir = await mkdtemp(join(tmpdir(), "berth-sqlite-"));
 after(() => rm(dir, { recursive: true, force: true }));
@@ -174,4 +176,13 @@ it("sqlite: pull counts that could not be written while the lock was held are wr
   assert.equal(stored?.pullCount, 3);
   assert.equal(stored?.lastPulledAt, 12);
   await store.close();
+});
+
+it("sqlite: a database migrated by a newer Berth is refused with a message that says so", async () => {
+  const path = join(dir, "newer.db");
+  await (await openSqliteStore(path)).close();
+  const other = new Sqlite(path);
+  other.prepare("insert into kysely_migration (name, timestamp) values ('9999_from_the_future', 'x')").run();
+  other.close();
+  await assert.rejects(openSqliteStore(path), /the metadata database was migrated by a newer Berth \(9999_from_the_future\); upgrade this node/);
 });

@@ -3,9 +3,8 @@ import assert from "node:assert/strict";
 import { fork } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { openSqliteStores } from "../../src/metadata/sqlite.js";
 import { RepositoryLimitReached, type MetadataStore, type NewManifest } from "../../src/metadata/store.js";
-import type { WriterReport, WriterSpec } from "./writer-process.js";
+import { openStores, type WriterReport, type WriterSpec } from "./writer-process.js";
 
 const WRITER = fileURLToPath(new URL("./writer-process.js", import.meta.url));
 
@@ -35,6 +34,65 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       assert.equal(await store.repositoryExists("a/b"), true);
       assert.deepEqual(await store.listRepositories({ limit: 10 }), ["a", "a/b", "b", "c"]);
       assert.deepEqual(await store.listRepositories({ limit: 2, last: "a" }), ["a/b", "b"]);
+      await store.close();
+    });
+
+    it("repositories: names compare and sort in byte order, whatever the database's collation", async () => {
+      const store = await open();
+      // en_US.UTF-8 would sort these A a0 a-b a.b a/b ab, and put "a/..." outside the range "a/" to "a0".
+      const names = ["a/b", "a-b", "a0", "A", "a.b", "ab", "a/c/d", "a"];
+      for (const name of names) assert.equal(await store.createRepository(name, 1), true);
+      assert.deepEqual(await store.listRepositories({ limit: 100 }), ["A", "a", "a-b", "a.b", "a/b", "a/c/d", "a0", "ab"]);
+      assert.deepEqual(await store.listRepositories({ limit: 100, prefix: "a/" }), ["a/b", "a/c/d"]);
+      assert.deepEqual(await store.listRepositories({ limit: 1, prefix: "a/", last: "a/b" }), ["a/c/d"]);
+      assert.deepEqual(await store.listRepositories({ limit: 100, prefix: "a." }), ["a.b"]);
+      assert.deepEqual(await store.listRepositories({ limit: 3, last: "a-b" }), ["a.b", "a/b", "a/c/d"]);
+      await store.close();
+    });
+
+    it("repositories: created once explicitly; deleting one removes its manifests, tags, links and uploads", async () => {
+      const store = await open();
+      assert.equal(await store.createRepository("keep", 1), true);
+      assert.equal(await store.createRepository("gone", 1), true);
+      assert.equal(await store.createRepository("gone", 2), false, "exists already");
+      for (const repo of ["keep", "gone"]) {
+        await store.linkBlob(repo, D(1), 10, 1);
+        await store.putManifest(manifest(repo, D(10)), [{ child: D(1), kind: "blob" }], "v1");
+        await store.createUpload({ id: `u-${repo}`, repository: repo, createdAt: 1, updatedAt: 1 });
+      }
+      assert.equal(await store.deleteRepository("gone"), true);
+      assert.equal(await store.deleteRepository("gone"), false);
+      assert.equal(await store.repositoryExists("gone"), false);
+      assert.equal(await store.getManifest("gone", D(10)), undefined);
+      assert.equal(await store.resolveTag("gone", "v1"), undefined);
+      assert.equal(await store.linkedBlobSize("gone", D(1)), undefined);
+      assert.equal(await store.getUpload("u-gone"), undefined);
+      assert.deepEqual(await store.repositoriesWithBlob(D(1), 10), ["keep"]);
+      assert.equal(await store.resolveTag("keep", "v1"), D(10), "the other repository is untouched");
+      // A repository of the same name starts empty.
+      await store.linkBlob("gone", D(2), 5, 3);
+      assert.deepEqual((await store.repositoryStats(["gone"])).get("gone"), { tags: 0, manifests: 0, size: 0, pulls: 0, lastPushedAt: null });
+      await store.close();
+    });
+
+    it("repository stats: tags, manifests, pulls and last push per repository, unknown names as zero", async () => {
+      const store = await open();
+      await store.linkBlob("r", D(1), 100, 1);
+      await store.putManifest(manifest("r", D(10), { pushedAt: 1000 }), [{ child: D(1), kind: "blob" }], "v1");
+      await store.putManifest(manifest("r", D(11), { pushedAt: 3000 }), [{ child: D(1), kind: "blob" }], "v2");
+      await store.putManifest(manifest("r", D(11)), [], "latest");
+      await store.putManifest(manifest("s", D(12), { pushedAt: 2000 }), []);
+      await store.recordPulls([
+        { repository: "r", digest: D(10), at: 5000, count: 2 },
+        { repository: "r", digest: D(11), at: 5000, count: 3 },
+        { repository: "s", digest: D(12), at: 5000, count: 1 },
+        { repository: "missing", digest: D(12), at: 5000, count: 1 },
+      ]);
+      const stats = await store.repositoryStats(["r", "s", "none", "r"]);
+      assert.deepEqual(stats.get("r"), { tags: 3, manifests: 2, size: 100, pulls: 5, lastPushedAt: 3000 });
+      assert.deepEqual(stats.get("s"), { tags: 0, manifests: 1, size: 0, pulls: 1, lastPushedAt: 2000 });
+      assert.deepEqual(stats.get("none"), { tags: 0, manifests: 0, size: 0, pulls: 0, lastPushedAt: null });
+      assert.equal(stats.size, 3);
       await store.close();
     });
 
@@ -77,9 +135,11 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
     it("tags: sorted, paginated, deleting a tag keeps the manifest", async () => {
       const store = await open();
       await store.putManifest(manifest("r", D(10)), [], "b");
-      for (const tag of ["a", "c", "B", "a1"]) await store.putManifest(manifest("r", D(10)), [], tag);
-      assert.deepEqual(await store.listTags("r", { limit: 100 }), ["B", "a", "a1", "b", "c"]);
-      assert.deepEqual(await store.listTags("r", { limit: 2, last: "a" }), ["a1", "b"]);
+      for (const tag of ["a", "c", "B", "a1", "a-1", "a.1", "a_1"]) await store.putManifest(manifest("r", D(10)), [], tag);
+      // The OCI spec's lexical order: byte order ("-" < "." < "1" < "B" < "_" < "a").
+      assert.deepEqual(await store.listTags("r", { limit: 100 }), ["B", "a", "a-1", "a.1", "a1", "a_1", "b", "c"]);
+      assert.deepEqual(await store.listTags("r", { limit: 2, last: "a.1" }), ["a1", "a_1"]);
+      assert.deepEqual(await store.listTags("r", { limit: 2, last: "a_1" }), ["b", "c"]);
       assert.equal(await store.deleteTag("r", "a"), true);
       assert.equal(await store.deleteTag("r", "a"), false);
       assert.ok(await store.getManifest("r", D(10)));
@@ -215,7 +275,7 @@ export function concurrentWritersSuite(name: string, newDatabase: () => Promise<
   describe(`MetadataStore and IamStore under concurrent writers: ${name}`, () => {
     it("the repository limit: new repositories stop at it, existing ones still take writes", async () => {
       const spec = await newDatabase();
-      const { meta, iam } = await openSqliteStores(spec.path, { repositoryLimits: true });
+      const { meta, iam } = await openStores(spec, { repositoryLimits: true });
       await iam.createTenancy({ namespace: "team", description: "", repositoryLimit: 2, createdAt: 1 });
       assert.equal(await meta.createRepository("team/a", 1), true);
       assert.equal(await meta.createRepository("team/a", 1), false, "exists already");
@@ -246,7 +306,7 @@ export function concurrentWritersSuite(name: string, newDatabase: () => Promise<
       assert.ok(await iam.getTenancy("team"));
       await meta.close();
       // Without limits (auth disabled) there are no tenancies to ask.
-      const open = await openSqliteStores(spec.path);
+      const open = await openStores(spec);
       await open.meta.linkBlob("other/x", D(1), 10, 1);
       await open.meta.linkBlob("team/f", D(1), 10, 1);
       await open.meta.close();
@@ -254,7 +314,7 @@ export function concurrentWritersSuite(name: string, newDatabase: () => Promise<
 
     it("four processes writing at once: no write fails, every limit holds", async () => {
       const spec = await newDatabase();
-      const { meta, iam } = await openSqliteStores(spec.path, { repositoryLimits: true });
+      const { meta, iam } = await openStores(spec, { repositoryLimits: true });
       await iam.createTenancy({ namespace: "team", description: "", repositoryLimit: 5, createdAt: 1 });
       await iam.createUser({ id: "u1", tenancy: "team", name: "ann", description: "", createdAt: 1 });
       for (const existing of ["team/a", "team/b"]) assert.ok(await meta.createRepository(existing, 1));
@@ -278,7 +338,7 @@ export function concurrentWritersSuite(name: string, newDatabase: () => Promise<
       const created = done.flatMap((r) => r.repositoriesCreated);
       assert.equal(created.length, 3, `three repositories fit under the limit of 5: ${created}`);
       assert.equal(done.reduce((n, r) => n + r.limitRefusals, 0), 4 * 6 - 3, "every other creation was refused");
-      const check = await openSqliteStores(spec.path, { repositoryLimits: true });
+      const check = await openStores(spec, { repositoryLimits: true });
       assert.equal(await check.iam.countRepositories("team"), 5);
       assert.equal((await check.iam.listAuthTokens("u1")).length, 2);
       assert.deepEqual(await check.iam.listUsers("team").then((users) => users.map((u) => u.name)), ["ann"], "every user made was deleted again");

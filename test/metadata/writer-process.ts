@@ -1,12 +1,16 @@
 // One of several processes writing one metadata database at the same time (forked by
 // concurrentWritersSuite in store-suite.ts): opens the stores, waits for "go", runs every kind of
 // write at once and reports what each answered.
+import { openPostgresStores } from "../../src/metadata/postgres.js";
+import type { MetadataStoreOptions } from "../../src/metadata/sql-store.js";
 import { openSqliteStores } from "../../src/metadata/sqlite.js";
 import { RepositoryLimitReached } from "../../src/metadata/store.js";
 
-export interface WriterSpec {
-  driver: "sqlite";
-  path: string;
+/** How a writer opens the shared database. */
+export type WriterSpec = { driver: "sqlite"; path: string } | { driver: "postgres"; url: string };
+
+export function openStores(spec: WriterSpec, options: MetadataStoreOptions = {}) {
+  return spec.driver === "sqlite" ? openSqliteStores(spec.path, options) : openPostgresStores({ url: spec.url, poolSize: 4 }, options);
 }
 
 export interface WriterReport {
@@ -23,7 +27,7 @@ if (process.send !== undefined) await serve();
 async function serve(): Promise<void> {
   const [specJson, processId] = process.argv.slice(2) as [string, string];
   const spec = JSON.parse(specJson) as WriterSpec;
-  const { meta, iam } = await openSqliteStores(spec.path, { repositoryLimits: true });
+  const { meta, iam } = await openStores(spec, { repositoryLimits: true });
   const report: WriterReport = { tokensCreated: 0, repositoriesCreated: [], limitRefusals: 0, errors: [] };
   const D = (n: number) => `sha256:${(Number(processId) * 1000 + n).toString(16).padStart(64, "0")}`;
   const manifest = (repository: string, n: number) => ({
