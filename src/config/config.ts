@@ -174,6 +174,14 @@ const schema = z
         token: { service: "berth", issuer: "berth", ttl: 300_000, refreshttl: 86_400_000 },
         ratelimit: { peruseraddress: 10, peraddress: 30, window: 900_000 },
       }),
+    /** background jobs (upload purging), leased in the metadata database so one process runs each */
+    jobs: z
+      .object({
+        /** how long a job's lease lasts unrenewed: how long a dead holder keeps a job from running elsewhere */
+        lease: duration.default(60_000),
+      })
+      .strict()
+      .default({ lease: 60_000 }),
     tenancy: z
       .object({ repositorylimit: z.coerce.number().int().nonnegative().default(500) })
       .strict()
@@ -313,6 +321,7 @@ const LEAF_KEYS = [
   "auth.ratelimit.peruser",
   "auth.ratelimit.peraddress",
   "auth.ratelimit.window",
+  "jobs.lease",
   "tenancy.repositorylimit",
   "log.level",
   "log.accesslog.disabled",

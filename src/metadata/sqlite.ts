@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { LOCKED, registerDirectAccess } from "./direct.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
+import { SqlJobLeases } from "../jobs/leases.js";
 import { SqlIamStore } from "./sql-iam-store.js";
 import { SqlMetadataStore } from "./sql-store.js";
 
@@ -97,8 +98,8 @@ export async function openSqliteStore(path: string): Promise<SqlMetadataStore> {
   return new SqlMetadataStore(await openSqliteDatabase(path));
 }
 
-/** Both stores over one database; closing `meta` closes it. */
-export async function openSqliteStores(path: string): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore }> {
+/** The stores over one database; closing `meta` closes it. */
+export async function openSqliteStores(path: string): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore; jobs: SqlJobLeases }> {
   const db = await openSqliteDatabase(path);
-  return { meta: new SqlMetadataStore(db), iam: new SqlIamStore(db) };
+  return { meta: new SqlMetadataStore(db), iam: new SqlIamStore(db), jobs: new SqlJobLeases(db) };
 }

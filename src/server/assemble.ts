@@ -16,6 +16,7 @@ import { AuditLog } from "../iam/audit.js";
 import { isValidIdentifier, isValidNamespace } from "../iam/names.js";
 import { LOCAL_OPERATOR } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
+import type { JobLeases } from "../jobs/leases.js";
 import { openSqliteStores } from "../metadata/sqlite.js";
 import type { MetadataStore } from "../metadata/store.js";
 import { Registry } from "../registry/registry.js";
@@ -34,6 +35,8 @@ export interface App {
   storage: StorageDriver;
   meta: MetadataStore;
   iam: IamStore;
+  /** leases on background jobs, in the metadata database */
+  jobs: JobLeases;
   registry: Registry;
   audit: AuditLog;
   admin: AdminServices;
@@ -45,7 +48,7 @@ export interface App {
 
 export async function assemble(config: Config, log: Logger): Promise<App> {
   const storage = await openStorage(config);
-  const { meta, iam } = await openSqliteStores(sqlitePath(config));
+  const { meta, iam, jobs } = await openSqliteStores(sqlitePath(config));
   const now = Date.now;
   const redirectExpiry = config.storage.redirect.disable ? undefined : Math.max(1, Math.round(config.storage.redirect.expiry / 1000));
   const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log, redirectExpiry });
@@ -77,6 +80,7 @@ export async function assemble(config: Config, log: Logger): Promise<App> {
     storage,
     meta,
     iam,
+    jobs,
     registry,
     audit,
     admin,

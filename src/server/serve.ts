@@ -11,7 +11,7 @@ export function workerCount(config: Config): number {
   return wanted === "auto" ? Math.min(availableParallelism(), 8) : wanted;
 }
 
-/** This process serves (and bootstraps, and runs the jobs); the other workers are its children. */
+/** This process serves (and bootstraps); the other workers are its children. All run the leased jobs. */
 export async function serve(config: Config): Promise<void> {
   return serveHere(config, 0, workerCount(config) - 1);
 }

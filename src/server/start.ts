@@ -6,7 +6,8 @@ import type { AddressInfo, Server as NetServer } from "node:net";
 import type { Logger } from "pino";
 import { AdminApi } from "../api/admin-api.js";
 import type { Config } from "../config/config.js";
-import { UploadPurger } from "../gc/upload-purger.js";
+import { purgeUploadsJob } from "../gc/upload-purger.js";
+import { JobRunner } from "../jobs/runner.js";
 import { assemble, bootstrapOperator, type App } from "./assemble.js";
 import { createRequestListener, type ExtraHandler } from "./http.js";
 
@@ -23,8 +24,6 @@ export interface RunningServer {
 export interface StartOptions {
   /** create the operator tenancy on first start (the first process of several does it) */
   bootstrap: boolean;
-  /** run the upload purger (the first process of several does it) */
-  jobs: boolean;
   /**
    * Accept on the socket this gives (a worker's, from the first process) instead of binding
    * `http.addr`. Asked for only once the server is ready to serve: a handed socket accepts at once,
@@ -33,16 +32,14 @@ export interface StartOptions {
   listener?: () => Promise<NetServer>;
 }
 
-export async function startServer(config: Config, log: Logger, options: StartOptions = { bootstrap: true, jobs: true }): Promise<RunningServer> {
+export async function startServer(config: Config, log: Logger, options: StartOptions = { bootstrap: true }): Promise<RunningServer> {
   const app = await assemble(config, log);
   const bootstrap = app.auth && options.bootstrap ? await bootstrapOperator(app) : undefined;
 
+  // Every serving process runs the runner; the leases in the database pick one for each run.
+  const runner = new JobRunner(app.jobs, log, { lease: config.jobs.lease, poll: config.jobs.lease });
   const purging = config.storage.maintenance.uploadpurging;
-  const purger = new UploadPurger(app.registry.uploads, purging.age, Date.now, log);
-  if (purging.enabled && options.jobs) {
-    purger.start(purging.interval);
-    void purger.run();
-  }
+  if (purging.enabled) runner.start(purgeUploadsJob(app.registry.uploads, purging.age, purging.interval, Date.now, log));
 
   const extra: ExtraHandler[] = [];
   if (app.auth) {
@@ -96,7 +93,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
         // In-flight requests get a grace period, then their connections are cut.
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
       });
-      await purger.stop();
+      await runner.stop();
       await app.close();
     },
   };

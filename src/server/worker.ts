@@ -1,5 +1,5 @@
 // A serving process. Worker 0 is the process `berth serve` started: it binds the address,
-// migrates and bootstraps, runs the jobs, then starts the other workers (`extraWorkers`) and hands
+// migrates and bootstraps, then starts the other workers (`extraWorkers`) and hands
 // them its listening socket. Workers 1..n run this module as their entry point.
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
@@ -8,13 +8,13 @@ import { createLogger } from "./logger.js";
 import { startServer } from "./start.js";
 import { receiveListener, startWorkers, WORKER_CONFIG, WORKER_INDEX, type WorkerPool } from "./worker-pool.js";
 
-/** Serves until a signal. Index 0 also bootstraps, runs the scheduled jobs and starts the others. */
+/** Serves until a signal. Index 0 also bootstraps and starts the others; every index runs the leased jobs. */
 export async function serveHere(config: Config, index: number, extraWorkers = 0): Promise<void> {
   keepOldGenerationSmall();
   const base = createLogger(config.log.level);
   const log = index > 0 || extraWorkers > 0 ? base.child({ worker: index }) : base;
   const listener = index > 0 ? receiveListener : undefined;
-  const running = await startServer(config, log, { bootstrap: index === 0, jobs: index === 0, listener });
+  const running = await startServer(config, log, { bootstrap: index === 0, listener });
   if (running.bootstrap) announceBootstrap(running.bootstrap, running.address, log);
   if (index === 0) {
     const scheme = config.http.tls.certificate ? "https" : "http";
