@@ -24,6 +24,8 @@ PACKAGES=(
   docker-registry wrk curl
   # the S3 driver's tests: a throwaway one-node Ceph cluster with its RADOS Gateway (test/helpers/rgw.ts)
   ceph-mon ceph-osd radosgw ceph-common
+  # the multi-node tests and bench row: a load balancer in front of several nodes (test/helpers/haproxy.ts)
+  haproxy
 )
 
 mkdir -p "$BERTH_CI_DIR"

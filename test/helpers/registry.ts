@@ -31,7 +31,16 @@ export interface StartOptions {
   scheme?: "http" | "https";
 }
 
+/**
+ * Set to a base URL (e.g. a load balancer in front of several nodes, test/cluster/), it makes
+ * every `startRegistry()` without options answer that registry instead of starting one, so the
+ * protocol suite runs unchanged against it.
+ */
+export const EXTERNAL_REGISTRY = "BERTH_TEST_REGISTRY_URL";
+
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
+  const external = process.env[EXTERNAL_REGISTRY];
+  if (external && Object.keys(options).length === 0) return externalRegistry(external);
   const ownRoot = options.root === undefined;
   const root = options.root ?? (await mkdtemp(join(tmpdir(), "berth-test-")));
   const child = spawn(
@@ -77,5 +86,18 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
       }
       if (ownRoot) await rm(root, { recursive: true, force: true });
     },
+  };
+}
+
+function externalRegistry(url: string): RunningRegistry {
+  const base = new URL(url);
+  return {
+    host: base.host,
+    url: base.origin,
+    root: "",
+    // No process of this test's own: a stand-in that is never running.
+    process: { exitCode: 0, signalCode: null, kill: () => false } as unknown as ChildProcess,
+    output: () => "",
+    close: async () => {},
   };
 }
