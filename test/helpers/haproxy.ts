@@ -21,7 +21,17 @@ export interface LoadBalancer {
 /** The header naming the node that answered (the haproxy server name, `node1`...). */
 export const SERVED_BY = "x-served-by";
 
-export function haproxyConfig(port: number, nodes: readonly string[]): string {
+export interface HaproxyOptions {
+  /**
+   * A new server connection for every request (the default, for tests: no request can ride an
+   * earlier one's connection to the same node). Off for benchmarks, where reconnecting per request
+   * would measure haproxy's connects rather than the nodes; requests are still balanced one by one.
+   */
+  connectionPerRequest?: boolean;
+}
+
+export function haproxyConfig(port: number, nodes: readonly string[], options: HaproxyOptions = {}): string {
+  const perRequest = options.connectionPerRequest ?? true;
   return [
     "global",
     "  maxconn 2000",
@@ -33,9 +43,7 @@ export function haproxyConfig(port: number, nodes: readonly string[]): string {
     "  timeout client 10m",
     "  timeout server 10m",
     "  timeout http-request 60s",
-    // A new server connection per request, so that every request is balanced anew.
-    "  option http-server-close",
-    "  http-reuse never",
+    ...(perRequest ? ["  option http-server-close", "  http-reuse never"] : ["  http-reuse always"]),
     // A request that could not reach a node (refused, reset before any answer) goes to another.
     "  retries 2",
     "  option redispatch 1",
@@ -60,10 +68,10 @@ export function haproxyConfig(port: number, nodes: readonly string[]): string {
 }
 
 /** Starts haproxy in front of `nodes` (host:port each); resolves once it accepts connections. */
-export async function startHaproxy(nodes: readonly string[]): Promise<LoadBalancer> {
+export async function startHaproxy(nodes: readonly string[], options: HaproxyOptions = {}): Promise<LoadBalancer> {
   const dir = await mkdtemp(join(tmpdir(), "berth-haproxy-"));
   const port = await freePort();
-  const config = haproxyConfig(port, nodes);
+  const config = haproxyConfig(port, nodes, options);
   const file = join(dir, "haproxy.cfg");
   await writeFile(file, config);
   // -db: foreground, no daemon; -W is not needed for one process.
