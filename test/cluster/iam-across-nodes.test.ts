@@ -8,19 +8,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
+import { sharedMetadata, type SharedMetadata } from "./cluster.js";
 import { api, basic, expectStatus, OPERATOR, rawCall } from "../iam/support.js";
 
 describe("IAM changes across nodes", () => {
   let scratch: string;
   const nodes: RunningRegistry[] = [];
+  let metadata: SharedMetadata;
   let onA: ReturnType<typeof api>;
   const operatorToken = randomBytes(18).toString("base64url");
 
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), "berth-iam-nodes-"));
     const env = { BERTH_AUTH_ENABLED: "true", BERTH_AUTH_OPERATOR_TOKEN: operatorToken, BERTH_HTTP_WORKERS: "1" };
-    // One database for both (a shared SQLite file here; PostgreSQL in production), separate roots.
-    const shared = { ...env, BERTH_METADATA_SQLITE_PATH: join(scratch, "shared", "berth.db") };
+    // One database for both (PostgreSQL when the tests have one, else a shared SQLite file), separate roots.
+    metadata = await sharedMetadata(scratch);
+    const shared = { ...env, ...metadata.env };
     nodes.push(await startRegistry({ root: join(scratch, "a"), env: shared }));
     nodes.push(await startRegistry({ root: join(scratch, "b"), env: shared }));
     const corp = await api(nodes[0]!, OPERATOR, operatorToken).post("/tenancies", { namespace: "corp", adminUser: "boss" });
@@ -33,6 +36,7 @@ describe("IAM changes across nodes", () => {
   });
   after(async () => {
     for (const node of nodes) await node.close();
+    await metadata?.close();
     await rm(scratch, { recursive: true, force: true });
   });
 

@@ -8,7 +8,6 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import Sqlite from "better-sqlite3";
 import { containersEnv, makeScratch, removeScratch, type ContainersEnv } from "../fixtures/clients.js";
 import { fetchManifest, pushLayout } from "../fixtures/distribution.js";
 import { buildBusyboxLayout, buildRandomLayout, type BuiltImage } from "../fixtures/oci-layout.js";
@@ -167,7 +166,7 @@ if (!s3) {
       const httpPushes = [0, 1].map((i) => chunkedPushWithRetries(`crash/http-${i}`, randomBytes(24 * MiB)));
       const skopeoPushes = layouts.map(({ layout, ref }) => retrying(4, () => pushLayout(c, layout, "v1", ref)));
       // Kill once the pushes are under way: the first bytes have reached the nodes.
-      await until("pushes under way", async () => ((await openUploadCount(cluster.metadataPath)) >= 2 ? true : undefined));
+      await until("pushes under way", async () => ((await openUploadCount(cluster)) >= 2 ? true : undefined));
       await killNode(victim);
       // Every push is awaited before any verdict, so none outlives the test.
       const settled = await Promise.allSettled([...httpPushes, ...skopeoPushes]);
@@ -182,7 +181,7 @@ if (!s3) {
       for (const { repository, digest } of pushed) for (const node of alive) await blobIsWhole(node.url, repository, digest);
       // Everything the database says is linked hashes to its digest, and no manifest pushed by
       // clients references a blob that is not linked (the protocol suite deletes such blobs on purpose).
-      const { links, references } = readMetadata(cluster.metadataPath);
+      const { links, references } = await readMetadata(cluster);
       assert.ok(links.length >= 8, `${links.length} links`);
       for (const { repository, digest } of links) await blobIsWhole(cluster.lb.url, repository, digest);
       const linked = new Set(links.map((l) => `${l.repository}@${l.digest}`));
@@ -238,28 +237,19 @@ function withoutTestContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
-function openUploadCount(metadataPath: string): Promise<number> {
-  const db = new Sqlite(metadataPath, { readonly: true, fileMustExist: true });
-  try {
-    return Promise.resolve((db.prepare("select count(*) as n from uploads where size > 0").get() as { n: number }).n);
-  } finally {
-    db.close();
-  }
+async function openUploadCount(cluster: Cluster): Promise<number> {
+  const [row] = await cluster.metadata.query<{ n: number | string }>("select count(*) as n from uploads where size > 0");
+  return Number(row?.n ?? 0);
 }
 
-function readMetadata(metadataPath: string): { links: { repository: string; digest: string }[]; references: string[] } {
-  const db = new Sqlite(metadataPath, { readonly: true, fileMustExist: true });
-  try {
-    const links = db.prepare("select repository, digest from repo_blobs order by repository, digest").all() as { repository: string; digest: string }[];
-    const references: string[] = [];
-    for (const m of db.prepare("select repository, content from manifests").all() as { repository: string; content: Buffer }[]) {
-      const json = JSON.parse(m.content.toString()) as { config?: { digest: string }; layers?: { digest: string }[] };
-      for (const d of [json.config, ...(json.layers ?? [])]) if (d) references.push(`${m.repository}@${d.digest}`);
-    }
-    return { links, references };
-  } finally {
-    db.close();
+async function readMetadata(cluster: Cluster): Promise<{ links: { repository: string; digest: string }[]; references: string[] }> {
+  const links = await cluster.metadata.query<{ repository: string; digest: string }>("select repository, digest from repo_blobs order by repository, digest");
+  const references: string[] = [];
+  for (const m of await cluster.metadata.query<{ repository: string; content: Uint8Array }>("select repository, content from manifests")) {
+    const json = JSON.parse(Buffer.from(m.content).toString()) as { config?: { digest: string }; layers?: { digest: string }[] };
+    for (const d of [json.config, ...(json.layers ?? [])]) if (d) references.push(`${m.repository}@${d.digest}`);
   }
+  return { links, references };
 }
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
