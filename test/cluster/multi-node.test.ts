@@ -4,11 +4,22 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { containersEnv, makeScratch, removeScratch, type ContainersEnv } from "../fixtures/clients.js";
+import {
+  containersEnv,
+  dockerPaths,
+  makeScratch,
+  removeScratch,
+  startContainerd,
+  startDockerd,
+  type ContainersEnv,
+  type Daemon,
+  type DockerDaemon,
+} from "../fixtures/clients.js";
 import { fetchManifest, pushLayout } from "../fixtures/distribution.js";
 import { buildBusyboxLayout, buildRandomLayout, type BuiltImage } from "../fixtures/oci-layout.js";
 import { SERVED_BY } from "../helpers/haproxy.js";
@@ -20,7 +31,11 @@ import { killNode, startCluster, type Cluster } from "./cluster.js";
 
 const PROTOCOL_DIR = fileURLToPath(new URL("../protocol/", import.meta.url));
 
-const missing = ["haproxy", "skopeo", "podman", "runc"].filter((tool) => !hasTool(tool));
+const { dockerd: dockerdPath, docker: dockerPath } = await dockerPaths();
+const missing = [
+  ...["haproxy", "skopeo", "podman", "runc", "containerd"].filter((tool) => !hasTool(tool)),
+  ...[dockerdPath, dockerPath].filter((path) => !existsSync(path)),
+];
 if (missing.length > 0 && process.env.CI === "true") throw new Error(`missing tool(s): ${missing.join(", ")} (CI=true: .ci/run must install them)`);
 const s3 = missing.length > 0 ? undefined : await gatewayOrSkip();
 
@@ -154,6 +169,41 @@ if (!s3) {
           c.run("skopeo", ["copy", "--src-tls-verify=false", `docker://${ref}`, `oci:${join(scratch, `back-${i}`)}:v1`]).then(() => layout),
         ),
       ]);
+    });
+
+    it("docker pulls, runs and pushes through the load balancer while skopeo pushes", async () => {
+      let containerd: Daemon | undefined;
+      let dockerd: DockerDaemon | undefined;
+      try {
+        containerd = await startContainerd(scratch);
+        dockerd = await startDockerd(scratch, containerd.socket);
+        const docker = dockerd.docker;
+        const busybox = join(scratch, "docker-busybox");
+        await buildBusyboxLayout(busybox, { tag: "v1", extraFile: { path: "etc/berth-id", content: "docker\n" } });
+        const base = `${cluster.lb.host}/cluster/docker-base:v1`;
+        await pushLayout(c, busybox, "v1", base);
+        const others = [0, 1].map((i) => join(scratch, `docker-side-${i}`));
+        const side = await Promise.all(others.map((dir) => buildRandomLayout(dir, { tag: "v1", layers: 2, layerSize: 2 * MiB })));
+        const target = `${cluster.lb.host}/cluster/docker:v1`;
+        await Promise.all([
+          (async () => {
+            await docker(["pull", base]);
+            assert.equal((await docker(["run", "--rm", "--network", "none", base, "cat", "/etc/berth-id"])).stdout, "docker\n");
+            await docker(["tag", base, target]);
+            await docker(["push", target]);
+            await docker(["rmi", base, target]);
+            await docker(["pull", target]);
+            assert.equal((await docker(["run", "--rm", "--network", "none", target, "echo", "hi"])).stdout, "hi\n");
+          })(),
+          ...others.map((dir, i) => pushLayout(c, dir, "v1", `${cluster.lb.host}/cluster/docker-side-${i}:v1`)),
+        ]);
+        for (const [i, image] of side.entries()) {
+          assert.equal((await fetchManifest(cluster.lb.url, `cluster/docker-side-${i}`, "v1")).digest, image.manifestDigest);
+        }
+      } finally {
+        await dockerd?.stop();
+        await containerd?.stop();
+      }
     });
 
     it("a node killed -9 mid-pushes: retrying clients finish, every linked blob is whole, the others serve everything", async () => {
