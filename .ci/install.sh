@@ -28,6 +28,8 @@ PACKAGES=(
   build-essential python3
   # metadata on PostgreSQL (test/helpers/postgres.ts makes throwaway en_US.UTF-8 clusters)
   postgresql-15 locales
+  # the multi-node tests and bench row: a load balancer in front of several nodes (test/helpers/haproxy.ts)
+  haproxy
 )
 
 mkdir -p "$BERTH_CI_DIR"

@@ -12,6 +12,7 @@
 //   --keep              keep the temporary directory
 //   --json FILE         also write the results as JSON
 //   --no-bounds         skip the machine bounds
+//   (full runs, or --only nodes: 1 vs 3 Berth nodes behind haproxy, bench/cluster.ts, at the end)
 import { createHash, randomBytes, randomFillSync, type Hash } from "node:crypto";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
@@ -219,6 +220,10 @@ async function main(): Promise<void> {
   await stopAll();
   report(bounds);
   if (args.profile) printProfiles(args.profile);
+  if (!args.quick && !args.profile && (!only || only.has("nodes"))) {
+    log("nodes: 1 vs 3 Berth nodes behind haproxy (bench/cluster.ts)");
+    console.log((await runOk(process.execPath, [fileURLToPath(new URL("./cluster.js", import.meta.url))])).stdout);
+  }
 }
 
 async function step(id: string, work: () => Promise<void>): Promise<void> {

@@ -243,6 +243,14 @@ const schema = z
         token: { service: "berth", issuer: "berth", ttl: 300_000, refreshttl: 86_400_000 },
         ratelimit: { peruseraddress: 10, peraddress: 30, window: 900_000 },
       }),
+    /** background jobs (upload purging), leased in the metadata database so one process runs each */
+    jobs: z
+      .object({
+        /** how long a job's lease lasts unrenewed: how long a dead holder keeps a job from running elsewhere */
+        lease: duration.default(60_000),
+      })
+      .strict()
+      .default({ lease: 60_000 }),
     tenancy: z
       .object({ repositorylimit: z.coerce.number().int().nonnegative().default(500) })
       .strict()
@@ -383,6 +391,7 @@ const EXPECTED: Record<string, string> = {
   "auth.ratelimit.peruser": "a whole number above 0 (the former name of peruseraddress)",
   "auth.ratelimit.peraddress": "a whole number above 0",
   "auth.ratelimit.window": DURATION,
+  "jobs.lease": DURATION,
   "tenancy.repositorylimit": "a whole number",
   "log.level": "one of trace, debug, info, warn, error, fatal, silent",
   "log.accesslog.disabled": BOOLEAN,

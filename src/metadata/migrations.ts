@@ -201,6 +201,18 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable("uploads").addColumn("checkpoint", "text").execute();
       },
     },
+    "0008_jobs": {
+      async up(db: Kysely<any>) {
+        // Leases on background jobs (src/jobs/leases.ts): any process may hold one, one at a time.
+        await db.schema
+          .createTable("jobs")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("holder", "text")
+          .addColumn("lease_until", "bigint", (c) => c.notNull())
+          .addColumn("next_run_at", "bigint", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

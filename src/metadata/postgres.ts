@@ -8,6 +8,7 @@ import type { SqlDatabase } from "./direct.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { MetadataUnavailable } from "./store.js";
+import { SqlJobLeases } from "../jobs/leases.js";
 import { SqlIamStore } from "./sql-iam-store.js";
 import { SqlMetadataStore, type MetadataStoreOptions } from "./sql-store.js";
 
@@ -95,7 +96,7 @@ export function describe(url: string): string {
 export async function openPostgresStores(
   options: PostgresOptions,
   storeOptions: MetadataStoreOptions = {},
-): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore }> {
+): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore; jobs: SqlJobLeases }> {
   const db = await openPostgresDatabase(options);
-  return { meta: new SqlMetadataStore(db, storeOptions), iam: new SqlIamStore(db) };
+  return { meta: new SqlMetadataStore(db, storeOptions), iam: new SqlIamStore(db), jobs: new SqlJobLeases(db.kysely) };
 }

@@ -44,6 +44,8 @@ export interface Database {
   /** one row (id 1): moves with every change to users, groups, memberships, policies, tenancies, token deletions */
   iam_version: { id: number; version: Int };
   signing_keys: { kid: string; private_jwk: string; public_jwk: string; created_at: Int; retired_at: Int | null };
+  /** one row per background job: who holds its lease, until when, and when it is next due */
+  jobs: { name: string; holder: string | null; lease_until: Int; next_run_at: Int };
   audit_events: {
     at: Int;
     tenancy: string | null;

@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { LOCK_WAIT_MS, type DirectAccess, type DirectWrite, type SqlDatabase } from "./direct.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
+import { SqlJobLeases } from "../jobs/leases.js";
 import { SqlIamStore } from "./sql-iam-store.js";
 import { SqlMetadataStore, type MetadataStoreOptions } from "./sql-store.js";
 import { SqliteWriteLock, WriterFirstSqliteDialect } from "./sqlite-driver.js";
@@ -105,11 +106,11 @@ export async function openSqliteStore(path: string, options: MetadataStoreOption
   return new SqlMetadataStore(await openSqliteDatabase(path, options), options);
 }
 
-/** Both stores over one database; closing `meta` closes it. */
+/** The stores over one database; closing `meta` closes it. */
 export async function openSqliteStores(
   path: string,
   options: MetadataStoreOptions & SqliteOptions = {},
-): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore }> {
+): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore; jobs: SqlJobLeases }> {
   const db = await openSqliteDatabase(path, options);
-  return { meta: new SqlMetadataStore(db, options), iam: new SqlIamStore(db) };
+  return { meta: new SqlMetadataStore(db, options), iam: new SqlIamStore(db), jobs: new SqlJobLeases(db.kysely) };
 }

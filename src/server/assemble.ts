@@ -16,6 +16,7 @@ import { AuditLog } from "../iam/audit.js";
 import { isValidIdentifier, isValidNamespace } from "../iam/names.js";
 import { LOCAL_OPERATOR } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
+import type { JobLeases } from "../jobs/leases.js";
 import { openSqliteStores } from "../metadata/sqlite.js";
 import type { MetadataStore } from "../metadata/store.js";
 import { Registry } from "../registry/registry.js";
@@ -36,6 +37,8 @@ export interface App {
   storage: StorageDriver;
   meta: MetadataStore;
   iam: IamStore;
+  /** leases on background jobs, in the metadata database */
+  jobs: JobLeases;
   registry: Registry;
   audit: AuditLog;
   admin: AdminServices;
@@ -52,7 +55,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
   const driver = await openStorage(config);
   // Tenancies and their repository limits exist only with auth; an open registry has neither.
   const opened = await openMetadataStores(config);
-  const iam = opened.iam;
+  const { iam, jobs } = opened;
   const storage = metrics ? timedStore(driver, "blob", metrics) : driver;
   const meta = metrics ? timedStore<MetadataStore>(opened.meta, "metadata", metrics) : opened.meta;
   const now = Date.now;
@@ -86,6 +89,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     storage,
     meta,
     iam,
+    jobs,
     registry,
     audit,
     admin,

@@ -7,11 +7,14 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { AdminApi } from "../api/admin-api.js";
 import type { Config } from "../config/config.js";
-import { UploadPurger } from "../gc/upload-purger.js";
+import { purgeUploadsJob } from "../gc/upload-purger.js";
+import { JobRunner } from "../jobs/runner.js";
 import { assemble, bootstrapOperator, operatorNeverLoggedIn, type App } from "./assemble.js";
 import { createRequestListener, type ExtraHandler } from "./http.js";
 import { ConnectionLimits } from "./limits.js";
 import { describeListenError } from "./listen-address.js";
+import type { MachineScope } from "./metrics-gather.js";
+import { observability, openMetrics } from "./observability.js";
 
 /** What a bootstrapping start tells the operator. */
 export interface Bootstrap {
@@ -24,8 +27,6 @@ export interface Bootstrap {
   /** none of the operator's auth tokens was ever used */
   neverLoggedIn: boolean;
 }
-import type { MachineScope } from "./metrics-gather.js";
-import { observability, openMetrics } from "./observability.js";
 
 export interface RunningServer {
   server: Server;
@@ -40,8 +41,6 @@ export interface RunningServer {
 export interface StartOptions {
   /** create the operator tenancy if missing, and say how to log in (one process, first start) */
   bootstrap: boolean;
-  /** run the upload purger (one process at a time) */
-  jobs: boolean;
   /**
    * The listening socket (from the supervisor). Asked for only once the server is ready to serve:
    * a handed socket accepts at once, and a connection accepted before the server takes it over
@@ -92,12 +91,10 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
 
   const bootstrap = app.auth && options.bootstrap ? await bootstrap_(app) : undefined;
 
+  // Every serving process runs the runner; the leases in the database pick one for each run.
+  const runner = new JobRunner(app.jobs, log, { lease: config.jobs.lease, poll: config.jobs.lease });
   const purging = config.storage.maintenance.uploadpurging;
-  const purger = new UploadPurger(app.registry.uploads, purging.age, Date.now, log);
-  if (purging.enabled && options.jobs) {
-    purger.start(purging.interval);
-    void purger.run();
-  }
+  if (purging.enabled) runner.start(purgeUploadsJob(app.registry.uploads, purging.age, purging.interval, Date.now, log));
 
   // Nothing may await between receiving the socket and listening on it (see StartOptions).
   const handed = await options.listener();
@@ -124,7 +121,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
         // In-flight requests get a grace period, then their connections are cut.
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
       });
-      await purger.stop();
+      await runner.stop();
       await app.close();
     },
   };

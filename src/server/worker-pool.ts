@@ -14,10 +14,10 @@ export const WORKER_INDEX = "BERTH_WORKER_INDEX";
 export const WORKER_ROLES = "BERTH_WORKER_ROLES";
 
 /**
- * `jobs`: runs the scheduled jobs (one worker at a time: its replacement inherits it);
- * `bootstrap`: migrates and creates the operator before any other worker starts (first start only).
+ * `bootstrap`: migrates and creates the operator before any other worker starts (first start
+ * only). Scheduled jobs need no role: every worker runs them, leased in the database (src/jobs).
  */
-export type Role = "jobs" | "bootstrap";
+export type Role = "bootstrap";
 
 /** First restart delay, and the longest; a worker that lived STABLE_MS starts from FIRST again. */
 export const RESTART = { FIRST_MS: 1_000, MAX_MS: 30_000, STABLE_MS: 60_000 };
@@ -74,7 +74,7 @@ export class WorkerPool {
     return [...this.slots.values()].flatMap((slot) => (slot.child && slot.serving ? [slot.child] : []));
   }
 
-  /** Starts worker 1: it migrates, bootstraps and runs the jobs. Resolves with its address once it serves. */
+  /** Starts worker 1: it migrates and bootstraps. Resolves with its address once it serves. */
   startFirst(): Promise<string> {
     return this.spawn(1, true);
   }
@@ -94,7 +94,6 @@ export class WorkerPool {
 
   private roles(index: number, first: boolean): Role[] {
     const roles: Role[] = [];
-    if (index === 1) roles.push("jobs");
     if (index === 1 && first) roles.push("bootstrap");
     return roles;
   }

@@ -18,7 +18,6 @@ export async function serveHere(config: Config, index: number, roles: ReadonlySe
   exitOnUncaughtFaults(log);
   const running = await startServer(config, log, {
     bootstrap: roles.has("bootstrap"),
-    jobs: roles.has("jobs"),
     listener: receiveListener,
     metricsScope: { kind: "child" },
   });

@@ -86,7 +86,16 @@ export function s3StorageEnv(s3: S3Server, bucket: string): Record<string, strin
 /** PostgreSQL database URLs by data directory (BERTH_TEST_METADATA=postgres). */
 const databases = new Map<string, string>();
 
+/**
+ * Set to a base URL (e.g. a load balancer in front of several nodes, test/cluster/), it makes
+ * every `startRegistry()` without options answer that registry instead of starting one, so the
+ * protocol suite runs unchanged against it.
+ */
+export const EXTERNAL_REGISTRY = "BERTH_TEST_REGISTRY_URL";
+
 export async function startRegistry(options: StartOptions = {}): Promise<RunningRegistry> {
+  const external = process.env[EXTERNAL_REGISTRY];
+  if (external && Object.keys(options).length === 0) return externalRegistry(external);
   const ownRoot = options.root === undefined;
   const root = options.root ?? (await mkdtemp(join(tmpdir(), "berth-test-")));
   // A test that names its own storage driver keeps it.
@@ -150,5 +159,19 @@ export async function startRegistry(options: StartOptions = {}): Promise<Running
       if (ownRoot) await rm(root, { recursive: true, force: true });
       await storage?.remove();
     },
+  };
+}
+
+function externalRegistry(url: string): RunningRegistry {
+  const base = new URL(url);
+  return {
+    host: base.host,
+    url: base.origin,
+    root: "",
+    // No process of this test's own: a stand-in that is never running.
+    process: { exitCode: 0, signalCode: null, kill: () => false } as unknown as ChildProcess,
+    metadataEnv: {},
+    output: () => "",
+    close: async () => {},
   };
 }
