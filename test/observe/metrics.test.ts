@@ -42,7 +42,7 @@ describe("/metrics", () => {
     assert.equal(sample(text, "berth_uploads_in_progress"), 0);
     assert.equal(sample(text, "berth_http_requests_in_flight"), 1, "the scrape itself");
     assert.equal(sample(text, 'berth_store_operation_duration_seconds_count{store="metadata",operation="putManifest"}'), 1);
-    assert.equal(sample(text, 'berth_store_operation_duration_seconds_count{store="blob",operation="commit"}'), 2);
+    assert.equal(sample(text, 'berth_store_operation_duration_seconds_count{store="blob",operation="move"}'), 2, "a blob's commit is a move of its upload on the driver contract");
     assert.ok(sample(text, "process_resident_memory_bytes")! > 0, "process metrics");
     assert.ok(sample(text, "nodejs_heap_size_used_bytes")! > 0, "Node.js metrics");
     assert.doesNotMatch(text, /berth_auth_failures_total\{/, "an open registry refuses nobody");
