@@ -6,7 +6,7 @@ import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it, test } from "node:test";
-import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
+import { s3StorageEnv, startRegistry, type RunningRegistry } from "../helpers/registry.js";
 import { Api, expectError, expectStatus, pushBlob, randomBytes, sha256 } from "../protocol/support.js";
 import { createBucket, gatewayOrSkip, MiB, openUploads, rawClient, rawKeys, removeBucket } from "../storage/s3-support.js";
 
@@ -24,19 +24,8 @@ if (!s3) {
     await removeBucket(s3, bucket);
     await s3.stop();
   });
-  /** Berth's environment for this bucket; `endpoint` defaults to the gateway's. */
-  const s3Env = (over: Record<string, string> = {}) => ({
-    BERTH_STORAGE_DRIVER: "s3",
-    REGISTRY_STORAGE_S3_REGIONENDPOINT: s3.endpoint,
-    REGISTRY_STORAGE_S3_REGION: s3.region,
-    REGISTRY_STORAGE_S3_BUCKET: bucket,
-    REGISTRY_STORAGE_S3_FORCEPATHSTYLE: "true",
-    REGISTRY_STORAGE_S3_ACCESSKEY: s3.accessKey,
-    REGISTRY_STORAGE_S3_SECRETKEY: s3.secretKey,
-    REGISTRY_STORAGE_S3_ROOTDIRECTORY: "/registry",
-    REGISTRY_STORAGE_S3_CHUNKSIZE: String(5 * MiB),
-    ...over,
-  });
+  /** Berth's environment for this bucket, with `over` on top. */
+  const s3Env = (over: Record<string, string> = {}) => ({ ...s3StorageEnv(s3, bucket), ...over });
   const start = async (env: Record<string, string>) => {
     const r = await startRegistry({ env });
     running.push(r);
