@@ -2,7 +2,7 @@
 // (parts, segments, multipart copies, credentials, timeouts, presigned URLs).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createServer, type Socket } from "node:net";
+import { createConnection, createServer, type Socket } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { after, describe, it, test } from "node:test";
@@ -46,8 +46,8 @@ if (!s3) {
       const chunkSize = 5 * MiB;
       const total = 64 * MiB + 12_345;
       // Fresh 64 KiB pieces as a socket delivers them, with the heap measured after a full GC:
-      // the writer holds the part being sent and the one being filled (and the SDK keeps a part
-      // it just sent reachable for a moment), never the whole upload.
+      // the writer holds about one part (and the SDK keeps a part it just sent reachable for a
+      // moment), never the whole upload.
       setFlagsFromString("--expose-gc");
       const gc = runInNewContext("gc") as () => void;
       gc();
@@ -94,6 +94,39 @@ if (!s3) {
       assert.ok((await collect((await d.get(k))!)).equals(expected));
       assert.deepEqual(await rawKeys(raw, bucket, "berth/.writers/"), [], "no segment is left after commit");
       assert.deepEqual(await openUploads(raw, bucket, `berth/${k}`), [], "no multipart upload is left open");
+    });
+
+    it("sends a full part and waits for it before reading more of the request: one part in memory", async () => {
+      // Parts go through a relay slowed to 25 MiB/s, so a part is still on its way when a writer
+      // that reads on while sending asks for more (the listing below goes to the gateway directly).
+      const relay = await slowRelay(new URL(s3.endpoint), 25 * MiB);
+      after(() => relay.stop());
+      const d = open({ endpoint: relay.endpoint });
+      const k = key("one-part");
+      const chunkSize = 5 * MiB;
+      const data = randomBytes(17 * MiB + 3);
+      // Bytes the multipart upload holds now, as the gateway lists them.
+      const stored = async () => {
+        const upload = (await openUploads(raw, bucket, `berth/${k}`))[0];
+        if (!upload) return 0;
+        const parts = await raw.send(new ListPartsCommand({ Bucket: bucket, Key: `berth/${k}`, UploadId: upload.id }));
+        return (parts.Parts ?? []).reduce((sum, p) => sum + (p.Size ?? 0), 0);
+      };
+      let pulled = 0;
+      let ahead = 0;
+      async function* pieces() {
+        for (let at = 0; at < data.length; at += MiB) {
+          ahead = Math.max(ahead, pulled - (await stored()));
+          const piece = data.subarray(at, at + MiB);
+          pulled += piece.length;
+          yield piece;
+        }
+      }
+      const w = await d.writer(k);
+      await w.write(pieces());
+      assert.ok(ahead <= chunkSize, `the writer read ${(ahead / MiB).toFixed(1)} MiB past what the gateway held (at most one part, ${chunkSize / MiB} MiB)`);
+      await w.commit();
+      assert.ok((await collect((await d.get(k))!)).equals(data));
     });
 
     it("a writer resumed at the recorded size drops parts and segments a cut-off request wrote past it", async () => {
@@ -261,6 +294,36 @@ if (!s3) {
       assert.ok(Buffer.from(await res.arrayBuffer()).equals(data));
     });
   });
+}
+
+/** A TCP relay to `target` that forwards uploads at `bytesPerSecond`. */
+async function slowRelay(target: URL, bytesPerSecond: number): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => {});
+    }
+    client.on("data", (chunk: Buffer) => {
+      upstream.write(chunk);
+      client.pause();
+      setTimeout(() => client.resume(), (chunk.length / bytesPerSecond) * 1000);
+    });
+    client.on("end", () => upstream.end());
+    upstream.pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async stop() {
+      const closed = new Promise((r) => server.close(r));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
 }
 
 async function collectAll(source: AsyncIterable<Buffer>): Promise<Buffer[]> {

@@ -8,7 +8,8 @@
 // segments are read back (at most one part) and sent with the new bytes as one part; the segments
 // are deleted by the next writer (which knows the part was recorded) or at commit.
 //
-// Memory: the part being sent plus the part being filled, each at most `chunkSize`.
+// Memory: about one part (`chunkSize`). A full part is sent before more bytes are read, so the
+// request's own backpressure holds the client while it goes out (less overlap, a third the memory).
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
 import {
@@ -82,7 +83,6 @@ export class S3Writer implements ObjectWriter {
   #deletable: string[];
   /** segments this writer made obsolete by sending their part */
   #obsolete: string[] = [];
-  #inflight: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #tag = randomBytes(6).toString("hex");
 
@@ -156,18 +156,11 @@ export class S3Writer implements ObjectWriter {
   async write(chunks: Chunks): Promise<number> {
     this.#assertOpen();
     const { chunkSize } = this.place;
-    try {
-      for await (const chunk of chunks) {
-        if (chunk.byteLength === 0) continue;
-        this.#mem.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        this.#size += chunk.byteLength;
-        while (this.#size - this.#partStart >= chunkSize) await this.#sendFullPart();
-      }
-      await this.#inflight;
-    } catch (err) {
-      // A part still being sent must settle before the caller gives up on this writer.
-      await this.#inflight.catch(() => {});
-      throw err;
+    for await (const chunk of chunks) {
+      if (chunk.byteLength === 0) continue;
+      this.#mem.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      this.#size += chunk.byteLength;
+      while (this.#size - this.#partStart >= chunkSize) await this.#sendFullPart();
     }
     const start = Math.max(this.#durableEnd, this.#memStart);
     const pending: Promise<unknown>[] = [];
@@ -189,7 +182,6 @@ export class S3Writer implements ObjectWriter {
 
   async commit(): Promise<void> {
     this.#assertOpen();
-    await this.#inflight;
     const { client, bucket, objectKey } = this.place;
     if (this.#uploadId === undefined) {
       // Everything fits in one part: one PUT, or a server-side copy of a single segment.
@@ -222,17 +214,14 @@ export class S3Writer implements ObjectWriter {
 
   async cancel(): Promise<void> {
     this.#closed = true;
-    await this.#inflight.catch(() => {});
     this.#mem = [];
     if (this.#uploadId) await abortUpload(this.place, this.#uploadId);
     await this.#cleanUp();
   }
 
-  /** Sends bytes [partStart, partStart + chunkSize) as the next part. */
+  /** Sends bytes [partStart, partStart + chunkSize) as the next part, and waits until it is stored. */
   async #sendFullPart(): Promise<void> {
     const { chunkSize } = this.place;
-    // The previous part is on its way out; wait for it so that at most two parts are in memory.
-    await this.#inflight;
     const body = await this.#partBody(chunkSize);
     this.#obsolete.push(...this.#stored.map((s) => s.name), ...this.#own.map((s) => s.name));
     this.#stored = [];
@@ -242,9 +231,7 @@ export class S3Writer implements ObjectWriter {
     this.#durableEnd = this.#partStart;
     const number = this.#parts.length + 1;
     this.#parts.push("");
-    this.#inflight = this.#sendPart(number, body);
-    // Unobserved until the next part or the end of the write; never an unhandled rejection.
-    this.#inflight.catch(() => {});
+    await this.#sendPart(number, body);
   }
 
   async #sendPart(number: number, body: Buffer): Promise<void> {
