@@ -112,7 +112,8 @@ describe("login throttling", () => {
     const attacker = "127.0.0.5";
     await failLogins(10, attacker);
     assertThrottled(await v2("acme/ci", tokens.ci!, attacker), "throttled");
-    const cli = (...args: string[]) => exec(process.execPath, [BERTH_MAIN, "iam", "user", "unlock", "--root", registry.root, ...args]);
+    const cli = (...args: string[]) =>
+      exec(process.execPath, [BERTH_MAIN, "iam", "user", "unlock", "--root", registry.root, ...args], { env: { ...process.env, ...registry.metadataEnv } });
     const missing = await cli("--tenancy", "acme", "--user", "nobody").catch((e: { code: number; stderr: string }) => e);
     assert.equal((missing as { code: number }).code, 3);
     assert.match((missing as { stderr: string }).stderr, /^berth: user acme\/nobody not found\n$/);
