@@ -4,14 +4,13 @@
 // request cheap without letting a removed membership or token live on in any process.
 import { splitLogin } from "../iam/names.js";
 import { AccessCache } from "../iam/access-cache.js";
-import type { Principal } from "../iam/principal.js";
+import { userPrincipal, type Principal, type UserPrincipal } from "../iam/principal.js";
 import { hashSecret, sameSecret } from "../iam/secrets.js";
 import type { IamStore } from "../iam/store.js";
 import type { AuditLog } from "../iam/audit.js";
 import { RegistryError } from "../registry/errors.js";
 import { LoginThrottle, type ThrottleSettings } from "./rate-limit.js";
 
-type UserPrincipal = Extract<Principal, { kind: "user" }>;
 
 /**
  * Throttled attempts may come in floods: each process audits a throttled (login, address) at most
@@ -76,16 +75,7 @@ export class CredentialVerifier {
     if (!token || !sameSecret(token.hash, hash)) return undefined;
     const user = await this.iam.getUserById(token.userId);
     if (!user || user.tenancy !== parts.namespace || user.name !== parts.user) return undefined;
-    const groups = await this.iam.groupsOfUser(user.id);
-    return {
-      kind: "user",
-      name: `${user.tenancy}/${user.name}`,
-      userId: user.id,
-      tenancy: user.tenancy,
-      userName: user.name,
-      groups: groups.map((g) => g.name),
-      tokenId: token.id,
-    };
+    return userPrincipal(user, await this.iam.groupsOfUser(user.id), token.id);
   }
 
   /**

@@ -6,7 +6,7 @@ import type { IncomingMessage } from "node:http";
 import { AccessCache } from "../iam/access-cache.js";
 import type { AuditLog } from "../iam/audit.js";
 import { splitRepository } from "../iam/names.js";
-import { ANONYMOUS, type Principal } from "../iam/principal.js";
+import { ANONYMOUS, userPrincipal, type Principal } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
 import { RegistryError } from "../registry/errors.js";
 import type { AccessRequest, Authorizer, RepositoryAction } from "./authorizer.js";
@@ -109,15 +109,7 @@ export class TokenAuthorizer implements Authorizer {
     const principal = await this.users.get(`${userId}\n${subject.tokenId ?? ""}`, async () => {
       const user = await this.iam.getUserById(userId);
       if (!user) return ANONYMOUS;
-      return {
-        kind: "user",
-        name: `${user.tenancy}/${user.name}`,
-        userId: user.id,
-        tenancy: user.tenancy,
-        userName: user.name,
-        groups: (await this.iam.groupsOfUser(user.id)).map((g) => g.name),
-        ...(subject.tokenId ? { tokenId: subject.tokenId } : {}),
-      };
+      return userPrincipal(user, await this.iam.groupsOfUser(user.id), subject.tokenId);
     });
     return principal ?? ANONYMOUS;
   }

@@ -15,6 +15,21 @@ export type Principal =
       tokenId?: string;
     };
 
+export type UserPrincipal = Extract<Principal, { kind: "user" }>;
+
+/** A user as a principal: the user's row, the names of its groups, and the token it came with. */
+export function userPrincipal(user: { id: string; tenancy: string; name: string }, groups: readonly { name: string }[], tokenId?: string): UserPrincipal {
+  return {
+    kind: "user",
+    name: `${user.tenancy}/${user.name}`,
+    userId: user.id,
+    tenancy: user.tenancy,
+    userName: user.name,
+    groups: groups.map((g) => g.name),
+    ...(tokenId ? { tokenId } : {}),
+  };
+}
+
 export const ANONYMOUS: Principal = { kind: "anonymous", name: "anonymous" };
 export const LOCAL_OPERATOR: Principal = { kind: "local", name: "local-operator" };
 

@@ -28,6 +28,7 @@ import { hasTool } from "../helpers/tools.js";
 import { Api, expectStatus, randomBytes, sha256 } from "../protocol/support.js";
 import { createBucket, gatewayOrSkip, MiB, removeBucket } from "../storage/s3-support.js";
 import { killNode, startCluster, type Cluster } from "./cluster.js";
+import { until } from "../helpers/until.js";
 
 const PROTOCOL_DIR = fileURLToPath(new URL("../protocol/", import.meta.url));
 
@@ -216,7 +217,7 @@ if (!s3) {
       const httpPushes = [0, 1].map((i) => chunkedPushWithRetries(`crash/http-${i}`, randomBytes(24 * MiB)));
       const skopeoPushes = layouts.map(({ layout, ref }) => retrying(4, () => pushLayout(c, layout, "v1", ref)));
       // Kill once the pushes are under way: the first bytes have reached the nodes.
-      await until("pushes under way", async () => ((await openUploadCount(cluster)) >= 2 ? true : undefined));
+      await until("pushes under way", async () => ((await openUploadCount(cluster)) >= 2 ? true : undefined), 60_000);
       await killNode(victim);
       // Every push is awaited before any verdict, so none outlives the test.
       const settled = await Promise.allSettled([...httpPushes, ...skopeoPushes]);
@@ -302,12 +303,3 @@ async function readMetadata(cluster: Cluster): Promise<{ links: { repository: st
   return { links, references };
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { openSqliteDatabase } from "../../src/metadata/sqlite.js";
+import { until } from "../helpers/until.js";
 
 const JOB_PROCESS = fileURLToPath(new URL("../helpers/job-process.js", import.meta.url));
 
@@ -54,15 +55,6 @@ async function runs(log: string): Promise<Run[]> {
   return list;
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test("two processes racing for a job: one runs it each time it is due, never both at once", async () => {
   const db = join(dir, "race.db");
