@@ -23,7 +23,7 @@ import {
 import { fetchManifest, pushLayout } from "../fixtures/distribution.js";
 import { buildBusyboxLayout, buildRandomLayout, type BuiltImage } from "../fixtures/oci-layout.js";
 import { SERVED_BY } from "../helpers/haproxy.js";
-import { EXTERNAL_REGISTRY, type RunningRegistry } from "../helpers/registry.js";
+import { EXTERNAL_REGISTRY } from "../helpers/registry.js";
 import { hasTool } from "../helpers/tools.js";
 import { Api, expectStatus, randomBytes, sha256 } from "../protocol/support.js";
 import { createBucket, gatewayOrSkip, MiB, removeBucket } from "../storage/s3-support.js";

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
-import { Api, expectStatus, pushBlob } from "../protocol/support.js";
+import { Api, expectStatus } from "../protocol/support.js";
 import { accessLine } from "./support.js";
 
 describe("access log", () => {

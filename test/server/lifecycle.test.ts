@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { BERTH_MAIN, startRegistry } from "../helpers/registry.js";
 import { needTools } from "../helpers/tools.js";
+import { processesWithEnvironment } from "./support.js";
 
 const exec = promisify(execFile);
 const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -74,7 +75,6 @@ describe("server lifecycle", () => {
     await exec("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
     const registry = await startRegistry({ args: ["--tls-cert", cert, "--tls-key", key], scheme: "https" });
     try {
-      const { readFile } = await import("node:fs/promises");
       const ca = await readFile(cert);
       const reply = await new Promise<{ status: number; version: string | undefined }>((resolve, reject) => {
         httpsRequest(`${registry.url}/v2/`, { ca }, (res) => {
@@ -159,15 +159,4 @@ function getOnNewConnection(port: number, path: string): Promise<number | string
     req.on("error", (err) => resolve(err.message));
     req.end();
   });
-}
-
-/** Pids of the processes whose environment mentions `text` (workers get their configuration there). */
-async function processesWithEnvironment(text: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const environ = await readFile(`/proc/${entry}/environ`, "utf8").catch(() => "");
-    if (environ.includes(text)) found.push(Number(entry));
-  }
-  return found;
 }

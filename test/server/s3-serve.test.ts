@@ -2,10 +2,10 @@
 // presigned redirects, a wrong secret at start-up, and a gateway that goes away while serving.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it, test } from "node:test";
+import { tcpRelay } from "../helpers/tcp-relay.js";
 import { s3StorageEnv, startRegistry, type RunningRegistry } from "../helpers/registry.js";
 import { Api, expectError, expectStatus, pushBlob, randomBytes, sha256 } from "../protocol/support.js";
 import { createBucket, gatewayOrSkip, MiB, openUploads, rawClient, rawKeys, removeBucket } from "../storage/s3-support.js";
@@ -136,7 +136,7 @@ if (!s3) {
     });
 
     it("a gateway that goes away while serving answers 503 with Retry-After, and the process lives on", async () => {
-      const proxy = await tcpProxy(new URL(s3.endpoint));
+      const proxy = await tcpRelay(new URL(s3.endpoint));
       const r = await start(s3Env({ REGISTRY_STORAGE_S3_REGIONENDPOINT: proxy.endpoint }));
       const api = new Api(r.url);
       const data = randomBytes(200_000);
@@ -154,28 +154,4 @@ if (!s3) {
       expectStatus(await api.get("/v2/"), 200);
     });
   });
-}
-
-/** A TCP relay to `target`, so a test can take the gateway away without stopping it. */
-async function tcpProxy(target: URL): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    async stop() {
-      const closed = new Promise((r) => server.close(r));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
-  };
 }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { BERTH_MAIN, startRegistry, type RunningRegistry } from "../helpers/registry.js";
 import { basic } from "../iam/support.js";
-import { childrenOf, eventually } from "./support.js";
+import { childrenOf, eventually, processesWithEnvironment } from "./support.js";
 
 const exec = promisify(execFile);
 
@@ -160,15 +160,3 @@ describe("the supervisor", () => {
     assert.match(npx.stdout, /Usage: berth/, npx.stderr);
   });
 });
-
-/** Pids of the processes whose environment mentions `text` (workers get their configuration there). */
-async function processesWithEnvironment(text: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const environ = await readFile(`/proc/${entry}/environ`, "utf8").catch(() => "");
-    if (environ.includes(text)) found.push(Number(entry));
-  }
-  return found;
-}
-

@@ -1,6 +1,7 @@
 // Helpers for the server tests: a raw HTTP/1.1 exchange over a socket (to see exactly what the
 // server answers and whether it closes), and the serving processes of a running `berth serve`.
 import { readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 
 export interface RawAnswer {
@@ -87,4 +88,15 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ms
     await new Promise((r) => setTimeout(r, 20));
   }
   return condition();
+}
+
+/** Pids of the processes whose environment mentions `text` (workers get their configuration there). */
+export async function processesWithEnvironment(text: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, "utf8").catch(() => "");
+    if (environ.includes(text)) found.push(Number(entry));
+  }
+  return found;
 }

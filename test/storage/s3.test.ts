@@ -2,13 +2,14 @@
 // (parts, segments, multipart copies, credentials, timeouts, presigned URLs).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createConnection, createServer, type Socket } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { after, describe, it, test } from "node:test";
 import { HeadObjectCommand, ListPartsCommand } from "@aws-sdk/client-s3";
 import { faultOf } from "../../src/registry/errors.js";
 import { S3Driver, type S3Options } from "../../src/storage/drivers/s3.js";
+import { tcpRelay } from "../helpers/tcp-relay.js";
 import { driverSuite } from "./driver-suite.js";
 import { chunks, collect, createBucket, driverOptions, gatewayOrSkip, MiB, openUploads, rawClient, rawKeys, removeBucket, split } from "./s3-support.js";
 
@@ -99,7 +100,7 @@ if (!s3) {
     it("sends a full part and waits for it before reading more of the request: one part in memory", async () => {
       // Parts go through a relay slowed to 25 MiB/s, so a part is still on its way when a writer
       // that reads on while sending asks for more (the listing below goes to the gateway directly).
-      const relay = await slowRelay(new URL(s3.endpoint), 25 * MiB);
+      const relay = await tcpRelay(new URL(s3.endpoint), { bytesPerSecond: 25 * MiB });
       after(() => relay.stop());
       const d = open({ endpoint: relay.endpoint });
       const k = key("one-part");
@@ -296,35 +297,6 @@ if (!s3) {
   });
 }
 
-/** A TCP relay to `target` that forwards uploads at `bytesPerSecond`. */
-async function slowRelay(target: URL, bytesPerSecond: number): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => {});
-    }
-    client.on("data", (chunk: Buffer) => {
-      upstream.write(chunk);
-      client.pause();
-      setTimeout(() => client.resume(), (chunk.length / bytesPerSecond) * 1000);
-    });
-    client.on("end", () => upstream.end());
-    upstream.pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    async stop() {
-      const closed = new Promise((r) => server.close(r));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
-  };
-}
 
 async function collectAll(source: AsyncIterable<Buffer>): Promise<Buffer[]> {
   const all: Buffer[] = [];
