@@ -3,7 +3,7 @@
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { registerAdminCommands } from "./admin-commands.js";
-import { StartupError } from "../server/assemble.js";
+import { StartupError } from "../config/startup-error.js";
 import { serve } from "../server/serve.js";
 
 const program = new Command("berth").description("Berth, an OCI container registry").showHelpAfterError();

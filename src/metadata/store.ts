@@ -1,5 +1,6 @@
-// What the registry remembers besides blob bytes. One interface, several backends (SQLite now,
-// PostgreSQL next); every backend passes test/metadata/store-suite.ts.
+// What the registry remembers besides blob bytes. One interface, several backends (SQLite and
+// PostgreSQL); every backend passes test/metadata/store-suite.ts.
+import { StartupError } from "../config/startup-error.js";
 
 export interface ManifestRecord {
   repository: string;
@@ -91,7 +92,7 @@ export interface PullEvent {
  * The metadata database cannot be used, for a reason its one-line message says (unreachable,
  * wrong credentials, migrated by a newer Berth): the server stops with that line.
  */
-export class MetadataUnavailable extends Error {}
+export class MetadataUnavailable extends StartupError {}
 
 /**
  * Creating a repository would pass its tenancy's repository limit (or there is no such tenancy);

@@ -11,6 +11,7 @@ import { TokenEndpoint } from "../auth/token-endpoint.js";
 import { TokenService } from "../auth/tokens.js";
 import type { Config } from "../config/config.js";
 import { sqlitePath } from "../config/paths.js";
+import { StartupError } from "../config/startup-error.js";
 import { AccessControl } from "../iam/access.js";
 import { AuditLog } from "../iam/audit.js";
 import { isValidIdentifier, isValidNamespace } from "../iam/names.js";
@@ -121,9 +122,6 @@ export async function bootstrapOperator(app: App): Promise<{ login: string; toke
   });
   return { login: `${namespace}/${user}`, token: token === undefined ? created.token : undefined };
 }
-
-/** A backend that fails its start-up check: the CLI prints the message alone and exits. */
-export class StartupError extends Error {}
 
 /** True when the operator exists and none of its auth tokens was ever used to log in. */
 export async function operatorNeverLoggedIn(app: App): Promise<boolean> {

@@ -4,8 +4,8 @@
 // supervisor goes away.
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
-import { MetadataUnavailable } from "../metadata/store.js";
-import { StartupError } from "./assemble.js";
+import { StartupError } from "../config/startup-error.js";
+import { faultOf } from "../registry/errors.js";
 import { keepOldGenerationSmall } from "./heap.js";
 import { ListenError } from "./listen-address.js";
 import { createLogger } from "./logger.js";
@@ -100,8 +100,10 @@ if (process.send && process.env[WORKER_CONFIG]) {
   const roles = new Set((process.env[WORKER_ROLES] ?? "").split(",").filter(Boolean) as Role[]);
   serveHere(config, Number(process.env[WORKER_INDEX] ?? "1"), roles).catch((err) => {
     // A refused address or a backend failing its start-up check is one line for the operator.
-    const known = err instanceof ListenError || err instanceof StartupError || err instanceof MetadataUnavailable;
-    process.stderr.write(known ? `berth: ${err.message}\n` : `berth worker: ${(err as Error).stack ?? String(err)}\n`);
+    const known = err instanceof ListenError || err instanceof StartupError;
+    const full = faultOf(err)?.status === 507;
+    const line = known ? err.message : full ? `cannot start: no space left on the disk (${(err as Error).message})` : undefined;
+    process.stderr.write(line ? `berth: ${line}\n` : `berth worker: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });
 }

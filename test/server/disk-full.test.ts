@@ -1,9 +1,10 @@
 // A registry whose disk fills up: pushes get 507 with the OCI envelope and lose nothing, reads go
 // on, and pushes work again once space is freed, without a restart; restarted on a full disk, a
-// manifest PUT and an admin API write say the storage is full too. On real small filesystems,
+// manifest PUT and an admin API write say the storage is full too; a start on a disk already full
+// fails with one line. On real small filesystems,
 // mounted as root: a size-limited tmpfs, and ext4 on a loop device (where uploads use O_DIRECT).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, open, readdir, rm, rmdir, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import { after, describe, it, type TestContext } from "node:test";
 import Sqlite from "better-sqlite3";
 import { faultOf } from "../../src/registry/errors.js";
-import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
+import { BERTH_MAIN, startRegistry, type RunningRegistry } from "../helpers/registry.js";
 import { needTools } from "../helpers/tools.js";
 
 const MiB = 1024 * 1024;
@@ -106,6 +107,18 @@ describe("a full disk", () => {
       await fullDisk(await mounted(kind, kind === "tmpfs" ? 32 : 48));
     });
   }
+
+  it("a start on a disk that filled up while the registry was stopped fails with one line, not a stack trace", async (t) => {
+    if (!needRoot(t)) return;
+    const root = join(await mounted("tmpfs", 8), "data");
+    const stopped = await startRegistry({ root, args: ["--workers", "1"] });
+    await stopped.close();
+    await fill(join(root, "..", "filler"));
+    const started = spawnSync(process.execPath, [BERTH_MAIN, "serve", "--root", root, "--addr", "127.0.0.1:0", "--workers", "1"], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(started.status, 1, started.stderr);
+    assert.match(started.stderr, /^berth: cannot start: no space left on the disk/m);
+    assert.doesNotMatch(started.stderr, /\n\s+at /, "no stack trace");
+  });
 });
 
 /** The scenario on a filesystem mounted at `mountPoint`. */
