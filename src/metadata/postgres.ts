@@ -2,7 +2,7 @@
 // Kysely stores as SQLite. Only the opening differs here; the dialect's few statement differences
 // are decided by `SqlDatabase.dialect` (direct.ts, repository-creation.ts, migrations.ts).
 import { readFileSync } from "node:fs";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
 import pg from "pg";
 import type { SqlDatabase } from "./direct.js";
 import { migrateToLatest } from "./migrations.js";
@@ -52,7 +52,10 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
   }
   // Closed on any failure below, so an untouchable pool is never left open.
   const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // An idle connection the server drops is reported here; unheard, it would end the process. The
+  // next query on the pool fails too, and that one is answered.
+  pool.on("error", () => undefined);
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: markingLostConnections(pool) }) });
   try {
     await admin.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
     await migrateToLatest(kysely, "postgres");
@@ -63,6 +66,41 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Sq
     await admin.end().catch(() => undefined); // ending the session frees its lock
   }
   return { kysely, dialect: "postgres" };
+}
+
+/** What a server that went away (crash, failover, network) looks like from `pg`. */
+const CONNECTION_LOST = new Set([
+  ...["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"],
+  ...["57P01", "57P02", "57P03"], // admin_shutdown, crash_shutdown, cannot_connect_now
+  ...["08000", "08001", "08003", "08004", "08006"], // connection exceptions
+]);
+
+/**
+ * Gives connection-level failures the code `DATABASE_UNAVAILABLE`, which `faultOf` answers 503:
+ * a database that went away is the client's "try again shortly", not a bug of ours. `pg` reports
+ * a connection cut mid-query without any code ("Connection terminated unexpectedly").
+ */
+function markingLostConnections(pool: pg.Pool): PostgresPool {
+  const mark = (err: unknown): never => {
+    const e = err as { code?: unknown; message?: unknown } | null;
+    const codeless = e?.code === undefined && /^Connection terminated/.test(String(e?.message));
+    const lost = e !== null && typeof e === "object" && (CONNECTION_LOST.has(String(e.code)) || codeless);
+    if (lost) Object.assign(e, { code: "DATABASE_UNAVAILABLE" });
+    throw err;
+  };
+  return {
+    async connect() {
+      const client = await pool.connect().catch(mark);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      return Object.assign(client, {
+        query: (...args: unknown[]) => {
+          const result = query(...args);
+          return result instanceof Promise ? result.catch(mark) : result;
+        },
+      }) as unknown as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
 }
 
 function connectionConfig(options: PostgresOptions): pg.ClientConfig {

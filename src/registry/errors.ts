@@ -55,6 +55,8 @@ const FULL = new Set([
 ]);
 /** Object storage that does not answer, or answers "slow down" / 5xx (the S3 driver): 503. */
 const UNAVAILABLE = "STORAGE_UNAVAILABLE";
+/** The metadata database went away (postgres.ts marks it): 503, try again shortly. */
+const DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE";
 /** A lock another writer holds for longer than we wait: 503, try again shortly. */
 const BUSY = new Set([
   "SQLITE_BUSY",
@@ -87,6 +89,9 @@ export function faultOf(err: unknown): RegistryError | undefined {
   }
   if (code === UNAVAILABLE) {
     return new RegistryError("UNKNOWN", "the registry's storage is unavailable; nothing was lost, try again shortly", undefined, 503, { "Retry-After": "5" });
+  }
+  if (code === DATABASE_UNAVAILABLE) {
+    return new RegistryError("UNKNOWN", "the registry's metadata database is unavailable; nothing was lost, try again shortly", undefined, 503, { "Retry-After": "2" });
   }
   if (BUSY.has(code)) {
     return new RegistryError("UNKNOWN", "the registry's metadata database is busy; try again shortly", undefined, 503, { "Retry-After": "1" });

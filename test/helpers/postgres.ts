@@ -19,6 +19,10 @@ export interface Cluster {
   url: string;
   /** the cluster's folder (its data directory is `data` inside) */
   dir: string;
+  /** stops the server at once, keeping its data (as a crash or a failover would) */
+  halt(): void;
+  /** starts the halted server again on the same port and data */
+  resume(): void;
   stop(): void;
 }
 
@@ -37,11 +41,14 @@ export async function startCluster(options: { settings?: (dir: string) => string
   const asPostgres = (command: string) =>
     execFileSync("su", ["postgres", "-s", "/bin/sh", "-c", command], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
   const data = join(dir, "data");
-  try {
-    asPostgres(`${BIN}/initdb -D ${data} -A trust -U berth --no-sync -E UTF8 --locale=en_US.UTF-8`);
+  const start = () =>
     asPostgres(
       `${BIN}/pg_ctl -D ${data} -l ${dir}/log -w start -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 ${(options.settings?.(dir) ?? []).map((s) => `-c ${s}`).join(" ")}"`,
     );
+  const halt = () => asPostgres(`${BIN}/pg_ctl -D ${data} -m immediate -w stop`);
+  try {
+    asPostgres(`${BIN}/initdb -D ${data} -A trust -U berth --no-sync -E UTF8 --locale=en_US.UTF-8`);
+    start();
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as { stderr?: string; message: string };
@@ -51,11 +58,15 @@ export async function startCluster(options: { settings?: (dir: string) => string
   return {
     url: `postgres://berth@127.0.0.1:${port}/postgres`,
     dir,
+    halt: () => void halt(),
+    resume: () => void start(),
     stop() {
       if (stopped) return;
       stopped = true;
       try {
-        asPostgres(`${BIN}/pg_ctl -D ${data} -m immediate -w stop`);
+        halt();
+      } catch {
+        // already halted
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
