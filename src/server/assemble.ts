@@ -1,6 +1,7 @@
 // Builds the application from a configuration: stores, registry services, IAM and auth.
 // Shared by `berth serve` and the offline CLI, so both see the same system.
 import type { Logger } from "pino";
+import { AdminError } from "../admin/errors.js";
 import { AdminServices } from "../admin/services.js";
 import { AllowAll, type Authorizer } from "../auth/authorizer.js";
 import { CredentialVerifier } from "../auth/credentials.js";
@@ -20,6 +21,7 @@ import type { IamStore } from "../iam/store.js";
 import type { JobLeases } from "../jobs/leases.js";
 import { openSqliteStores } from "../metadata/sqlite.js";
 import type { MetadataStore } from "../metadata/store.js";
+import { faultOf } from "../registry/errors.js";
 import { Registry } from "../registry/registry.js";
 import type { StorageDriver } from "../storage/driver.js";
 import { FilesystemDriver } from "../storage/drivers/filesystem.js";
@@ -114,12 +116,14 @@ export async function bootstrapOperator(app: App): Promise<{ login: string; toke
   if (!isValidNamespace(namespace)) throw new Error(`auth.operator.namespace: "${namespace}" is not a valid namespace`);
   if (!isValidIdentifier(user)) throw new Error(`auth.operator.user: "${user}" is not a valid user name`);
   if (await app.iam.getTenancy(namespace)) return undefined;
-  const created = await app.admin.tenancies.create(LOCAL_OPERATOR, {
-    namespace,
-    description: "Registry operators",
-    adminUser: user,
-    adminToken: token,
-  });
+  let created;
+  try {
+    created = await app.admin.tenancies.create(LOCAL_OPERATOR, { namespace, description: "Registry operators", adminUser: user, adminToken: token });
+  } catch (err) {
+    // Another node bootstrapping at the same moment created it first: it shows the token.
+    if ((err instanceof AdminError && err.kind === "conflict") || faultOf(err)?.status === 409) return undefined;
+    throw err;
+  }
   return { login: `${namespace}/${user}`, token: token === undefined ? created.token : undefined };
 }
 
