@@ -1,9 +1,9 @@
 // The admin services, assembled once: the console API and the CLI both call these.
 import type { KeyRing } from "../auth/keys.js";
+import { REGISTRY, tenancyTarget } from "../authz/target.js";
 import type { Principal } from "../iam/principal.js";
 import type { AuditEvent } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
-import { requireOperator, requireTenancyAdmin } from "./guard.js";
 import { IdentityAdmin } from "./identities.js";
 import { PolicyAdmin } from "./policies.js";
 import { RepositoryAdmin } from "./repositories.js";
@@ -30,13 +30,13 @@ export class AdminServices {
 
   /** The audit log of a tenancy, newest first (its Administrators only). */
   async audit(actor: Principal, tenancy: string, limit: number): Promise<AuditEvent[]> {
-    requireTenancyAdmin(actor, tenancy);
+    await this.ctx.authz.require(actor, "ReadAuditEvents", tenancyTarget(tenancy));
     await this.ctx.audit.flush();
     return this.ctx.iam.listAudit({ tenancy, limit });
   }
 
   async rotateSigningKey(actor: Principal): Promise<string> {
-    requireOperator(this.ctx, actor);
+    await this.ctx.authz.require(actor, "RotateSigningKey", REGISTRY);
     if (!this.keys) throw new Error("no key ring in this process");
     const kid = await this.keys.rotate();
     this.ctx.audit.record({ actor, action: "RotateSigningKey", target: kid, outcome: "ok", tenancy: null });
