@@ -10,6 +10,7 @@ import { loadConfig } from "../../src/config/config.js";
 import { ANONYMOUS, LOCAL_OPERATOR, userPrincipal } from "../../src/iam/principal.js";
 import { assemble, type App } from "../../src/server/assemble.js";
 import { createLogger } from "../../src/server/logger.js";
+import { unknownKeywords } from "../helpers/json-schema.js";
 import { checkAgainstDocument } from "../helpers/openapi-check.js";
 
 describe("AdminApi.dispatch: the admin API in-process", () => {
@@ -37,6 +38,38 @@ describe("AdminApi.dispatch: the admin API in-process", () => {
   after(async () => {
     await app?.close();
     await rm(root, { recursive: true, force: true });
+  });
+
+  it("serves an OpenAPI document whose schemas the tests' validator fully understands", () => {
+    assert.equal(document.openapi, "3.1.0");
+    const ids = new Set<string>();
+    for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, any>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const what = `${method} ${path}`;
+        assert.ok(!ids.has(operation.operationId), `${what}: operationId unique`);
+        ids.add(operation.operationId);
+        const declared = (operation.parameters ?? []).filter((p: any) => p.in === "path").map((p: any) => p.name);
+        assert.deepEqual(declared, [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]), `${what}: path parameters`);
+        assert.ok(Object.keys(operation.responses).some((s) => s.startsWith("2")), `${what}: a success`);
+        for (const response of Object.values(operation.responses as Record<string, any>)) {
+          const schema = response.content?.["application/json"]?.schema;
+          if (schema) assert.deepEqual(unknownKeywords(schema), [], `${what}: keywords the validator checks`);
+        }
+      }
+    }
+    assert.deepEqual(unknownKeywords(document.components.schemas.Error), []);
+  });
+
+  it("the check against the document refuses what it does not describe", () => {
+    const check = (status: number, body: unknown, path = "/api/v1/tenancies/acme", method = "GET") => checkAgainstDocument(document, { method, path, status, body });
+    const tenancy = { namespace: "acme", description: "", repositoryLimit: 500, createdAt: "2026-12-06T22:00:14.123Z" };
+    assert.deepEqual(check(200, { data: tenancy }), []);
+    assert.notDeepEqual(check(200, tenancy), [], "no envelope");
+    assert.notDeepEqual(check(200, { data: { ...tenancy, createdAt: 1796594414123 } }), [], "epoch milliseconds");
+    assert.notDeepEqual(check(200, { data: { ...tenancy, secret: "x" } }), [], "an undescribed field");
+    assert.notDeepEqual(check(418, { errors: [{ code: "X", message: "y" }] }), [], "an undescribed status");
+    assert.notDeepEqual(check(204, undefined, "/api/v1/tenancies/acme", "PUT"), [], "an undescribed method");
+    assert.notDeepEqual(check(404, { error: { kind: "not-found" } }), [], "the old error shape");
   });
 
   it("creates and lists as the local operator, with the HTTP envelope and ISO times", async () => {

@@ -4,6 +4,25 @@
 
 type Schema = Record<string, any>;
 
+/** The keywords validateSchema understands (annotations included); a schema using others is not checked by it. */
+export const KNOWN_KEYWORDS: ReadonlySet<string> = new Set([
+  "$ref", "type", "enum", "const", "anyOf", "oneOf", "allOf", "minimum", "maximum", "minLength", "maxLength", "pattern", "format",
+  "minItems", "items", "required", "properties", "additionalProperties",
+  "description", "default", "title", "examples",
+]);
+
+/** Keywords of `schema` (and the schemas inside it) that validateSchema does not understand. */
+export function unknownKeywords(schema: Schema): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(schema)) {
+    if (!KNOWN_KEYWORDS.has(key)) out.push(key);
+    if (key === "properties") for (const s of Object.values(value as Record<string, Schema>)) out.push(...unknownKeywords(s));
+    else if (key === "items" || (key === "additionalProperties" && typeof value === "object")) out.push(...unknownKeywords(value));
+    else if (key === "anyOf" || key === "oneOf" || key === "allOf") for (const s of value as Schema[]) out.push(...unknownKeywords(s));
+  }
+  return out;
+}
+
 export function validateSchema(value: unknown, schema: Schema, root: Schema, at = "$"): string[] {
   if (schema.$ref !== undefined) {
     const target = resolve(root, schema.$ref as string);
