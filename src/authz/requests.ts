@@ -19,6 +19,8 @@ export interface Access {
   whenMissing?: boolean;
   /** wanted, not needed: without it the request goes on (a mount's source falls back to an upload) */
   optional?: boolean;
+  /** a refusal here only tells a client to log in (`GET /v2/`): not audited */
+  quiet?: boolean;
 }
 
 export interface AuthorizedRequest {
@@ -55,7 +57,7 @@ export class RequestAuthorizer {
         if (decision.allowed || (await this.repositoryExists(access.repository!))) continue;
         throw this.refusal(req, accesses, await this.authz.decide(principal, access.operation, target, facts), facts);
       }
-      const decision = await this.authz.decide(principal, access.operation, target, facts);
+      const decision = await this.authz.decide(principal, access.operation, target, access.quiet ? silent : facts);
       if (decision.allowed) {
         if (access.optional) (granted ??= new Set()).add(key(access.operation, access.repository ?? ""));
         continue;
