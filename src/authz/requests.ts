@@ -48,16 +48,15 @@ export class RequestAuthorizer {
   async authorize(req: IncomingMessage, accesses: Access[]): Promise<AuthorizedRequest> {
     const { principal, bearer } = await this.authenticator.identify(req);
     const facts: DecisionFacts = { address: addressOf(req), bearer };
-    const silent: DecisionFacts = { ...facts, audit: false };
     let granted: Set<string> | undefined;
     for (const access of accesses) {
       const target = access.repository === undefined ? REGISTRY : repositoryTarget(access.repository);
       if (access.whenMissing) {
-        const decision = await this.authz.decide(principal, access.operation, target, silent);
+        const decision = await this.authz.decide(principal, access.operation, target, { ...facts, audit: false });
         if (decision.allowed || (await this.repositoryExists(access.repository!))) continue;
         throw this.refusal(req, accesses, await this.authz.decide(principal, access.operation, target, facts), facts);
       }
-      const decision = await this.authz.decide(principal, access.operation, target, access.quiet ? silent : facts);
+      const decision = await this.authz.decide(principal, access.operation, target, access.quiet ? { ...facts, audit: false } : facts);
       if (decision.allowed) {
         if (access.optional) (granted ??= new Set()).add(key(access.operation, access.repository ?? ""));
         continue;
