@@ -29,6 +29,8 @@ export interface AuthorizedRequest {
   granted(operation: Operation, repository: string): boolean;
 }
 
+type Denial = Extract<Decision, { allowed: false }>;
+
 const SCOPE_ACTIONS: Partial<Record<Operation, string[]>> = {
   PullImage: ["pull"],
   // Distribution asks for pull with push: a pusher checks what is there before it uploads.
@@ -54,7 +56,9 @@ export class RequestAuthorizer {
       if (access.whenMissing) {
         const decision = await this.authz.decide(principal, access.operation, target, { ...facts, audit: false });
         if (decision.allowed || (await this.repositoryExists(access.repository!))) continue;
-        throw this.refusal(req, accesses, await this.authz.decide(principal, access.operation, target, facts), facts);
+        const recorded = await this.authz.decide(principal, access.operation, target, facts);
+        if (!recorded.allowed) throw this.refusal(req, accesses, recorded, facts);
+        continue;
       }
       const decision = await this.authz.decide(principal, access.operation, target, access.quiet ? { ...facts, audit: false } : facts);
       if (decision.allowed) {
@@ -68,8 +72,7 @@ export class RequestAuthorizer {
     return { principal, granted: (operation, repository) => granted?.has(key(operation, repository)) ?? false };
   }
 
-  private refusal(req: IncomingMessage, accesses: Access[], decision: Decision, facts: DecisionFacts): RegistryError {
-    if (decision.allowed) throw new Error("a refusal needs a denial");
+  private refusal(req: IncomingMessage, accesses: Access[], decision: Denial, facts: DecisionFacts): RegistryError {
     if (decision.status === 403) return new RegistryError("DENIED", decision.reason, undefined, 403);
     const challenge = this.authenticator.challengeFor(req, scopeOf(accesses), facts.bearer ? "insufficient_scope" : undefined);
     return new RegistryError("UNAUTHORIZED", decision.reason, undefined, 401, { "WWW-Authenticate": challenge });
