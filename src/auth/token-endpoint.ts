@@ -8,6 +8,7 @@ import type { Principal } from "../iam/principal.js";
 import { RegistryError } from "../registry/errors.js";
 import { readBounded } from "../server/read-body.js";
 import type { Authorization } from "../authz/authorization.js";
+import type { Access } from "../authz/requests.js";
 import { REGISTRY, repositoryTarget } from "../authz/target.js";
 import type { Operation } from "../iam/operations.js";
 import type { CredentialVerifier } from "./credentials.js";
@@ -17,6 +18,8 @@ import type { ResourceAccess, TokenService, TokenSubject } from "./tokens.js";
 
 const ACTIONS: ReadonlySet<string> = new Set(["pull", "push", "delete", "*"]);
 const MAX_FORM_BYTES = 64 * 1024;
+
+type AuthHandler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>;
 
 export class TokenEndpoint {
   constructor(
@@ -30,37 +33,52 @@ export class TokenEndpoint {
     private readonly now: () => number,
   ) {}
 
+  /**
+   * `/auth/*` as a table, like /v2's: every route is public (declares no operation). The token
+   * endpoint identifies its caller itself and grants each scope by a silent decision.
+   */
+  private readonly routes: Record<string, { access: Access[]; methods: Record<string, AuthHandler> }> = {
+    "/auth/token": { access: [], methods: { GET: (req, res, query) => this.getToken(req, res, query), POST: (req, res) => this.postToken(req, res) } },
+    "/auth/jwks": { access: [], methods: { GET: (_req, res) => this.jwks(res), HEAD: (_req, res) => this.jwks(res) } },
+  };
+
   /** Handles `/auth/*`; false when the path is not one of ours. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
-    if (path === "/auth/jwks" && (req.method === "GET" || req.method === "HEAD")) {
-      json(res, 200, await this.keys.jwks());
-      return true;
+    const route = this.routes[path];
+    if (!route) return false;
+    const handler = route.methods[req.method ?? ""];
+    if (!handler) throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405, { Allow: Object.keys(route.methods).join(", ") });
+    await handler(req, res, query);
+    return true;
+  }
+
+  private async jwks(res: ServerResponse): Promise<void> {
+    json(res, 200, await this.keys.jwks());
+  }
+
+  /** `GET /auth/token?service=&scope=`: Docker's form, HTTP Basic or anonymous. */
+  private async getToken(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    this.requireOurService(query.getAll("service"));
+    const principal = await this.basicOrAnonymous(req);
+    const offline = query.get("offline_token") === "true";
+    await this.respond(res, principal, query.getAll("scope"), offline, false);
+  }
+
+  /** `POST /auth/token`: OAuth2 password and refresh_token grants. */
+  private async postToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams(await readForm(req));
+    this.requireOurService(form.getAll("service"));
+    const grant = form.get("grant_type");
+    let subject: Principal;
+    if (grant === "password") {
+      subject = await this.credentials.verify(form.get("username") ?? "", form.get("password") ?? "", addressOf(req));
+    } else if (grant === "refresh_token") {
+      subject = await this.fromRefresh(form.get("refresh_token") ?? "");
+    } else {
+      throw new RegistryError("UNSUPPORTED", `unsupported grant_type "${(grant ?? "").slice(0, 40)}"`, undefined, 400);
     }
-    if (path !== "/auth/token") return false;
-    if (req.method === "GET") {
-      this.requireOurService(query.getAll("service"));
-      const principal = await this.basicOrAnonymous(req);
-      const offline = query.get("offline_token") === "true";
-      await this.respond(res, principal, query.getAll("scope"), offline, false);
-      return true;
-    }
-    if (req.method === "POST") {
-      const form = new URLSearchParams(await readForm(req));
-      this.requireOurService(form.getAll("service"));
-      const grant = form.get("grant_type");
-      let subject: Principal;
-      if (grant === "password") {
-        subject = await this.credentials.verify(form.get("username") ?? "", form.get("password") ?? "", addressOf(req));
-      } else if (grant === "refresh_token") {
-        subject = await this.fromRefresh(form.get("refresh_token") ?? "");
-      } else {
-        throw new RegistryError("UNSUPPORTED", `unsupported grant_type "${(grant ?? "").slice(0, 40)}"`, undefined, 400);
-      }
-      const offline = form.get("access_type") === "offline" || grant === "refresh_token";
-      await this.respond(res, subject, form.getAll("scope"), offline, true);
-      return true;
-    }
-    throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405, { Allow: "GET, POST" });
+    const offline = form.get("access_type") === "offline" || grant === "refresh_token";
+    await this.respond(res, subject, form.getAll("scope"), offline, true);
   }
 
   /**

@@ -19,6 +19,8 @@ export interface Access {
   whenMissing?: boolean;
   /** wanted, not needed: without it the request goes on (a mount's source falls back to an upload) */
   optional?: boolean;
+  /** a refusal here only tells a client to log in (`GET /v2/`): not audited */
+  quiet?: boolean;
 }
 
 export interface AuthorizedRequest {
@@ -26,6 +28,8 @@ export interface AuthorizedRequest {
   /** whether an optional access the route declared was granted */
   granted(operation: Operation, repository: string): boolean;
 }
+
+type Denial = Extract<Decision, { allowed: false }>;
 
 const SCOPE_ACTIONS: Partial<Record<Operation, string[]>> = {
   PullImage: ["pull"],
@@ -46,16 +50,17 @@ export class RequestAuthorizer {
   async authorize(req: IncomingMessage, accesses: Access[]): Promise<AuthorizedRequest> {
     const { principal, bearer } = await this.authenticator.identify(req);
     const facts: DecisionFacts = { address: addressOf(req), bearer };
-    const silent: DecisionFacts = { ...facts, audit: false };
     let granted: Set<string> | undefined;
     for (const access of accesses) {
       const target = access.repository === undefined ? REGISTRY : repositoryTarget(access.repository);
       if (access.whenMissing) {
-        const decision = await this.authz.decide(principal, access.operation, target, silent);
+        const decision = await this.authz.decide(principal, access.operation, target, { ...facts, audit: false });
         if (decision.allowed || (await this.repositoryExists(access.repository!))) continue;
-        throw this.refusal(req, accesses, await this.authz.decide(principal, access.operation, target, facts), facts);
+        const recorded = await this.authz.decide(principal, access.operation, target, facts);
+        if (!recorded.allowed) throw this.refusal(req, accesses, recorded, facts);
+        continue;
       }
-      const decision = await this.authz.decide(principal, access.operation, target, facts);
+      const decision = await this.authz.decide(principal, access.operation, target, access.quiet ? { ...facts, audit: false } : facts);
       if (decision.allowed) {
         if (access.optional) (granted ??= new Set()).add(key(access.operation, access.repository ?? ""));
         continue;
@@ -67,8 +72,7 @@ export class RequestAuthorizer {
     return { principal, granted: (operation, repository) => granted?.has(key(operation, repository)) ?? false };
   }
 
-  private refusal(req: IncomingMessage, accesses: Access[], decision: Decision, facts: DecisionFacts): RegistryError {
-    if (decision.allowed) throw new Error("a refusal needs a denial");
+  private refusal(req: IncomingMessage, accesses: Access[], decision: Denial, facts: DecisionFacts): RegistryError {
     if (decision.status === 403) return new RegistryError("DENIED", decision.reason, undefined, 403);
     const challenge = this.authenticator.challengeFor(req, scopeOf(accesses), facts.bearer ? "insufficient_scope" : undefined);
     return new RegistryError("UNAUTHORIZED", decision.reason, undefined, 401, { "WWW-Authenticate": challenge });

@@ -54,7 +54,7 @@ const startUploadAccess = (name: string, query: URLSearchParams): Access[] => {
 const readable = (handle: Handler, access = pull) => ({ GET: { handle, access }, HEAD: { handle, access } });
 
 export const routes: Route[] = [
-  { kind: "base", pattern: /^\/v2\/?$/, hasName: false, methods: readable(apiVersion, () => [{ operation: "GetApiVersion" }]) },
+  { kind: "base", pattern: /^\/v2\/?$/, hasName: false, methods: readable(apiVersion, () => [{ operation: "GetApiVersion", quiet: true }]) },
   { kind: "catalog", pattern: /^\/v2\/_catalog$/, hasName: false, methods: readable(catalog, () => [{ operation: "ListDockerRepositories" }]) },
   { kind: "tags", pattern: /^\/v2\/(.+)\/tags\/list$/, hasName: true, methods: readable(listTags) },
   {
