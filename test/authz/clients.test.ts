@@ -33,14 +33,14 @@ test("a denied push shows the registry's reason in skopeo and podman", { timeout
   const operator = api(registry, OPERATOR, registry.operatorToken);
   const created = await operator.post("/tenancies", { namespace: "acme", adminUser: "boss" });
   expectStatus(created, 201, "tenancy");
-  const boss = api(registry, "acme/boss", created.body.token);
+  const boss = api(registry, "acme/boss", created.body.data.token);
   expectStatus(await boss.post("/tenancies/acme/groups", { name: "READERS" }), 201, "group");
   expectStatus(await boss.post("/tenancies/acme/users", { name: "reader" }), 201, "user");
   expectStatus(await boss.post("/tenancies/acme/groups/READERS/members", { user: "reader" }), 204, "member");
   expectStatus(await boss.post("/tenancies/acme/policies", { name: "Read", statements: ["Allow group READERS to read repos in tenancy"] }), 201, "policy");
   const issued = await boss.post("/tenancies/acme/users/reader/auth-tokens", {});
   expectStatus(issued, 201, "token");
-  const creds = `acme/reader:${issued.body.token}`;
+  const creds = `acme/reader:${issued.body.data.token}`;
 
   const c = await containersEnv(scratch);
   const layout = join(scratch, "layout");

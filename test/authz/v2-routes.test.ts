@@ -62,8 +62,8 @@ describe("authorization of every /v2 and /auth route", () => {
     const acme = await operator.post("/tenancies", { namespace: "acme", adminUser: "boss" });
     expectStatus(acme, 201, "tenancy acme");
     logins.set("admin", "acme/boss");
-    secrets.set("admin", acme.body.token);
-    const boss = api(registry, "acme/boss", acme.body.token);
+    secrets.set("admin", acme.body.data.token);
+    const boss = api(registry, "acme/boss", acme.body.data.token);
     for (const verb of VERBS) {
       const group = verb.toUpperCase();
       expectStatus(await boss.post("/tenancies/acme/groups", { name: group }), 201, `group ${group}`);
@@ -72,14 +72,14 @@ describe("authorization of every /v2 and /auth route", () => {
       const t = await boss.post(`/tenancies/acme/users/${verb}/auth-tokens`, {});
       expectStatus(t, 201, `token ${verb}`);
       logins.set(verb, `acme/${verb}`);
-      secrets.set(verb, t.body.token);
+      secrets.set(verb, t.body.data.token);
     }
     const statements = VERBS.map((verb) => `Allow group ${verb.toUpperCase()} to ${verb} repos in tenancy`);
     expectStatus(await boss.post("/tenancies/acme/policies", { name: "Verbs", statements }), 201, "policy");
     const other = await operator.post("/tenancies", { namespace: "other", adminUser: "mallory" });
     expectStatus(other, 201, "tenancy other");
     logins.set("other", "other/mallory");
-    secrets.set("other", other.body.token);
+    secrets.set("other", other.body.data.token);
 
     assert.equal(await pushImage(registry, "acme/app", "v1", auth("admin").Authorization), 201);
     assert.equal(await pushImage(registry, "acme/pub", "v1", auth("admin").Authorization), 201);
