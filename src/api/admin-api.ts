@@ -73,7 +73,7 @@ export class AdminApi {
 
   /** Every failure is an answer (a fault of ours is logged and answered 500); throws only when the client went away. */
   async execute(request: ApiRequest): Promise<Answer> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string | string[]> = {};
     try {
       const { route, params } = this.router.match(request.method, request.path);
       let principal: Principal = { kind: "anonymous", name: "anonymous" };
@@ -97,7 +97,7 @@ export class AdminApi {
         headers: request.headers,
         address: request.address,
         setHeader: (name, value) => {
-          headers[name] = Array.isArray(value) ? value.join(", ") : value;
+          headers[name] = value;
         },
       };
       const result = await route.action(call);

@@ -53,7 +53,8 @@ export interface Answer {
   status: number;
   /** the JSON envelope; undefined for 204 */
   body: unknown;
-  headers: Record<string, string>;
+  /** a list for a header sent several times (Set-Cookie) */
+  headers: Record<string, string | string[]>;
 }
 
 const KINDS: Record<AdminErrorKind, { code: ApiErrorCode; status: number }> = {

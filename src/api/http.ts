@@ -25,7 +25,7 @@ export function apiHandler(api: AdminApi, authentication: ApiAuthentication) {
       body: () => readJson(req),
     });
     const body = answer.body === undefined ? undefined : JSON.stringify(answer.body);
-    const headers: Record<string, string | number> = { ...answer.headers, "Cache-Control": "no-store", "Content-Length": body === undefined ? 0 : Buffer.byteLength(body) };
+    const headers: Record<string, string | string[] | number> = { ...answer.headers, "Cache-Control": "no-store", "Content-Length": body === undefined ? 0 : Buffer.byteLength(body) };
     if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
     // A body refused or left unread must not be parsed as the next request.
     if (!req.complete && hasBody(req)) closeAfterAnswer(req, res);
