@@ -1,14 +1,17 @@
 // The Docker token endpoint: `GET /auth/token?service=&scope=` (HTTP Basic or anonymous) and
 // the OAuth2 form `POST /auth/token` (password and refresh_token grants) that containerd uses.
-// Grants exactly what the policies allow for each requested scope.
+// Grants exactly what the one decision (src/authz) allows for each requested scope, asked
+// silently: a token request is a question, not an attempt, so nothing is audited.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isValidRepositoryName } from "../content/names.js";
 import type { Principal } from "../iam/principal.js";
 import { RegistryError } from "../registry/errors.js";
 import { readBounded } from "../server/read-body.js";
-import type { RepositoryAction } from "./authorizer.js";
+import type { Authorization } from "../authz/authorization.js";
+import type { Access } from "../authz/requests.js";
+import { REGISTRY, repositoryTarget } from "../authz/target.js";
+import type { Operation } from "../iam/operations.js";
 import type { CredentialVerifier } from "./credentials.js";
-import type { AccessGranter } from "./grants.js";
 import type { KeyRing } from "./keys.js";
 import { addressOf, type TokenAuthorizer } from "./token-authorizer.js";
 import type { ResourceAccess, TokenService, TokenSubject } from "./tokens.js";
@@ -16,47 +19,66 @@ import type { ResourceAccess, TokenService, TokenSubject } from "./tokens.js";
 const ACTIONS: ReadonlySet<string> = new Set(["pull", "push", "delete", "*"]);
 const MAX_FORM_BYTES = 64 * 1024;
 
+type AuthHandler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>;
+
 export class TokenEndpoint {
   constructor(
     private readonly tokens: TokenService,
     private readonly credentials: CredentialVerifier,
-    private readonly granter: AccessGranter,
+    private readonly authz: Authorization,
+    /** whether a repository exists: a push to a missing one creates it */
+    private readonly repositoryExists: (name: string) => Promise<boolean>,
     private readonly authorizer: TokenAuthorizer,
     private readonly keys: KeyRing,
     private readonly now: () => number,
   ) {}
 
+  /**
+   * `/auth/*` as a table, like /v2's: every route is public (declares no operation). The token
+   * endpoint identifies its caller itself and grants each scope by a silent decision.
+   */
+  private readonly routes: Record<string, { access: Access[]; methods: Record<string, AuthHandler> }> = {
+    "/auth/token": { access: [], methods: { GET: (req, res, query) => this.getToken(req, res, query), POST: (req, res) => this.postToken(req, res) } },
+    "/auth/jwks": { access: [], methods: { GET: (_req, res) => this.jwks(res), HEAD: (_req, res) => this.jwks(res) } },
+  };
+
   /** Handles `/auth/*`; false when the path is not one of ours. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
-    if (path === "/auth/jwks" && (req.method === "GET" || req.method === "HEAD")) {
-      json(res, 200, await this.keys.jwks());
-      return true;
+    const route = this.routes[path];
+    if (!route) return false;
+    const handler = route.methods[req.method ?? ""];
+    if (!handler) throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405, { Allow: Object.keys(route.methods).join(", ") });
+    await handler(req, res, query);
+    return true;
+  }
+
+  private async jwks(res: ServerResponse): Promise<void> {
+    json(res, 200, await this.keys.jwks());
+  }
+
+  /** `GET /auth/token?service=&scope=`: Docker's form, HTTP Basic or anonymous. */
+  private async getToken(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    this.requireOurService(query.getAll("service"));
+    const principal = await this.basicOrAnonymous(req);
+    const offline = query.get("offline_token") === "true";
+    await this.respond(res, principal, query.getAll("scope"), offline, false);
+  }
+
+  /** `POST /auth/token`: OAuth2 password and refresh_token grants. */
+  private async postToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams(await readForm(req));
+    this.requireOurService(form.getAll("service"));
+    const grant = form.get("grant_type");
+    let subject: Principal;
+    if (grant === "password") {
+      subject = await this.credentials.verify(form.get("username") ?? "", form.get("password") ?? "", addressOf(req));
+    } else if (grant === "refresh_token") {
+      subject = await this.fromRefresh(form.get("refresh_token") ?? "");
+    } else {
+      throw new RegistryError("UNSUPPORTED", `unsupported grant_type "${(grant ?? "").slice(0, 40)}"`, undefined, 400);
     }
-    if (path !== "/auth/token") return false;
-    if (req.method === "GET") {
-      this.requireOurService(query.getAll("service"));
-      const principal = await this.basicOrAnonymous(req);
-      const offline = query.get("offline_token") === "true";
-      await this.respond(res, principal, query.getAll("scope"), offline, false);
-      return true;
-    }
-    if (req.method === "POST") {
-      const form = new URLSearchParams(await readForm(req));
-      this.requireOurService(form.getAll("service"));
-      const grant = form.get("grant_type");
-      let subject: Principal;
-      if (grant === "password") {
-        subject = await this.credentials.verify(form.get("username") ?? "", form.get("password") ?? "", addressOf(req));
-      } else if (grant === "refresh_token") {
-        subject = await this.fromRefresh(form.get("refresh_token") ?? "");
-      } else {
-        throw new RegistryError("UNSUPPORTED", `unsupported grant_type "${(grant ?? "").slice(0, 40)}"`, undefined, 400);
-      }
-      const offline = form.get("access_type") === "offline" || grant === "refresh_token";
-      await this.respond(res, subject, form.getAll("scope"), offline, true);
-      return true;
-    }
-    throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405, { Allow: "GET, POST" });
+    const offline = form.get("access_type") === "offline" || grant === "refresh_token";
+    await this.respond(res, subject, form.getAll("scope"), offline, true);
   }
 
   /**
@@ -98,14 +120,28 @@ export class TokenEndpoint {
       const parsed = parseScope(scope);
       if (!parsed) continue;
       if (parsed.type === "registry") {
-        if (parsed.name === "catalog" && principal.kind !== "anonymous") out.push({ type: "registry", name: "catalog", actions: ["*"] });
+        if (parsed.name === "catalog" && (await this.allows(principal, "ListDockerRepositories"))) out.push({ type: "registry", name: "catalog", actions: ["*"] });
         continue;
       }
-      const requested = parsed.actions.includes("*") ? (["pull", "push", "delete"] as RepositoryAction[]) : (parsed.actions as RepositoryAction[]);
-      const granted = await this.granter.grant(principal, parsed.name, requested);
-      out.push({ type: "repository", name: parsed.name, actions: requested.filter((a) => granted.has(a)) });
+      const requested = parsed.actions.includes("*") ? ["pull", "push", "delete"] : [...new Set(parsed.actions)];
+      const granted: string[] = [];
+      for (const action of requested) if (await this.grant(principal, parsed.name, action)) granted.push(action);
+      out.push({ type: "repository", name: parsed.name, actions: granted });
     }
     return out;
+  }
+
+  private async grant(principal: Principal, repository: string, action: string): Promise<boolean> {
+    if (action === "pull") return this.allows(principal, "PullImage", repository);
+    if (action === "delete") return this.allows(principal, "DeleteImage", repository);
+    // push: to an existing repository, or one the principal may create
+    if (!(await this.allows(principal, "PushImage", repository))) return false;
+    return (await this.allows(principal, "CreateContainerRepository", repository)) || (await this.repositoryExists(repository));
+  }
+
+  private async allows(principal: Principal, operation: Operation, repository?: string): Promise<boolean> {
+    const target = repository === undefined ? REGISTRY : repositoryTarget(repository);
+    return (await this.authz.decide(principal, operation, target, { audit: false })).allowed;
   }
 
   private async basicOrAnonymous(req: IncomingMessage): Promise<Principal> {
