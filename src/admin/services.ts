@@ -5,6 +5,7 @@ import type { AuditEvent } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
 import { requireOperator, requireTenancyAdmin } from "./guard.js";
 import { IdentityAdmin } from "./identities.js";
+import { PasswordAdmin } from "./passwords.js";
 import { PolicyAdmin } from "./policies.js";
 import { RepositoryAdmin } from "./repositories.js";
 import { TenancyAdmin } from "./tenancies.js";
@@ -16,6 +17,7 @@ export class AdminServices {
   readonly identities: IdentityAdmin;
   readonly policies: PolicyAdmin;
   readonly repositories: RepositoryAdmin;
+  readonly passwords: PasswordAdmin;
 
   constructor(
     readonly ctx: AdminContext,
@@ -26,6 +28,7 @@ export class AdminServices {
     this.identities = new IdentityAdmin(ctx, this.tokens);
     this.policies = new PolicyAdmin(ctx);
     this.repositories = new RepositoryAdmin(ctx);
+    this.passwords = new PasswordAdmin(ctx);
   }
 
   /** The audit log of a tenancy, newest first (its Administrators only). */

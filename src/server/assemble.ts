@@ -6,6 +6,7 @@ import { AllowAll, type Authorizer } from "../auth/authorizer.js";
 import { CredentialVerifier } from "../auth/credentials.js";
 import { AccessGranter } from "../auth/grants.js";
 import { KeyRing } from "../auth/keys.js";
+import { SessionService } from "../auth/sessions.js";
 import { TokenAuthorizer } from "../auth/token-authorizer.js";
 import { TokenEndpoint } from "../auth/token-endpoint.js";
 import { TokenService } from "../auth/tokens.js";
@@ -30,6 +31,8 @@ export interface Auth {
   authorizer: TokenAuthorizer;
   tokenEndpoint: TokenEndpoint;
   keys: KeyRing;
+  /** console sessions (POST /api/v1/session) */
+  sessions: SessionService;
 }
 
 export interface App {
@@ -79,7 +82,9 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     const credentials = new CredentialVerifier(iam, audit, now, { perUserAddress: r.peruseraddress, perAddress: r.peraddress, window: r.window });
     const granter = new AccessGranter(iam, access);
     const authorizer = new TokenAuthorizer(iam, tokens, credentials, granter, audit, { realm: t.realm, tls: Boolean(config.http.tls.certificate) });
-    auth = { authorizer, keys, tokenEndpoint: new TokenEndpoint(tokens, credentials, granter, authorizer, keys, now) };
+    const session = { idle: config.auth.session.idle, ttl: config.auth.session.ttl, tls: Boolean(config.http.tls.certificate) };
+    const sessions = new SessionService(iam, credentials, audit, session, now);
+    auth = { authorizer, keys, sessions, tokenEndpoint: new TokenEndpoint(tokens, credentials, granter, authorizer, keys, now) };
   }
   const admin = new AdminServices({ iam, meta, access, audit, now, log, settings }, auth?.keys);
   if (auth) admin.tokens.onRevoked((id) => auth.authorizer.forgetToken(id));
