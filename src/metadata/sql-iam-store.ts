@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import type {
   AuditEvent,
+  AuditPosition,
   AuthTokenRecord,
   Group,
   IamStore,
@@ -412,10 +413,22 @@ export class SqlIamStore implements IamStore {
     });
   }
 
-  async listAudit(filter: { tenancy?: string; limit: number; before?: number }): Promise<AuditEvent[]> {
-    let q = this.db.selectFrom("audit_events").selectAll().orderBy("at", "desc").limit(filter.limit);
+  async listAudit(filter: { tenancy?: string; limit: number; before?: number; after?: AuditPosition }): Promise<AuditEvent[]> {
+    let q = this.db
+      .selectFrom("audit_events")
+      .selectAll()
+      .orderBy("at", "desc")
+      .orderBy("actor")
+      .orderBy("action")
+      .orderBy("target")
+      .orderBy("outcome")
+      .orderBy("address")
+      .orderBy("detail")
+      .limit(filter.limit);
     if (filter.tenancy !== undefined) q = q.where("tenancy", "=", filter.tenancy);
     if (filter.before !== undefined) q = q.where("at", "<", filter.before);
+    // The events at `after.at` come first among those not newer; the page skips those seen.
+    if (filter.after !== undefined) q = q.where("at", "<=", filter.after.at).offset(filter.after.seen);
     return (await q.execute()).map((r) => ({ ...r, at: Number(r.at), outcome: r.outcome as AuditEvent["outcome"] }));
   }
 }
