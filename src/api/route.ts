@@ -51,7 +51,10 @@ export interface Route<Body = any> {
    * `authenticated`: any signed-in principal, no decision (whoami, one's own session);
    * otherwise the operation decided on `target` once, by the router, before the action runs.
    */
-  access: "public" | "authenticated" | { operation: OperationName; target: (call: TargetFacts<Body>) => Target };
+  access:
+    | "public"
+    | "authenticated"
+    | { operation: OperationName | ((call: TargetFacts<Body>) => OperationName); target: (call: TargetFacts<Body>) => Target };
   /** zod schema of the JSON body; a body that fails it is 400 INVALID before anything runs */
   body?: z.ZodType<Body>;
   /** zod schema of `data` on success (for a list: of one item); documents the answer */
@@ -59,6 +62,8 @@ export interface Route<Body = any> {
   /** a cursor-paginated list: the action returns Paged<item> */
   list?: boolean;
   status: 200 | 201 | 204;
+  /** answered as it is, without `{"data": …}` (the OpenAPI document, which tools read directly) */
+  raw?: boolean;
   action(call: RouteCall<Body>): Promise<unknown>;
 }
 

@@ -86,7 +86,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     const sessions = new SessionService(iam, credentials, audit, session, now);
     auth = { authorizer, keys, sessions, tokenEndpoint: new TokenEndpoint(tokens, credentials, granter, authorizer, keys, now) };
   }
-  const admin = new AdminServices({ iam, meta, access, audit, now, log, settings }, auth?.keys);
+  const admin = new AdminServices({ iam, meta, registry, access, audit, now, log, settings }, auth?.keys);
   if (auth) admin.tokens.onRevoked((id) => auth.authorizer.forgetToken(id));
 
   return {

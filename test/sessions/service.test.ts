@@ -15,6 +15,8 @@ import { LOCAL_OPERATOR, type Principal } from "../../src/iam/principal.js";
 import type { IamStore } from "../../src/iam/store.js";
 import { openSqliteStores } from "../../src/metadata/sqlite.js";
 import { RegistryError } from "../../src/registry/errors.js";
+import { Registry } from "../../src/registry/registry.js";
+import { MemoryDriver } from "../../src/storage/drivers/memory.js";
 
 const IDLE = 60_000;
 const TTL = 600_000;
@@ -39,7 +41,8 @@ async function world(tls = false): Promise<World> {
   const now = () => clock;
   const audit = new AuditLog(iam, log, now, 3_600_000);
   const settings = { operatorNamespace: "berth", defaultRepositoryLimit: 10, maxTokensPerUser: 2 };
-  const admin = new AdminServices({ iam, meta, access: new AccessControl(iam, log), audit, now, log, settings });
+  const registry = new Registry({ storage: new MemoryDriver(), meta, now, deleteEnabled: true, log });
+  const admin = new AdminServices({ iam, meta, registry, access: new AccessControl(iam, log), audit, now, log, settings });
   const credentials = new CredentialVerifier(iam, audit, now, { perUserAddress: 3, perAddress: 100, window: 900_000 });
   const sessions = new SessionService(iam, credentials, audit, { idle: IDLE, ttl: TTL, tls }, now);
   const created = await admin.tenancies.create(LOCAL_OPERATOR, { namespace: "acme", adminUser: "root" });
