@@ -1,7 +1,10 @@
 // A console client for the session tests: one request per connection (so any serving process may
 // answer), the session cookie kept like a browser keeps it, and the CSRF token sent on writes.
+// Every admin API answer must be what the registry's OpenAPI document describes.
+import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { checkAgainstDocument } from "../helpers/openapi-check.js";
 import { basic, type Call } from "../iam/support.js";
 
 export interface SendOptions {
@@ -19,7 +22,21 @@ export interface Reply extends Call {
   cookies: string[];
 }
 
-export function send(url: string, options: SendOptions = {}): Promise<Reply> {
+export async function send(url: string, options: SendOptions = {}): Promise<Reply> {
+  const reply = await exchange(url, options);
+  const { origin, pathname, search } = new URL(url);
+  if (pathname.startsWith("/api/")) {
+    if (!documents.has(origin)) documents.set(origin, exchange(`${origin}/api/v1/openapi.json`, { ca: options.ca }).then((r) => r.body));
+    const errors = checkAgainstDocument(await documents.get(origin)!, { method: options.method ?? "GET", path: pathname + search, status: reply.status, body: reply.body });
+    assert.deepEqual(errors, [], "the answer is not what the OpenAPI document describes");
+  }
+  return reply;
+}
+
+/** The OpenAPI document of each registry these tests talk to, fetched once. */
+const documents = new Map<string, Promise<Record<string, any>>>();
+
+function exchange(url: string, options: SendOptions): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...options.headers };
     const body = options.json === undefined ? undefined : JSON.stringify(options.json);
