@@ -2,6 +2,7 @@
 // HTTP only: the session service (auth/sessions.ts) and the password service (admin/passwords.ts)
 // do the work.
 import { z } from "zod";
+import { invalid } from "../admin/errors.js";
 import type { PasswordAdmin } from "../admin/passwords.js";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../auth/password-hash.js";
 import type { SessionService, SessionView } from "../auth/sessions.js";
@@ -37,6 +38,12 @@ export function sessionRoutes(sessions: SessionService, passwords: PasswordAdmin
       response: session,
       status: 201,
       action: async ({ body, address, headers, setHeader }) => {
+        // An HTML form on another site can post text/plain that parses as JSON, and sign a browser
+        // in as the attacker (login CSRF); forms cannot send application/json.
+        const type = headers["content-type"];
+        if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type)) {
+          throw invalid("sign in with Content-Type: application/json", { contentType: type.slice(0, 100) });
+        }
         const { session, cookie } = await sessions.signIn(body.login, body.secret, address ?? "unknown", headers);
         setHeader("Set-Cookie", cookie);
         return view(session);

@@ -18,6 +18,12 @@ import { basicApi, ConsoleClient, send } from "./support.js";
 const exec = promisify(execFile);
 const COOKIE = /^berth_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/;
 
+/** A POST with any content type, as a browser form sends it (outside the OpenAPI check). */
+async function rawPost(url: string, body: string, type: string): Promise<{ status: number; text: string; cookie: string | null | undefined }> {
+  const res = await fetch(url, { method: "POST", headers: { "Content-Type": type }, body });
+  return { status: res.status, text: await res.text(), cookie: res.headers.get("set-cookie") ?? undefined };
+}
+
 interface Tenancy {
   rootToken: string;
   annToken: string;
@@ -86,6 +92,15 @@ describe("console sessions over HTTP", () => {
     assert.deepEqual(wrong.cookies, []);
     assert.equal(wrong.body.errors[0].code, "UNAUTHORIZED");
     expectStatus(await send(`${registry.url}/api/v1/session`, { method: "POST", json: { login: "acme/ann" } }), 400, "no secret");
+  });
+
+  it("refuses a sign-in posted by an HTML form (text/plain that parses as JSON): no login CSRF", async () => {
+    // What `<form enctype="text/plain">` with the field `{"login":"acme/ann","secret":"<token>` = `"}` sends.
+    const body = `{"login":"acme/ann","secret":"${acme.annToken}=\"}`;
+    const posted = await rawPost(`${registry.url}/api/v1/session`, body, "text/plain");
+    assert.equal(posted.status, 400, posted.text);
+    assert.match(posted.text, /"code":"INVALID".*Content-Type: application\/json/);
+    assert.equal(posted.cookie, undefined);
   });
 
   it("a console password: at least 12 characters, set by the user themself, then good for signing in", async () => {
