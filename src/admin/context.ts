@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Authorization } from "../authz/authorization.js";
 import type { AccessControl } from "../iam/access.js";
 import type { AuditLog } from "../iam/audit.js";
 import type { IamStore } from "../iam/store.js";
@@ -19,7 +20,10 @@ export interface AdminContext {
   meta: MetadataStore;
   /** the registry's domain services (manifest deletes keep their rules: storage.delete.enabled) */
   registry: Registry;
+  /** policies, for forgetting a tenancy's cached ones when they change */
   access: AccessControl;
+  /** the one decision every service method asks before it acts */
+  authz: Authorization;
   audit: AuditLog;
   now: () => number;
   log: Logger;

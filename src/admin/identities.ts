@@ -1,12 +1,12 @@
 // Users, groups and group membership inside one tenancy, managed by its Administrators.
 import { randomUUID } from "node:crypto";
 import { unlockLogin } from "../auth/rate-limit.js";
+import { tenancyTarget, userTarget } from "../authz/target.js";
 import { isValidIdentifier } from "../iam/names.js";
 import { ADMINISTRATORS, type Principal } from "../iam/principal.js";
 import type { Group, User } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
 import { conflict, invalid, notFound } from "./errors.js";
-import { requireTenancyAdmin, requireTenancyAdminOrOperator } from "./guard.js";
 import type { TokenAdmin } from "./tokens.js";
 
 export class IdentityAdmin {
@@ -16,7 +16,6 @@ export class IdentityAdmin {
   ) {}
 
   async createUser(actor: Principal, tenancy: string, input: { name: string; description?: string }): Promise<User> {
-    requireTenancyAdmin(actor, tenancy);
     await this.tenancyExists(tenancy);
     if (!isValidIdentifier(input.name)) throw invalid(`invalid user name "${input.name}"`);
     if (await this.ctx.iam.getUser(tenancy, input.name)) throw conflict(`user ${tenancy}/${input.name} already exists`);
@@ -27,19 +26,16 @@ export class IdentityAdmin {
   }
 
   async listUsers(actor: Principal, tenancy: string): Promise<User[]> {
-    requireTenancyAdmin(actor, tenancy);
     return this.ctx.iam.listUsers(tenancy);
   }
 
   async getUser(actor: Principal, tenancy: string, name: string): Promise<{ user: User; groups: Group[] }> {
     const user = await this.ctx.iam.getUser(tenancy, name);
-    if (!(actor.kind === "user" && user && actor.userId === user.id)) requireTenancyAdmin(actor, tenancy);
     if (!user) throw notFound(`user ${tenancy}/${name}`);
     return { user, groups: await this.ctx.iam.groupsOfUser(user.id) };
   }
 
   async deleteUser(actor: Principal, tenancy: string, name: string): Promise<void> {
-    requireTenancyAdmin(actor, tenancy);
     const user = await this.ctx.iam.getUser(tenancy, name);
     if (!user) throw notFound(`user ${tenancy}/${name}`);
     if (actor.kind === "user" && actor.userId === user.id) throw invalid("you cannot delete yourself");
@@ -55,7 +51,6 @@ export class IdentityAdmin {
    * logins failed there, not just this user's.
    */
   async unlockUser(actor: Principal, tenancy: string, name: string): Promise<void> {
-    requireTenancyAdminOrOperator(this.ctx, actor, tenancy);
     const user = await this.ctx.iam.getUser(tenancy, name);
     if (!user) throw notFound(`user ${tenancy}/${name}`);
     await unlockLogin(this.ctx.iam, `${tenancy}/${user.name}`);
@@ -63,7 +58,6 @@ export class IdentityAdmin {
   }
 
   async createGroup(actor: Principal, tenancy: string, input: { name: string; description?: string }): Promise<Group> {
-    requireTenancyAdmin(actor, tenancy);
     await this.tenancyExists(tenancy);
     if (!isValidIdentifier(input.name)) throw invalid(`invalid group name "${input.name}"`);
     if (await this.ctx.iam.getGroup(tenancy, input.name)) throw conflict(`group ${input.name} already exists in ${tenancy}`);
@@ -74,12 +68,10 @@ export class IdentityAdmin {
   }
 
   async listGroups(actor: Principal, tenancy: string): Promise<Group[]> {
-    requireTenancyAdmin(actor, tenancy);
     return this.ctx.iam.listGroups(tenancy);
   }
 
   async deleteGroup(actor: Principal, tenancy: string, name: string): Promise<void> {
-    requireTenancyAdmin(actor, tenancy);
     const group = await this.group(tenancy, name);
     if (group.name.toLowerCase() === ADMINISTRATORS.toLowerCase()) throw invalid(`the ${ADMINISTRATORS} group cannot be deleted`);
     await this.ctx.iam.deleteGroup(group.id);
@@ -87,7 +79,6 @@ export class IdentityAdmin {
   }
 
   async addMember(actor: Principal, tenancy: string, groupName: string, userName: string): Promise<void> {
-    requireTenancyAdmin(actor, tenancy);
     const group = await this.group(tenancy, groupName);
     const user = await this.ctx.iam.getUser(tenancy, userName);
     if (!user) throw notFound(`user ${tenancy}/${userName}`);
@@ -96,7 +87,6 @@ export class IdentityAdmin {
   }
 
   async removeMember(actor: Principal, tenancy: string, groupName: string, userName: string): Promise<void> {
-    requireTenancyAdmin(actor, tenancy);
     const group = await this.group(tenancy, groupName);
     const user = await this.ctx.iam.getUser(tenancy, userName);
     if (!user || !(await this.ctx.iam.removeMember(group.id, user.id))) throw notFound(`member ${userName} of group ${group.name}`);
@@ -104,7 +94,6 @@ export class IdentityAdmin {
   }
 
   async listMembers(actor: Principal, tenancy: string, groupName: string): Promise<User[]> {
-    requireTenancyAdmin(actor, tenancy);
     return this.ctx.iam.listMembers((await this.group(tenancy, groupName)).id);
   }
 

@@ -1,12 +1,12 @@
 // What a tenancy uses, and the registry-wide views of the operator: every tenancy's repositories,
-// usage and audit events (tenancy-less ones included).
+// usage and audit events (tenancy-less ones included). The caller has decided already.
 import { splitRepository } from "../iam/names.js";
 import type { Principal } from "../iam/principal.js";
 import type { AuditEvent, AuditPosition, RepositoryInfo } from "../iam/store.js";
 import type { Page } from "../metadata/store.js";
 import type { AdminContext } from "./context.js";
 import { notFound } from "./errors.js";
-import { requireOperator, requireTenancyAdminOrOperator } from "./guard.js";
+import { REGISTRY } from "../authz/target.js";
 import type { RepositoryView } from "./repositories.js";
 
 export interface TenancyUsage {
@@ -23,14 +23,12 @@ export interface TenancyUsage {
 export class Overview {
   constructor(private readonly ctx: AdminContext) {}
 
-  async tenancyUsage(actor: Principal, namespace: string): Promise<TenancyUsage> {
-    requireTenancyAdminOrOperator(this.ctx, actor, namespace);
+  async tenancyUsage(namespace: string): Promise<TenancyUsage> {
     return this.usageOf(namespace);
   }
 
   /** Usage of every tenancy, by namespace after `page.last`. */
-  async usage(actor: Principal, page: Page): Promise<TenancyUsage[]> {
-    requireOperator(this.ctx, actor);
+  async usage(page: Page): Promise<TenancyUsage[]> {
     const tenancies = (await this.ctx.iam.listTenancies())
       .map((t) => t.namespace)
       .filter((ns) => page.last === undefined || ns > page.last)
@@ -41,19 +39,13 @@ export class Overview {
     return out;
   }
 
-  /** True for the registry's operators: the local CLI and Administrators of the operator tenancy. */
-  isOperator(actor: Principal): boolean {
-    try {
-      requireOperator(this.ctx, actor);
-      return true;
-    } catch {
-      return false;
-    }
+  /** May `actor` see the whole registry (the operators)? Asked silently: a "no" is not a denial. */
+  async seesRegistry(actor: Principal): Promise<boolean> {
+    return (await this.ctx.authz.decide(actor, "ViewRegistry", REGISTRY, { audit: false })).allowed;
   }
 
   /** Every tenancy's repositories by name after `page.last`, with their statistics. */
-  async repositories(actor: Principal, page: Page): Promise<RepositoryView[]> {
-    requireOperator(this.ctx, actor);
+  async repositories(page: Page): Promise<RepositoryView[]> {
     const names = await this.ctx.meta.listRepositories({ limit: page.limit, last: page.last });
     const infos = new Map<string, RepositoryInfo>();
     for (const namespace of new Set(names.map((n) => splitRepository(n).namespace))) {
@@ -65,8 +57,7 @@ export class Overview {
   }
 
   /** The audit log of every tenancy and of the registry itself, newest first. */
-  async audit(actor: Principal, limit: number, after?: AuditPosition): Promise<AuditEvent[]> {
-    requireOperator(this.ctx, actor);
+  async audit(limit: number, after?: AuditPosition): Promise<AuditEvent[]> {
     await this.ctx.audit.flush();
     return this.ctx.iam.listAudit({ limit, after });
   }

@@ -1,10 +1,10 @@
 // Console passwords: a user sets their own (or a tenancy's Administrators set it for them), to sign
 // in to the console and generate auth tokens there. Setting one ends the user's other sessions.
+// Who may is decided before this is called (SetConsolePassword on the user, src/api/session-routes.ts).
 import { hashPassword, passwordProblem } from "../auth/password-hash.js";
 import type { Principal } from "../iam/principal.js";
 import type { AdminContext } from "./context.js";
 import { invalid, notFound } from "./errors.js";
-import { requireSelfOrAdmin } from "./guard.js";
 
 export class PasswordAdmin {
   constructor(private readonly ctx: AdminContext) {}
@@ -15,8 +15,6 @@ export class PasswordAdmin {
    */
   async set(actor: Principal, tenancy: string, userName: string, password: unknown, keepSession?: string): Promise<void> {
     const user = await this.ctx.iam.getUser(tenancy, userName);
-    // Rights before existence, so nothing is revealed to those who may not ask.
-    requireSelfOrAdmin(actor, tenancy, user?.id ?? "");
     if (!user) throw notFound(`user ${tenancy}/${userName}`);
     if (typeof password !== "string") throw invalid('"password" must be a string');
     const problem = passwordProblem(password);

@@ -1,18 +1,17 @@
 // Policies: named lists of statements in OCI's policy language, validated when written.
 import { randomUUID } from "node:crypto";
+import { tenancyTarget } from "../authz/target.js";
 import { isValidIdentifier } from "../iam/names.js";
 import { parseStatement, PolicyParseError } from "../iam/policy/index.js";
 import type { Principal } from "../iam/principal.js";
 import type { Policy } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
 import { conflict, invalid, notFound } from "./errors.js";
-import { requireTenancyAdmin } from "./guard.js";
 
 export class PolicyAdmin {
   constructor(private readonly ctx: AdminContext) {}
 
   async create(actor: Principal, tenancy: string, input: { name: string; description?: string; statements: string[] }): Promise<Policy> {
-    requireTenancyAdmin(actor, tenancy);
     if (!(await this.ctx.iam.getTenancy(tenancy))) throw notFound(`tenancy ${tenancy}`);
     if (!isValidIdentifier(input.name)) throw invalid(`invalid policy name "${input.name}"`);
     const statements = validateStatements(input.statements);
@@ -25,17 +24,14 @@ export class PolicyAdmin {
   }
 
   async list(actor: Principal, tenancy: string): Promise<Policy[]> {
-    requireTenancyAdmin(actor, tenancy);
     return this.ctx.iam.listPolicies(tenancy);
   }
 
   async get(actor: Principal, tenancy: string, name: string): Promise<Policy> {
-    requireTenancyAdmin(actor, tenancy);
     return this.policy(tenancy, name);
   }
 
   async update(actor: Principal, tenancy: string, name: string, changes: { statements?: string[]; description?: string }): Promise<Policy> {
-    requireTenancyAdmin(actor, tenancy);
     const policy = await this.policy(tenancy, name);
     const statements = changes.statements === undefined ? undefined : validateStatements(changes.statements);
     await this.ctx.iam.updatePolicy(policy.id, { statements, description: changes.description });
@@ -45,7 +41,6 @@ export class PolicyAdmin {
   }
 
   async delete(actor: Principal, tenancy: string, name: string): Promise<void> {
-    requireTenancyAdmin(actor, tenancy);
     const policy = await this.policy(tenancy, name);
     await this.ctx.iam.deletePolicy(policy.id);
     this.ctx.access.invalidate(tenancy);

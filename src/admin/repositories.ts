@@ -1,13 +1,13 @@
 // Repositories as the console and CLI see them: create (public or private), list with sizes and
-// pull counts, change visibility, delete. Every call is decided by the tenancy's policies.
+// pull counts, change visibility, delete. Every call is decided by `ctx.authz` (the tenancy's policies).
 import { isValidRepositoryName } from "../content/names.js";
 import { splitRepository } from "../iam/names.js";
-import type { Operation } from "../iam/operations.js";
+import { repositoryTarget } from "../authz/target.js";
 import type { Principal } from "../iam/principal.js";
 import type { RepositoryInfo } from "../iam/store.js";
 import { RepositoryLimitReached, type RepositoryStats } from "../metadata/store.js";
 import type { AdminContext } from "./context.js";
-import { AdminError, conflict, forbidden, invalid, notFound } from "./errors.js";
+import { AdminError, conflict, invalid, notFound } from "./errors.js";
 
 export interface RepositoryView extends RepositoryInfo, RepositoryStats {}
 
@@ -16,7 +16,6 @@ export class RepositoryAdmin {
 
   async create(actor: Principal, name: string, options: { isPublic?: boolean } = {}): Promise<RepositoryView> {
     const { namespace } = this.parse(name);
-    await this.require(actor, "CreateContainerRepository", name);
     // Existence and the tenancy's limit are decided by the store in the creating transaction.
     try {
       if (!(await this.ctx.meta.createRepository(name, this.ctx.now()))) throw conflict(`repository ${name} already exists`);
@@ -32,17 +31,14 @@ export class RepositoryAdmin {
   /** Repositories of a tenancy that the actor may inspect, with their statistics. */
   async list(actor: Principal, tenancy: string): Promise<RepositoryView[]> {
     const infos = await this.ctx.iam.listRepositoryInfos(tenancy);
-    const visible: RepositoryInfo[] = [];
-    for (const info of infos) {
-      if (await this.may(actor, "ListDockerRepositories", info.name)) visible.push(info);
-    }
+    const names = new Set(await this.ctx.authz.filter(actor, "ListDockerRepositories", infos.map((r) => r.name)));
+    const visible: RepositoryInfo[] = infos.filter((info) => names.has(info.name));
     const stats = await this.ctx.meta.repositoryStats(visible.map((r) => r.name));
     return visible.map((info) => ({ ...info, ...stats.get(info.name)! }));
   }
 
   async get(actor: Principal, name: string): Promise<RepositoryView> {
     this.parse(name);
-    await this.require(actor, "GetContainerRepository", name);
     const info = await this.ctx.iam.getRepositoryInfo(name);
     if (!info) throw notFound(`repository ${name}`);
     const stats = await this.ctx.meta.repositoryStats([name]);
@@ -51,7 +47,6 @@ export class RepositoryAdmin {
 
   async setVisibility(actor: Principal, name: string, isPublic: boolean): Promise<RepositoryView> {
     const { namespace } = this.parse(name);
-    await this.require(actor, "UpdateContainerRepository", name);
     if (!(await this.ctx.iam.setRepositoryPublic(name, isPublic))) throw notFound(`repository ${name}`);
     this.ctx.audit.record({ actor, action: "UpdateContainerRepository", target: name, outcome: "ok", tenancy: namespace, detail: isPublic ? "public" : "private" });
     return this.get(actor, name);
@@ -59,26 +54,12 @@ export class RepositoryAdmin {
 
   async delete(actor: Principal, name: string): Promise<void> {
     const { namespace } = this.parse(name);
-    await this.require(actor, "DeleteContainerRepository", name);
     if (!(await this.ctx.meta.deleteRepository(name))) throw notFound(`repository ${name}`);
     this.ctx.audit.record({ actor, action: "DeleteContainerRepository", target: name, outcome: "ok", tenancy: namespace });
   }
 
   private parse(name: string): { namespace: string; path: string } {
     return parseRepositoryName(name);
-  }
-
-  private may(actor: Principal, operation: Operation, name: string): Promise<boolean> {
-    const { namespace, path } = splitRepository(name);
-    return this.ctx.access.allowed(actor, { operation, tenancy: namespace, repository: path });
-  }
-
-  private async require(actor: Principal, operation: Operation, name: string): Promise<void> {
-    if (!(await this.may(actor, operation, name))) {
-      this.ctx.audit.record({ actor, action: operation, target: name, outcome: "denied", tenancy: splitRepository(name).namespace });
-      // The same answer whether or not the repository exists: nothing leaks to outsiders.
-      throw forbidden(`not allowed to ${operation} on ${name}`);
-    }
   }
 }
 

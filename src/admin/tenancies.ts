@@ -1,11 +1,11 @@
 // Tenancies: created and removed by operators; each comes with its Administrators group.
 import { randomUUID } from "node:crypto";
+import { REGISTRY, tenancyTarget } from "../authz/target.js";
 import { isValidIdentifier, isValidNamespace } from "../iam/names.js";
 import { ADMINISTRATORS, type Principal } from "../iam/principal.js";
 import type { Tenancy, User } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
 import { conflict, invalid, notFound } from "./errors.js";
-import { requireOperator, requireTenancyAdmin } from "./guard.js";
 import type { TokenAdmin } from "./tokens.js";
 
 export interface CreateTenancyInput {
@@ -25,7 +25,6 @@ export class TenancyAdmin {
   ) {}
 
   async create(actor: Principal, input: CreateTenancyInput): Promise<{ tenancy: Tenancy; admin?: User; token?: string }> {
-    requireOperator(this.ctx, actor);
     if (!isValidNamespace(input.namespace)) {
       throw invalid(`invalid namespace "${input.namespace}": lowercase letters and digits, separated by . _ or -`);
     }
@@ -47,18 +46,18 @@ export class TenancyAdmin {
     return { tenancy, admin, token };
   }
 
+  /** Every tenancy for the registry's operators; their own for everyone else. */
   async list(actor: Principal): Promise<Tenancy[]> {
-    if (actor.kind === "user" && actor.tenancy !== this.ctx.settings.operatorNamespace) {
-      // Tenants see their own tenancy only.
-      const own = await this.ctx.iam.getTenancy(actor.tenancy);
-      return own ? [own] : [];
+    if ((await this.ctx.authz.decide(actor, "ListTenancies", REGISTRY, { audit: false })).allowed) return this.ctx.iam.listTenancies();
+    if (actor.kind !== "user") {
+      await this.ctx.authz.require(actor, "ListTenancies", REGISTRY);
+      return [];
     }
-    requireOperator(this.ctx, actor);
-    return this.ctx.iam.listTenancies();
+    const own = await this.ctx.iam.getTenancy(actor.tenancy);
+    return own ? [own] : [];
   }
 
   async get(actor: Principal, namespace: string): Promise<Tenancy> {
-    if (!(actor.kind === "user" && actor.tenancy === namespace)) requireOperator(this.ctx, actor);
     const t = await this.ctx.iam.getTenancy(namespace);
     if (!t) throw notFound(`tenancy ${namespace}`);
     return t;
@@ -66,8 +65,6 @@ export class TenancyAdmin {
 
   async update(actor: Principal, namespace: string, changes: { repositoryLimit?: number; description?: string }): Promise<Tenancy> {
     // The limit is the operator's to set; a tenancy's admins may edit its description.
-    if (changes.repositoryLimit !== undefined) requireOperator(this.ctx, actor);
-    else requireTenancyAdmin(actor, namespace);
     if (changes.repositoryLimit !== undefined && (!Number.isSafeInteger(changes.repositoryLimit) || changes.repositoryLimit < 0)) {
       throw invalid("repositoryLimit must be a non-negative integer");
     }
@@ -78,7 +75,6 @@ export class TenancyAdmin {
 
   /** Deletes an empty tenancy; one that still holds repositories is refused. */
   async delete(actor: Principal, namespace: string): Promise<void> {
-    requireOperator(this.ctx, actor);
     if (namespace === this.ctx.settings.operatorNamespace) throw invalid("the operator tenancy cannot be deleted");
     if (!(await this.ctx.iam.getTenancy(namespace))) throw notFound(`tenancy ${namespace}`);
     const refuseNonEmpty = async () => {

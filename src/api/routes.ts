@@ -33,7 +33,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       method: "GET",
       path: "/tenancies",
       summary: "Tenancies: every one for an operator, one's own otherwise",
-      access: { operation: "ListTenancies", target: ownTenancy },
+      access: { operation: "GetTenancy", target: ownTenancy },
       response: s.tenancy,
       list: true,
       status: 200,
@@ -61,7 +61,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       action: ({ principal, params, body }) => a.tenancies.update(principal, params.ns!, body),
     },
     { method: "DELETE", path: "/tenancies/{ns}", summary: "Delete an empty tenancy", access: { operation: "DeleteTenancy", target: tenancyOf }, status: 204, action: ({ principal, params }) => a.tenancies.delete(principal, params.ns!) },
-    { method: "GET", path: "/tenancies/{ns}/usage", summary: "What a tenancy uses: repositories, tags, images, bytes, pulls", access: { operation: "ReadUsage", target: tenancyOf }, response: s.usage, status: 200, action: ({ principal, params }) => a.overview.tenancyUsage(principal, params.ns!) },
+    { method: "GET", path: "/tenancies/{ns}/usage", summary: "What a tenancy uses: repositories, tags, images, bytes, pulls", access: { operation: "ReadUsage", target: tenancyOf }, response: s.usage, status: 200, action: ({ principal, params }) => a.overview.tenancyUsage(params.ns!) },
 
     // Users and their auth tokens
     {
@@ -236,13 +236,13 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       method: "GET",
       path: "/repositories",
       summary: "Repositories: every tenancy's for an operator, the visible ones of one's own tenancy otherwise",
-      access: { operation: "ListDockerRepositories", target: ownTenancy },
+      access: { operation: "ListDockerRepositories", target: registry },
       response: s.repository,
       list: true,
       status: 200,
       action: async ({ principal, page }) => {
-        if (a.overview.isOperator(principal)) {
-          return pageOfOneMore(await a.overview.repositories(principal, { limit: page.limit + 1, last: cursorKey(page) }), page.limit, byName);
+        if (await a.overview.seesRegistry(principal)) {
+          return pageOfOneMore(await a.overview.repositories({ limit: page.limit + 1, last: cursorKey(page) }), page.limit, byName);
         }
         return paginate(principal.kind === "user" ? await a.repositories.list(principal, principal.tenancy) : [], page, byName);
       },
@@ -309,7 +309,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       response: s.auditEvent,
       list: true,
       status: 200,
-      action: ({ principal, page }) => auditPage(page, (limit, after) => a.overview.audit(principal, limit, after)),
+      action: ({ page }) => auditPage(page, (limit, after) => a.overview.audit(limit, after)),
     },
     {
       method: "GET",
@@ -319,7 +319,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       response: s.usage,
       list: true,
       status: 200,
-      action: async ({ principal, page }) => pageOfOneMore(await a.overview.usage(principal, { limit: page.limit + 1, last: cursorKey(page) }), page.limit, (u) => u.namespace),
+      action: async ({ page }) => pageOfOneMore(await a.overview.usage({ limit: page.limit + 1, last: cursorKey(page) }), page.limit, (u) => u.namespace),
     },
     {
       method: "POST",

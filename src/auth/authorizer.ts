@@ -1,37 +1,30 @@
-// The one place where every request is authorized, before its handler acts. The router asks
-// for the access a route needs; an Authorizer answers with who is asking or throws the spec's
-// UNAUTHORIZED/DENIED. `AllowAll` runs an open registry (auth.enabled: false).
+// Who is calling: an Authenticator identifies the principal behind a request (and the registry
+// token it carried) and words the challenge a client needs to log in. What that principal may do
+// is decided elsewhere, once (src/authz). `OpenAuthenticator` serves an open registry
+// (auth.enabled: false): everyone is anonymous, and nobody is challenged.
 import type { IncomingMessage } from "node:http";
 import { ANONYMOUS, type Principal } from "../iam/principal.js";
+import type { VerifiedToken } from "./tokens.js";
 
-export type RepositoryAction = "pull" | "push" | "delete";
-
-export interface AccessRequest {
-  /** the repository acted on; absent for registry-wide endpoints (`/v2/`, the catalog) */
-  repository?: string;
-  actions: RepositoryAction[];
-  /** listing repositories (`/v2/_catalog`) */
-  catalog?: boolean;
+export interface Identity {
+  principal: Principal;
+  /** the registry token the request carried, if any */
+  bearer?: VerifiedToken;
 }
 
-export interface Authorizer {
-  authorize(req: IncomingMessage, access: AccessRequest): Promise<Principal>;
-  /** The catalog shows a principal only the repositories it may inspect. */
-  visibleRepositories(principal: Principal, names: string[]): Promise<string[]>;
-  /** A name prefix every repository visible to the principal starts with, if there is one. */
-  catalogPrefix(principal: Principal): string | undefined;
+export interface Authenticator {
+  /** Who is calling; bad credentials are refused here (401), before any access question. */
+  identify(req: IncomingMessage): Promise<Identity>;
+  /** The `WWW-Authenticate` value telling a client where to log in (and for which scope). */
+  challengeFor(req: IncomingMessage, scope?: string, error?: string): string;
 }
 
-export class AllowAll implements Authorizer {
-  async authorize(): Promise<Principal> {
-    return ANONYMOUS;
+export class OpenAuthenticator implements Authenticator {
+  async identify(): Promise<Identity> {
+    return { principal: ANONYMOUS };
   }
 
-  async visibleRepositories(_principal: Principal, names: string[]): Promise<string[]> {
-    return names;
-  }
-
-  catalogPrefix(): string | undefined {
-    return undefined;
+  challengeFor(): string {
+    return 'Basic realm="berth"';
   }
 }

@@ -1,14 +1,16 @@
 // The Docker token endpoint: `GET /auth/token?service=&scope=` (HTTP Basic or anonymous) and
 // the OAuth2 form `POST /auth/token` (password and refresh_token grants) that containerd uses.
-// Grants exactly what the policies allow for each requested scope.
+// Grants exactly what the one decision (src/authz) allows for each requested scope, asked
+// silently: a token request is a question, not an attempt, so nothing is audited.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isValidRepositoryName } from "../content/names.js";
 import type { Principal } from "../iam/principal.js";
 import { RegistryError } from "../registry/errors.js";
 import { readBounded } from "../server/read-body.js";
-import type { RepositoryAction } from "./authorizer.js";
+import type { Authorization } from "../authz/authorization.js";
+import { REGISTRY, repositoryTarget } from "../authz/target.js";
+import type { Operation } from "../iam/operations.js";
 import type { CredentialVerifier } from "./credentials.js";
-import type { AccessGranter } from "./grants.js";
 import type { KeyRing } from "./keys.js";
 import { addressOf, type TokenAuthorizer } from "./token-authorizer.js";
 import type { ResourceAccess, TokenService, TokenSubject } from "./tokens.js";
@@ -20,7 +22,9 @@ export class TokenEndpoint {
   constructor(
     private readonly tokens: TokenService,
     private readonly credentials: CredentialVerifier,
-    private readonly granter: AccessGranter,
+    private readonly authz: Authorization,
+    /** whether a repository exists: a push to a missing one creates it */
+    private readonly repositoryExists: (name: string) => Promise<boolean>,
     private readonly authorizer: TokenAuthorizer,
     private readonly keys: KeyRing,
     private readonly now: () => number,
@@ -98,14 +102,28 @@ export class TokenEndpoint {
       const parsed = parseScope(scope);
       if (!parsed) continue;
       if (parsed.type === "registry") {
-        if (parsed.name === "catalog" && principal.kind !== "anonymous") out.push({ type: "registry", name: "catalog", actions: ["*"] });
+        if (parsed.name === "catalog" && (await this.allows(principal, "ListDockerRepositories"))) out.push({ type: "registry", name: "catalog", actions: ["*"] });
         continue;
       }
-      const requested = parsed.actions.includes("*") ? (["pull", "push", "delete"] as RepositoryAction[]) : (parsed.actions as RepositoryAction[]);
-      const granted = await this.granter.grant(principal, parsed.name, requested);
-      out.push({ type: "repository", name: parsed.name, actions: requested.filter((a) => granted.has(a)) });
+      const requested = parsed.actions.includes("*") ? ["pull", "push", "delete"] : [...new Set(parsed.actions)];
+      const granted: string[] = [];
+      for (const action of requested) if (await this.grant(principal, parsed.name, action)) granted.push(action);
+      out.push({ type: "repository", name: parsed.name, actions: granted });
     }
     return out;
+  }
+
+  private async grant(principal: Principal, repository: string, action: string): Promise<boolean> {
+    if (action === "pull") return this.allows(principal, "PullImage", repository);
+    if (action === "delete") return this.allows(principal, "DeleteImage", repository);
+    // push: to an existing repository, or one the principal may create
+    if (!(await this.allows(principal, "PushImage", repository))) return false;
+    return (await this.allows(principal, "CreateContainerRepository", repository)) || (await this.repositoryExists(repository));
+  }
+
+  private async allows(principal: Principal, operation: Operation, repository?: string): Promise<boolean> {
+    const target = repository === undefined ? REGISTRY : repositoryTarget(repository);
+    return (await this.authz.decide(principal, operation, target, { audit: false })).allowed;
   }
 
   private async basicOrAnonymous(req: IncomingMessage): Promise<Principal> {

@@ -7,8 +7,8 @@ export async function catalog(ctx: HandlerContext): Promise<void> {
   const n = toPageSize(ctx.query.get("n"), MAX_PAGE);
   const last = ctx.query.get("last") ?? undefined;
   const limit = n ?? MAX_PAGE;
-  const prefix = ctx.authorizer.catalogPrefix(ctx.principal);
-  const visible = (names: string[]) => ctx.authorizer.visibleRepositories(ctx.principal, names);
+  const prefix = ctx.authz.visiblePrefix(ctx.principal);
+  const visible = (names: string[]) => ctx.authz.filter(ctx.principal, "ListDockerRepositories", names);
   const repositories = limit === 0 ? [] : await ctx.registry.repositories.list(limit + 1, last, prefix, visible);
   if (repositories.length > limit) {
     repositories.length = limit;

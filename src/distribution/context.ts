@@ -1,7 +1,8 @@
 // What a handler gets: the request, the response, the parsed route and the services.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import type { AccessRequest, Authorizer } from "../auth/authorizer.js";
+import type { Authorization } from "../authz/authorization.js";
+import type { Operation } from "../iam/operations.js";
 import type { Principal } from "../iam/principal.js";
 import type { Registry } from "../registry/registry.js";
 import { readBounded } from "../server/read-body.js";
@@ -16,10 +17,11 @@ export interface HandlerContext {
   /** the route's last path segment (reference, digest or upload id) when it has one */
   ref: string;
   registry: Registry;
-  authorizer: Authorizer;
+  /** for listings and mount candidates (`filter`); the route's own operations are decided already */
+  authz: Authorization;
   principal: Principal;
-  /** asks for further access mid-request (e.g. pull on a mount's source repository) */
-  authorize(access: AccessRequest): Promise<Principal>;
+  /** whether an optional access the route declared was granted (pull on a mount's `from`) */
+  granted(operation: Operation, repository: string): boolean;
   log: Logger;
 }
 

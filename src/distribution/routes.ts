@@ -1,7 +1,8 @@
-// The /v2/ API as a table: path pattern, methods, the access each needs, the handler.
+// The /v2/ API as a table: path pattern, methods, the operations each needs, the handler.
 // Repository names contain slashes, so routes are regular expressions over the raw path; the
 // name is validated against the spec's grammar before any handler runs.
-import type { AccessRequest } from "../auth/authorizer.js";
+import type { Access } from "../authz/requests.js";
+import { requireRepositoryName } from "../registry/validate.js";
 import { apiVersion } from "./base.js";
 import { deleteBlob, getBlob } from "./blobs.js";
 import { catalog } from "./catalog.js";
@@ -15,7 +16,8 @@ export type Handler = (ctx: HandlerContext) => Promise<void>;
 
 export interface Method {
   handle: Handler;
-  access: (name: string) => AccessRequest;
+  /** the operations the request needs, decided before the handler runs */
+  access: (name: string, query: URLSearchParams) => Access[];
   /** audit action recorded when the request succeeds (changes only) */
   audit?: string;
 }
@@ -31,15 +33,29 @@ export interface Route {
   methods: Record<string, Method>;
 }
 
-const pull = (name: string): AccessRequest => ({ repository: name, actions: ["pull"] });
-const push = (name: string): AccessRequest => ({ repository: name, actions: ["push"] });
-const remove = (name: string): AccessRequest => ({ repository: name, actions: ["delete"] });
+const pull = (name: string): Access[] => [{ operation: "PullImage", repository: name }];
+/** A push creates its repository when it is missing: that needs CreateContainerRepository too. */
+const push = (name: string): Access[] => [
+  { operation: "PushImage", repository: name },
+  { operation: "CreateContainerRepository", repository: name, whenMissing: true },
+];
+const remove = (name: string): Access[] => [{ operation: "DeleteImage", repository: name }];
+/**
+ * A mount names its source with `from`: pull on it is wanted (and challenged for, so a client
+ * fetches a token that carries it, as Distribution does), not needed (without it the mount falls
+ * back to an upload).
+ */
+const startUploadAccess = (name: string, query: URLSearchParams): Access[] => {
+  const from = query.get("mount") !== null ? query.get("from") : null;
+  if (from === null) return push(name);
+  return [...push(name), { operation: "PullImage", repository: requireRepositoryName(from), optional: true }];
+};
 
 const readable = (handle: Handler, access = pull) => ({ GET: { handle, access }, HEAD: { handle, access } });
 
 export const routes: Route[] = [
-  { kind: "base", pattern: /^\/v2\/?$/, hasName: false, methods: readable(apiVersion, () => ({ actions: [] })) },
-  { kind: "catalog", pattern: /^\/v2\/_catalog$/, hasName: false, methods: readable(catalog, () => ({ actions: [], catalog: true })) },
+  { kind: "base", pattern: /^\/v2\/?$/, hasName: false, methods: readable(apiVersion, () => [{ operation: "GetApiVersion" }]) },
+  { kind: "catalog", pattern: /^\/v2\/_catalog$/, hasName: false, methods: readable(catalog, () => [{ operation: "ListDockerRepositories" }]) },
   { kind: "tags", pattern: /^\/v2\/(.+)\/tags\/list$/, hasName: true, methods: readable(listTags) },
   {
     kind: "manifest",
@@ -51,7 +67,7 @@ export const routes: Route[] = [
       DELETE: { handle: deleteManifest, access: remove, audit: "DeleteManifest" },
     },
   },
-  { kind: "blob_upload", pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, hasName: true, methods: { POST: { handle: startUpload, access: push } } },
+  { kind: "blob_upload", pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, hasName: true, methods: { POST: { handle: startUpload, access: startUploadAccess } } },
   {
     kind: "blob_upload_chunk",
     pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { RegistryError } from "../registry/errors.js";
 import { rangeHeader, type ContentRange, type UploadState } from "../registry/uploads.js";
-import { requireRepositoryName } from "../registry/validate.js";
 import { hasBody, sendEmpty, type HandlerContext } from "./context.js";
 import { requestBody } from "./request-body.js";
 
@@ -16,9 +15,12 @@ export async function startUpload(ctx: HandlerContext): Promise<void> {
     const from = query.get("from");
     // Without `from`, any repository holding the blob will do (automatic cross-mount), but only
     // one the caller may pull from: a digest must never open another tenancy's private bytes.
-    const sources = from !== null ? [requireRepositoryName(from)] : await ctx.registry.uploads.mountSources(mount);
+    // Candidates are filtered silently: the caller never named them, so nobody's audit log hears of them.
+    const sources =
+      from !== null
+        ? ctx.granted("PullImage", from) ? [from] : []
+        : await ctx.authz.filter(ctx.principal, "PullImage", await ctx.registry.uploads.mountSources(mount));
     for (const source of sources) {
-      if (!(await mayPull(ctx, source))) continue;
       if ((await ctx.registry.uploads.mount(name, mount, source)) !== undefined) return blobCreated(ctx, mount);
     }
     // Nothing to mount (or no right to read a source): fall back to a normal session, as the spec says.
@@ -56,16 +58,6 @@ export async function completeUpload(ctx: HandlerContext): Promise<void> {
 export async function cancelUpload(ctx: HandlerContext): Promise<void> {
   await ctx.registry.uploads.cancel(ctx.name, ctx.ref);
   sendEmpty(ctx.res, 204);
-}
-
-async function mayPull(ctx: HandlerContext, repository: string): Promise<boolean> {
-  try {
-    await ctx.authorize({ repository, actions: ["pull"] });
-    return true;
-  } catch (err) {
-    if (err instanceof RegistryError) return false;
-    throw err;
-  }
 }
 
 function blobCreated(ctx: HandlerContext, digest: string): void {

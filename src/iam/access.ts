@@ -1,14 +1,16 @@
-// Decides whether a principal holds a permission on a repository (or on a tenancy's repositories
-// as a whole). Tenancy walls come first: no policy text can reach into another tenancy.
+// What a tenancy's policies grant: whether a principal holds a repository permission on a
+// repository (or on a tenancy's repositories as a whole). Tenancy walls come first: no policy text
+// can reach into another tenancy. The whole decision (operators, public repositories, IAM
+// operations, bearer scopes, audit) is `Authorization`'s (src/authz), built on this.
 import type { Logger } from "pino";
 import { AccessCache } from "./access-cache.js";
-import { OPERATIONS, type Operation } from "./operations.js";
+import { OPERATIONS, type RepositoryOperation } from "./operations.js";
 import { isAllowed, parseStatement, type Statement } from "./policy/index.js";
 import { isAdministrator, type Principal } from "./principal.js";
 import type { IamStore } from "./store.js";
 
 export interface AccessQuestion {
-  operation: Operation;
+  operation: RepositoryOperation;
   tenancy: string;
   /** repository path inside the tenancy (`oxar`, `project/web`); absent for tenancy-wide questions */
   repository?: string;

@@ -2,14 +2,14 @@
 // Shared by `berth serve` and the offline CLI, so both see the same system.
 import type { Logger } from "pino";
 import { AdminServices } from "../admin/services.js";
-import { AllowAll, type Authorizer } from "../auth/authorizer.js";
+import { OpenAuthenticator, type Authenticator } from "../auth/authorizer.js";
 import { CredentialVerifier } from "../auth/credentials.js";
-import { AccessGranter } from "../auth/grants.js";
 import { KeyRing } from "../auth/keys.js";
 import { SessionService } from "../auth/sessions.js";
 import { TokenAuthorizer } from "../auth/token-authorizer.js";
 import { TokenEndpoint } from "../auth/token-endpoint.js";
 import { TokenService } from "../auth/tokens.js";
+import { OPEN_REGISTRY, PolicyAuthorization, RequestAuthorizer, type Authorization } from "../authz/index.js";
 import type { Config } from "../config/config.js";
 import { sqlitePath } from "../config/paths.js";
 import { AccessControl } from "../iam/access.js";
@@ -45,7 +45,12 @@ export interface App {
   registry: Registry;
   audit: AuditLog;
   admin: AdminServices;
-  authorizer: Authorizer;
+  /** who is calling (/v2, /auth, /api) */
+  authenticator: Authenticator;
+  /** the one decision; allows everything on /v2 in an open registry (auth.enabled: false) */
+  authz: Authorization;
+  /** a /v2 request's declared operations, decided before its handler */
+  requests: RequestAuthorizer;
   /** present when auth.enabled */
   auth?: Auth;
   close(): Promise<void>;
@@ -66,6 +71,9 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
   const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log, redirectExpiry });
   const audit = new AuditLog(iam, log, now);
   const access = new AccessControl(iam, log);
+  // The admin services always decide by IAM (the offline CLI's local operator may do everything).
+  const authz = new PolicyAuthorization(iam, access, audit, { operatorNamespace: config.auth.operator.namespace });
+  const repositoryExists = (name: string) => meta.repositoryExists(name);
   const settings = {
     operatorNamespace: config.auth.operator.namespace,
     defaultRepositoryLimit: config.tenancy.repositorylimit,
@@ -80,13 +88,14 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     const tokens = new TokenService(keys, { issuer: t.issuer, service: t.service, ttl: t.ttl, refreshTtl: t.refreshttl }, now);
     const r = config.auth.ratelimit;
     const credentials = new CredentialVerifier(iam, audit, now, { perUserAddress: r.peruseraddress, perAddress: r.peraddress, window: r.window });
-    const granter = new AccessGranter(iam, access);
-    const authorizer = new TokenAuthorizer(iam, tokens, credentials, granter, audit, { realm: t.realm, tls: Boolean(config.http.tls.certificate) });
+    const authorizer = new TokenAuthorizer(iam, tokens, credentials, { realm: t.realm, tls: Boolean(config.http.tls.certificate) });
     const session = { idle: config.auth.session.idle, ttl: config.auth.session.ttl, tls: Boolean(config.http.tls.certificate) };
     const sessions = new SessionService(iam, credentials, audit, session, now);
-    auth = { authorizer, keys, sessions, tokenEndpoint: new TokenEndpoint(tokens, credentials, granter, authorizer, keys, now) };
+    auth = { authorizer, keys, sessions, tokenEndpoint: new TokenEndpoint(tokens, credentials, authz, repositoryExists, authorizer, keys, now) };
   }
-  const admin = new AdminServices({ iam, meta, registry, access, audit, now, log, settings }, auth?.keys);
+  const admin = new AdminServices({ iam, meta, registry, access, authz, audit, now, log, settings }, auth?.keys);
+  const authenticator: Authenticator = auth?.authorizer ?? new OpenAuthenticator();
+  const v2Authz = auth ? authz : OPEN_REGISTRY;
   if (auth) admin.tokens.onRevoked((id) => auth.authorizer.forgetToken(id));
 
   return {
@@ -98,7 +107,9 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     registry,
     audit,
     admin,
-    authorizer: auth?.authorizer ?? new AllowAll(),
+    authenticator,
+    authz: v2Authz,
+    requests: new RequestAuthorizer(v2Authz, authenticator, repositoryExists),
     auth,
     async close() {
       await registry.close();

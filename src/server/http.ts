@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
-import type { Authorizer } from "../auth/authorizer.js";
+import type { Authorization } from "../authz/authorization.js";
+import type { RequestAuthorizer } from "../authz/requests.js";
 import type { AuditLog } from "../iam/audit.js";
 import { hasBody, type HandlerContext } from "../distribution/context.js";
 import { internalError, statusOf, writeError } from "../distribution/errors.js";
@@ -21,7 +22,10 @@ export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, path: str
 
 export interface HttpDeps {
   registry: Registry;
-  authorizer: Authorizer;
+  /** decides each /v2 request's declared operations before its handler */
+  requests: RequestAuthorizer;
+  /** the one decision, for the handlers' listings (catalog, mount candidates) */
+  authz: Authorization;
   log: Logger;
   /** the access log and the request metrics; absent when both are off */
   observer?: RequestObserver;
@@ -83,23 +87,26 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
       requireRepositoryName(match.name);
       facts.repository = match.name;
     }
-    const principal = await deps.authorizer.authorize(req, method.access(match.name));
+    const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    const { principal, granted } = await deps.requests.authorize(req, method.access(match.name, query));
     facts.user = principal.name;
     const ctx: HandlerContext = {
       req,
       res,
-      query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)),
+      query,
       name: match.name,
       ref: match.ref,
       registry: deps.registry,
-      authorizer: deps.authorizer,
+      authz: deps.authz,
       principal,
-      authorize: (access) => deps.authorizer.authorize(req, access),
+      granted,
       log: deps.log,
     };
     await method.handle(ctx);
     if (method.audit && deps.audit) {
-      deps.audit.record({ actor: principal, action: method.audit, target: `${match.name}@${match.ref}`, outcome: "ok", tenancy: match.name.split("/")[0]! });
+      // In the principal's tenancy (an operator's change goes to the operators' log).
+      const tenancy = principal.kind === "user" ? principal.tenancy : match.name.split("/")[0]!;
+      deps.audit.record({ actor: principal, action: method.audit, target: `${match.name}@${match.ref}`, outcome: "ok", tenancy });
     }
   } catch (err) {
     fail(deps.log, id, req, res, err, head);

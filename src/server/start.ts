@@ -73,7 +73,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   );
   const listener = createRequestListener({
     registry: app.registry,
-    authorizer: app.authorizer,
+    requests: app.requests,
+    authz: app.authz,
     log,
     observer: observed.observer,
     audit: app.auth ? app.audit : undefined,

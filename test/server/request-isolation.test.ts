@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
-import { AllowAll } from "../../src/auth/authorizer.js";
+import { OpenAuthenticator } from "../../src/auth/authorizer.js";
+import { OPEN_REGISTRY, RequestAuthorizer } from "../../src/authz/index.js";
 import type { Registry } from "../../src/registry/registry.js";
 import { createRequestListener, type ExtraHandler } from "../../src/server/http.js";
 import { rawExchange } from "./support.js";
@@ -51,7 +52,8 @@ before(async () => {
   const extra: ExtraHandler = (req, res, path, query) => (faults[path] ? faults[path]!(req, res, path, query) : Promise.resolve(false));
   const listener = createRequestListener({
     registry: {} as Registry, // only /v2/ routes reach it; these tests stay outside
-    authorizer: new AllowAll(),
+    requests: new RequestAuthorizer(OPEN_REGISTRY, new OpenAuthenticator(), async () => true),
+    authz: OPEN_REGISTRY,
     log: pino({ level: "debug" }, sink),
     extra: [extra],
   });
