@@ -84,7 +84,8 @@ export function sessionRoutes(sessions: SessionService, passwords: PasswordAdmin
       action: async ({ principal, params, body, headers }) => {
         // The session the user changes their own password from stays; every other one ends.
         const current = await sessions.current(headers).catch(() => undefined);
-        const keep = current?.principal.name === `${params.ns}/${params.user}` ? current.idHash : undefined;
+        const own = principal.kind === "user" && current?.principal.userId === principal.userId && principal.name === `${params.ns}/${params.user}`;
+        const keep = own ? current!.idHash : undefined;
         await passwords.set(principal, params.ns!, params.user!, body.password, keep);
       },
     },

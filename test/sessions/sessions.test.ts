@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
 import { needTools } from "../helpers/tools.js";
 import { until } from "../helpers/until.js";
-import { expectStatus, OPERATOR, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
+import { basic, expectStatus, OPERATOR, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
 import { basicApi, ConsoleClient, send } from "./support.js";
 
 const exec = promisify(execFile);
@@ -156,7 +156,16 @@ describe("console sessions over HTTP", () => {
     expectStatus(await root.send("PUT", "/tenancies/acme/users/ann/console-password", { password: "set by the admin" }), 204, "admin sets it");
     expectStatus(await here.send("GET", "/session"), 401, "every session of ann ends");
     expectStatus(await root.send("GET", "/session"), 200, "the administrator's own stays");
-    expectStatus(await new ConsoleClient(registry.url).signIn("acme/ann", "set by the admin"), 201, "the new password");
+    const again = new ConsoleClient(registry.url);
+    expectStatus(await again.signIn("acme/ann", "set by the admin"), 201, "the new password");
+    // Only the user's own change keeps a session: an Administrator's, even sent with her cookie, ends it.
+    const both = await send(`${registry.url}/api/v1/tenancies/acme/users/ann/console-password`, {
+      method: "PUT",
+      headers: { Authorization: basic("acme/root", acme.rootToken), Cookie: again.cookie! },
+      json: { password: "set by the admin again" },
+    });
+    expectStatus(both, 204, "admin by Basic, with ann's cookie");
+    expectStatus(await again.send("GET", "/session"), 401, "ann's session ends all the same");
   });
 
   it("no reach into another tenancy: its passwords, its users, its logins", async () => {
