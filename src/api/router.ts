@@ -46,8 +46,9 @@ export class Router {
   private notFound(parts: string[]): [string, unknown] {
     const generic: [string, unknown] = ["no such API endpoint; GET /api/v1/openapi.json lists them", { path: `/${parts.join("/")}`.slice(0, 200) }];
     if (parts[0] !== "repositories" || parts.length < 3) return generic;
-    for (const c of this.compiled) {
-      if (c.segments[0]?.literal !== "repositories" || c.segments[1]?.param !== "name") continue;
+    // The route with the longest suffix that fits: `…/web/tags` is the tags of `…/web`.
+    const candidates = this.compiled.filter((c) => c.segments[0]?.literal === "repositories" && c.segments[1]?.param === "name").sort((a, b) => b.segments.length - a.segments.length);
+    for (const c of candidates) {
       const suffix = c.segments.slice(2);
       const nameParts = parts.length - 1 - suffix.length;
       if (nameParts < 2) continue;

@@ -18,8 +18,7 @@ export function checkAgainstDocument(document: Document, response: ObservedRespo
   const what = `${response.method} ${response.path} → ${response.status}`;
   const base = (document.servers?.[0]?.url as string | undefined) ?? "";
   const path = response.path.split("?")[0]!;
-  if (!path.startsWith(base)) return [`${what}: outside ${base}`];
-  const item = findPath(document, path.slice(base.length));
+  const item = path.startsWith(`${base}/`) ? findPath(document, path.slice(base.length)) : undefined;
   const operation = item?.[response.method.toLowerCase()];
   if (!operation) {
     // No operation can describe a path or method that does not exist: those answer 404 / 405 errors.

@@ -1,0 +1,79 @@
+// AdminApi.dispatch, the in-process door the offline CLI uses (contract §2): the same routing,
+// decision, validation and envelope as over HTTP, on a real SQLite database, no server.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { AdminApi } from "../../src/api/admin-api.js";
+import { loadConfig } from "../../src/config/config.js";
+import { ANONYMOUS, LOCAL_OPERATOR, userPrincipal } from "../../src/iam/principal.js";
+import { assemble, type App } from "../../src/server/assemble.js";
+import { createLogger } from "../../src/server/logger.js";
+import { checkAgainstDocument } from "../helpers/openapi-check.js";
+
+describe("AdminApi.dispatch: the admin API in-process", () => {
+  let root: string;
+  let app: App;
+  let adminApi: AdminApi;
+  let document: Record<string, any>;
+
+  /** Dispatches and checks the answer against the OpenAPI document, as the HTTP tests do. */
+  const dispatch = async (principal: Parameters<AdminApi["dispatch"]>[0], call: Parameters<AdminApi["dispatch"]>[1]) => {
+    const answer = await adminApi.dispatch(principal, call);
+    const path = call.path.startsWith("/api/v1") ? call.path : `/api/v1${call.path}`;
+    assert.deepEqual(checkAgainstDocument(document, { method: call.method.toUpperCase(), path, status: answer.status, body: answer.body }), []);
+    return answer;
+  };
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), "berth-dispatch-"));
+    const config = loadConfig({ env: { BERTH_AUTH_ENABLED: "true" }, flags: { "storage.filesystem.rootdirectory": root } });
+    app = await assemble(config, createLogger("silent"));
+    adminApi = new AdminApi(app.admin);
+    document = (await adminApi.dispatch(ANONYMOUS, { method: "GET", path: "/openapi.json" })).body as Record<string, any>;
+  });
+
+  after(async () => {
+    await app?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("creates and lists as the local operator, with the HTTP envelope and ISO times", async () => {
+    const created = await dispatch(LOCAL_OPERATOR, { method: "POST", path: "/tenancies", body: { namespace: "acme", adminUser: "boss" } });
+    assert.equal(created.status, 201);
+    const data = (created.body as any).data;
+    assert.equal(data.tenancy.namespace, "acme");
+    assert.match(data.tenancy.createdAt, /Z$/);
+    assert.equal(typeof data.token, "string");
+    assert.equal((await dispatch(LOCAL_OPERATOR, { method: "POST", path: "/tenancies", body: { namespace: "beta" } })).status, 201);
+    const listed = await dispatch(LOCAL_OPERATOR, { method: "GET", path: "/api/v1/tenancies", query: { limit: "1" } });
+    assert.equal(listed.status, 200);
+    assert.equal((listed.body as any).data.length, 1);
+    assert.equal(typeof (listed.body as any).next, "string", "pages as over HTTP");
+    const who = await dispatch(LOCAL_OPERATOR, { method: "get", path: "/whoami" });
+    assert.deepEqual(who.body, { data: { kind: "local", name: "local-operator" } });
+    const removed = await dispatch(LOCAL_OPERATOR, { method: "POST", path: "/tenancies/acme/users", body: { name: "dev" } });
+    assert.equal(removed.status, 201);
+    const gone = await dispatch(LOCAL_OPERATOR, { method: "DELETE", path: "/tenancies/acme/users/dev" });
+    assert.deepEqual(gone, { status: 204, body: undefined });
+  });
+
+  it("validates, decides and fails with the same envelope", async () => {
+    const invalid = await dispatch(LOCAL_OPERATOR, { method: "POST", path: "/tenancies/acme/users", body: { name: 7 } });
+    assert.equal(invalid.status, 400);
+    assert.equal((invalid.body as any).errors[0].code, "INVALID");
+    const anonymous = await dispatch(ANONYMOUS, { method: "GET", path: "/tenancies" });
+    assert.equal(anonymous.status, 401);
+    assert.equal((anonymous.body as any).errors[0].code, "UNAUTHORIZED");
+    const boss = await app.iam.getUser("acme", "boss");
+    const principal = userPrincipal(boss!, await app.iam.groupsOfUser(boss!.id));
+    const denied = await dispatch(principal, { method: "POST", path: "/tenancies", body: { namespace: "other" } });
+    assert.equal(denied.status, 403);
+    assert.equal((denied.body as any).errors[0].code, "DENIED");
+    const missing = await dispatch(LOCAL_OPERATOR, { method: "GET", path: "/tenancies/none" });
+    assert.equal((missing.body as any).errors[0].code, "NOT_FOUND");
+    const method = await dispatch(LOCAL_OPERATOR, { method: "PUT", path: "/tenancies" });
+    assert.equal(method.status, 405);
+  });
+});
