@@ -36,7 +36,7 @@ export class CredentialVerifier {
 
   /** The user behind the credentials, or UNAUTHORIZED / TOOMANYREQUESTS (with Retry-After). */
   async verify(login: string, secret: string, address: string): Promise<UserPrincipal> {
-    return this.attempt(login, address, "invalid username or auth token", () => this.byToken(login, secret));
+    return this.attempt(login, secret, address, "invalid username or auth token");
   }
 
   /**
@@ -50,7 +50,7 @@ export class CredentialVerifier {
     address: string,
     password: (login: string, secret: string) => Promise<UserPrincipal | undefined>,
   ): Promise<UserPrincipal> {
-    return this.attempt(login, address, "invalid username, auth token or password", async () => (await this.byToken(login, secret)) ?? password(login, secret));
+    return this.attempt(login, secret, address, "invalid username, auth token or password", password);
   }
 
   private byToken(login: string, secret: string): Promise<UserPrincipal | undefined> {
@@ -58,7 +58,13 @@ export class CredentialVerifier {
     return this.cache.get(`${login}\n${hash}`, () => this.lookup(login, hash));
   }
 
-  private async attempt(login: string, address: string, refusal: string, find: () => Promise<UserPrincipal | undefined>): Promise<UserPrincipal> {
+  private async attempt(
+    login: string,
+    secret: string,
+    address: string,
+    refusal: string,
+    password?: (login: string, secret: string) => Promise<UserPrincipal | undefined>,
+  ): Promise<UserPrincipal> {
     const verdict = await this.throttle.check(login, address);
     if (!verdict.allowed) {
       const seconds = Math.max(1, Math.ceil(verdict.retryAfter / 1000));
@@ -67,7 +73,7 @@ export class CredentialVerifier {
         "Retry-After": String(seconds),
       });
     }
-    const principal = await find();
+    const principal = (await this.byToken(login, secret)) ?? (password ? await password(login, secret) : undefined);
     if (!principal) {
       await this.throttle.fail(login, address);
       this.audit.record({
