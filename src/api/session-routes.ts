@@ -27,7 +27,13 @@ const session = z.object({
   csrfToken: z.string().describe("send it as X-CSRF-Token with every POST, PUT, PATCH and DELETE made with the session cookie"),
 });
 
-export function sessionRoutes(sessions: SessionService, passwords: PasswordAdmin): Route[] {
+/**
+ * The routes for every admin API (served or in-process). Without `sessions` (auth off) only the
+ * console password's, so the offline CLI can set one all the same.
+ */
+export function sessionRoutes(sessions: SessionService | undefined, passwords: PasswordAdmin): Route[] {
+  const password = passwordRoute(sessions, passwords);
+  if (!sessions) return [password];
   return [
     {
       method: "POST",
@@ -74,22 +80,26 @@ export function sessionRoutes(sessions: SessionService, passwords: PasswordAdmin
         setHeader("Set-Cookie", await sessions.signOut(headers, address));
       },
     },
-    {
-      method: "PUT",
-      path: "/tenancies/{ns}/users/{user}/console-password",
-      summary: "Set a user's console password (the user, or an Administrator of the tenancy); ends the user's other sessions",
-      access: { operation: "SetConsolePassword", target: ({ params }) => ({ kind: "user", tenancy: params.ns!, user: params.user! }) },
-      body: setPassword,
-      status: 204,
-      action: async ({ principal, params, body, headers }) => {
-        // The session the user changes their own password from stays; every other one ends.
-        const current = await sessions.current(headers).catch(() => undefined);
-        const own = principal.kind === "user" && current?.principal.userId === principal.userId && principal.name === `${params.ns}/${params.user}`;
-        const keep = own ? current!.idHash : undefined;
-        await passwords.set(principal, params.ns!, params.user!, body.password, keep);
-      },
-    },
+    password,
   ];
+}
+
+function passwordRoute(sessions: SessionService | undefined, passwords: PasswordAdmin): Route {
+  return {
+    method: "PUT",
+    path: "/tenancies/{ns}/users/{user}/console-password",
+    summary: "Set a user's console password (the user, or an Administrator of the tenancy); ends the user's other sessions",
+    access: { operation: "SetConsolePassword", target: ({ params }) => ({ kind: "user", tenancy: params.ns!, user: params.user! }) },
+    body: setPassword,
+    status: 204,
+    action: async ({ principal, params, body, headers }) => {
+      // The session the user changes their own password from stays; every other one ends.
+      const current = await sessions?.current(headers).catch(() => undefined);
+      const own = principal.kind === "user" && current?.principal.userId === principal.userId && principal.name === `${params.ns}/${params.user}`;
+      const keep = own ? current!.idHash : undefined;
+      await passwords.set(principal, params.ns!, params.user!, body.password, keep);
+    },
+  };
 }
 
 function view(s: SessionView) {

@@ -6,6 +6,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import { beforeEach, describe, it } from "node:test";
 import { pino } from "pino";
 import { AdminServices } from "../../src/admin/services.js";
+import { AdminApi } from "../../src/api/admin-api.js";
+import { sessionRoutes } from "../../src/api/session-routes.js";
 import { CredentialVerifier } from "../../src/auth/credentials.js";
 import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from "../../src/auth/password-hash.js";
 import { SessionService } from "../../src/auth/sessions.js";
@@ -178,6 +180,21 @@ describe("console sessions (service)", () => {
 
     await assert.rejects(w.admin.passwords.set(w.root, "acme", "nobody", "a password for nobody"), /user acme\/nobody not found/);
     assert.equal((await refusal(w.sessions.signIn("acme/ann", "x", ADDRESS, {}))).code, "UNAUTHORIZED");
+  });
+
+  it("in-process (the offline CLI): the local operator sets a console password through AdminApi.dispatch", async () => {
+    const path = "/api/v1/tenancies/acme/users/ann/console-password";
+    for (const sessions of [w.sessions, undefined]) {
+      const api = new AdminApi(w.admin, { extraRoutes: sessionRoutes(sessions, w.admin.passwords) });
+      const short = await api.dispatch(LOCAL_OPERATOR, { method: "PUT", path, body: { password: "short" } });
+      assert.equal(short.status, 400);
+      assert.match(JSON.stringify(short.body), /at least 12 characters/);
+      const set = await api.dispatch(LOCAL_OPERATOR, { method: "PUT", path, body: { password: `set offline ${sessions ? "with" : "without"} sessions` } });
+      assert.deepEqual(set, { status: 204, body: undefined });
+      const missing = await api.dispatch(LOCAL_OPERATOR, { method: "PUT", path: "/api/v1/tenancies/acme/users/nobody/console-password", body: { password: "a password for nobody" } });
+      assert.equal(missing.status, 404);
+    }
+    assert.equal((await w.sessions.signIn("acme/ann", "set offline without sessions", ADDRESS, {})).session.principal.name, "acme/ann");
   });
 
   it("an Administrator setting a user's password ends all of that user's sessions", async () => {
