@@ -76,4 +76,20 @@ describe("AdminApi.dispatch: the admin API in-process", () => {
     const method = await dispatch(LOCAL_OPERATOR, { method: "PUT", path: "/tenancies" });
     assert.equal(method.status, 405);
   });
+
+  it("refuses tag and image deletes with 405 UNSUPPORTED when storage.delete.enabled is false", async () => {
+    const config = loadConfig({ env: { BERTH_AUTH_ENABLED: "true" }, flags: { "storage.filesystem.rootdirectory": root, "storage.delete.enabled": "false" } });
+    const strict = await assemble(config, createLogger("silent"));
+    try {
+      const noDeletes = new AdminApi(strict.admin);
+      for (const path of ["/repositories/acme%2Fapp/tags/v1", `/repositories/acme%2Fapp/images/sha256:${"0".repeat(64)}`]) {
+        const answer = await noDeletes.dispatch(LOCAL_OPERATOR, { method: "DELETE", path });
+        assert.equal(answer.status, 405, path);
+        assert.equal((answer.body as any).errors[0].code, "UNSUPPORTED");
+        assert.match((answer.body as any).errors[0].message, /deletes are disabled/);
+      }
+    } finally {
+      await strict.close();
+    }
+  });
 });

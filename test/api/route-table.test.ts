@@ -1,6 +1,6 @@
 // Every /api/v1 route × every kind of principal, against a real `berth serve`: anonymous, the
-// operator, a tenancy's administrator, users of that tenancy with a `read` and a `manage` policy,
-// and the administrator of another tenancy. Each answer is allowed (neither 401 nor 403) or
+// operator, a tenancy's administrator, users of that tenancy granted each policy verb on its
+// repositories (inspect, read, use, manage), and the administrator of another tenancy. Each answer is allowed (neither 401 nor 403) or
 // refused as the table says, and each denial leaves exactly one audit record, in the tenancy of
 // the principal, never in the target's when the principal is an outsider. The table must name
 // every route of the OpenAPI document.
@@ -9,14 +9,23 @@ import { after, before, describe, it } from "node:test";
 import { until } from "../helpers/until.js";
 import { api, basic, call, expectStatus, OPERATOR, pushImage, startAuthRegistry, type AuthRegistry, type Call } from "../iam/support.js";
 
-type Who = "anonymous" | "operator" | "admin" | "reader" | "manager" | "outsider";
+type Who = "anonymous" | "operator" | "admin" | "inspector" | "reader" | "user" | "manager" | "outsider";
 const LOGINS: Record<Exclude<Who, "anonymous">, string> = {
   operator: OPERATOR,
   admin: "acme/boss",
+  inspector: "acme/auditor",
   reader: "acme/dev",
+  user: "acme/builder",
   manager: "acme/ops",
   outsider: "beta/chief",
 };
+/** acme's users by policy verb: user name, group, the verb their group holds on acme's repositories */
+const VERBS = [
+  ["inspector", "auditor", "AUDIT", "inspect"],
+  ["reader", "dev", "DEV", "read"],
+  ["user", "builder", "BUILD", "use"],
+  ["manager", "ops", "OPS", "manage"],
+] as const;
 
 interface Row {
   method: string;
@@ -34,7 +43,9 @@ interface Row {
 
 const OPS: Who[] = ["operator"];
 const ADMINS: Exclude<Who, "anonymous">[] = ["operator", "admin"];
-const READERS: Exclude<Who, "anonymous">[] = ["operator", "admin", "reader", "manager"];
+const MEMBERS: Exclude<Who, "anonymous">[] = ["operator", "admin", "inspector", "reader", "user", "manager"];
+const INSPECTORS = MEMBERS;
+const READERS: Exclude<Who, "anonymous">[] = ["operator", "admin", "reader", "user", "manager"];
 const MANAGERS: Exclude<Who, "anonymous">[] = ["operator", "admin", "manager"];
 const SELF: Exclude<Who, "anonymous">[] = ["operator", "admin", "reader"];
 const ZERO = `sha256:${"0".repeat(64)}`;
@@ -46,7 +57,7 @@ const ROWS: Row[] = [
   { method: "GET", template: "/whoami", path: "/whoami", allow: "authenticated" },
   { method: "GET", template: "/tenancies", path: "/tenancies", allow: "authenticated" },
   { method: "POST", template: "/tenancies", path: "/tenancies", body: () => ({ namespace: fresh("made") }), operation: "CreateTenancy", target: "registry", allow: ["operator"] },
-  { method: "GET", template: "/tenancies/{ns}", path: "/tenancies/acme", operation: "GetTenancy", target: "acme", allow: READERS },
+  { method: "GET", template: "/tenancies/{ns}", path: "/tenancies/acme", operation: "GetTenancy", target: "acme", allow: MEMBERS },
   { method: "PATCH", template: "/tenancies/{ns}", path: "/tenancies/acme", body: { description: "ACME" }, operation: "UpdateTenancy", target: "acme", allow: ADMINS },
   { method: "PATCH", template: "/tenancies/{ns}", path: "/tenancies/acme", body: { repositoryLimit: 500 }, operation: "UpdateTenancyLimit", target: "acme", allow: ["operator"] },
   { method: "DELETE", template: "/tenancies/{ns}", path: "/tenancies/ghost", operation: "DeleteTenancy", target: "ghost", allow: ["operator"] },
@@ -70,11 +81,11 @@ const ROWS: Row[] = [
   { method: "GET", template: "/tenancies/{ns}/policies/{policy}", path: "/tenancies/acme/policies/Readers", operation: "GetPolicy", target: "acme", allow: ADMINS },
   { method: "PATCH", template: "/tenancies/{ns}/policies/{policy}", path: "/tenancies/acme/policies/ghost", body: { description: "x" }, operation: "UpdatePolicy", target: "acme", allow: ADMINS },
   { method: "DELETE", template: "/tenancies/{ns}/policies/{policy}", path: "/tenancies/acme/policies/ghost", operation: "DeletePolicy", target: "acme", allow: ADMINS },
-  { method: "GET", template: "/tenancies/{ns}/repositories", path: "/tenancies/acme/repositories", operation: "ListDockerRepositories", target: "acme", allow: READERS },
+  { method: "GET", template: "/tenancies/{ns}/repositories", path: "/tenancies/acme/repositories", operation: "ListDockerRepositories", target: "acme", allow: INSPECTORS },
   { method: "GET", template: "/tenancies/{ns}/audit", path: "/tenancies/acme/audit", operation: "ReadAuditEvents", target: "acme", allow: ADMINS },
   { method: "GET", template: "/repositories", path: "/repositories", allow: "authenticated" },
   { method: "POST", template: "/repositories", path: "/repositories", body: () => ({ name: `acme/${fresh("new")}` }), operation: "CreateContainerRepository", target: "acme/new", allow: MANAGERS },
-  { method: "GET", template: "/repositories/{name}", path: "/repositories/acme%2Fapp", operation: "GetContainerRepository", target: "acme/app", allow: READERS },
+  { method: "GET", template: "/repositories/{name}", path: "/repositories/acme%2Fapp", operation: "GetContainerRepository", target: "acme/app", allow: INSPECTORS },
   { method: "PATCH", template: "/repositories/{name}", path: "/repositories/acme%2Fapp", body: { isPublic: false }, operation: "UpdateContainerRepository", target: "acme/app", allow: MANAGERS },
   { method: "DELETE", template: "/repositories/{name}", path: "/repositories/acme%2Fghost", operation: "DeleteContainerRepository", target: "acme/ghost", allow: MANAGERS },
   { method: "GET", template: "/repositories/{name}/tags", path: "/repositories/acme%2Fapp/tags", operation: "ListTags", target: "acme/app", allow: READERS },
@@ -109,14 +120,14 @@ describe("every admin API route × every kind of principal", () => {
     const beta = await operator.post("/tenancies", { namespace: "beta", adminUser: "chief" });
     secrets.outsider = beta.body.data.token;
     const boss = api(registry, "acme/boss", secrets.admin!);
-    for (const [user, group] of [["dev", "DEV"], ["ops", "OPS"]] as const) {
+    for (const [who, user, group, verb] of VERBS) {
       expectStatus(await boss.post("/tenancies/acme/users", { name: user }), 201, user);
       expectStatus(await boss.post("/tenancies/acme/groups", { name: group }), 201, group);
       expectStatus(await boss.post(`/tenancies/acme/groups/${group}/members`, { user }), 204, `${user} in ${group}`);
-      secrets[user === "dev" ? "reader" : "manager"] = (await boss.post(`/tenancies/acme/users/${user}/auth-tokens`, {})).body.data.token;
+      secrets[who] = (await boss.post(`/tenancies/acme/users/${user}/auth-tokens`, {})).body.data.token;
+      const statement = `Allow group ${group} to ${verb} repos in tenancy`;
+      expectStatus(await boss.post("/tenancies/acme/policies", { name: verb === "read" ? "Readers" : `${verb}-policy`, statements: [statement] }), 201, verb);
     }
-    expectStatus(await boss.post("/tenancies/acme/policies", { name: "Readers", statements: ["Allow group DEV to read repos in tenancy"] }), 201, "read");
-    expectStatus(await boss.post("/tenancies/acme/policies", { name: "Managers", statements: ["Allow group OPS to manage repos in tenancy"] }), 201, "manage");
     assert.equal(await pushImage(registry, "acme/app", "v1", basic("acme/boss", secrets.admin!)), 201);
   });
 
@@ -136,7 +147,7 @@ describe("every admin API route × every kind of principal", () => {
 
   for (const row of ROWS) {
     it(`${row.method} ${row.path}`, async () => {
-      for (const who of ["anonymous", "operator", "admin", "reader", "manager", "outsider"] as Who[]) {
+      for (const who of ["anonymous", ...Object.keys(LOGINS)] as Who[]) {
         const res = await send(who, row);
         const allowed = row.allow === "public" || (who !== "anonymous" && (row.allow === "authenticated" || row.allow.includes(who)));
         if (allowed) {

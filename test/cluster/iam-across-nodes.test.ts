@@ -28,7 +28,7 @@ describe("IAM changes across nodes", () => {
     nodes.push(await startRegistry({ root: join(scratch, "b"), env: shared }));
     const corp = await api(nodes[0]!, OPERATOR, operatorToken).post("/tenancies", { namespace: "corp", adminUser: "boss" });
     expectStatus(corp, 201, "tenancy");
-    onA = api(nodes[0]!, "corp/boss", corp.body.token);
+    onA = api(nodes[0]!, "corp/boss", corp.body.data.token);
     expectStatus(await onA.post("/tenancies/corp/users", { name: "dev" }), 201, "user");
     expectStatus(await onA.post("/tenancies/corp/groups", { name: "DEV" }), 201, "group");
     expectStatus(await onA.post("/tenancies/corp/groups/DEV/members", { user: "dev" }), 204, "member");
@@ -45,7 +45,7 @@ describe("IAM changes across nodes", () => {
     (await rawCall(`${nodes[1]!.url}/v2/corp/app/blobs/uploads/`, { method: "POST", headers: { Authorization: auth } })).status;
 
   it("a policy narrowed on node A: node B refuses the next push", async () => {
-    const auth = basic("corp/dev", (await onA.post("/tenancies/corp/users/dev/auth-tokens", {})).body.token);
+    const auth = basic("corp/dev", (await onA.post("/tenancies/corp/users/dev/auth-tokens", {})).body.data.token);
     assert.equal(await pushOnB(auth), 202);
     assert.equal(await pushOnB(auth), 202);
     expectStatus(await onA.patch("/tenancies/corp/policies/Dev", { statements: ["Allow group DEV to read repos in tenancy"] }), 200, "narrow");
@@ -56,9 +56,9 @@ describe("IAM changes across nodes", () => {
 
   it("an auth token deleted on node A: node B refuses it on the next request", async () => {
     const created = await onA.post("/tenancies/corp/users/dev/auth-tokens", {});
-    const auth = basic("corp/dev", created.body.token);
+    const auth = basic("corp/dev", created.body.data.token);
     assert.equal(await pushOnB(auth), 202);
-    expectStatus(await onA.delete(`/tenancies/corp/users/dev/auth-tokens/${created.body.record.id}`), 204, "delete token");
+    expectStatus(await onA.delete(`/tenancies/corp/users/dev/auth-tokens/${created.body.data.record.id}`), 204, "delete token");
     assert.equal(await pushOnB(auth), 401);
   });
 });

@@ -15,10 +15,10 @@ describe("/metrics with auth on", () => {
     expectStatus(await operator.post("/tenancies/berth/users", { name: "prometheus" }), 201, "user");
     const token = await operator.post("/tenancies/berth/users/prometheus/auth-tokens", { description: "scraper" });
     expectStatus(token, 201, "token");
-    prometheus = basic("berth/prometheus", token.body.token);
+    prometheus = basic("berth/prometheus", token.body.data.token);
     const other = await operator.post("/tenancies", { namespace: "othertenant", adminUser: "boss" });
     expectStatus(other, 201, "tenancy");
-    outsider = basic("othertenant/boss", other.body.token);
+    outsider = basic("othertenant/boss", other.body.data.token);
   });
   after(() => registry?.close());
 
