@@ -7,6 +7,7 @@ import type { AdminContext } from "./context.js";
 import { IdentityAdmin } from "./identities.js";
 import { ImageAdmin } from "./images.js";
 import { Overview } from "./overview.js";
+import { PasswordAdmin } from "./passwords.js";
 import { PolicyAdmin } from "./policies.js";
 import { RepositoryAdmin } from "./repositories.js";
 import { TenancyAdmin } from "./tenancies.js";
@@ -20,6 +21,7 @@ export class AdminServices {
   readonly repositories: RepositoryAdmin;
   readonly images: ImageAdmin;
   readonly overview: Overview;
+  readonly passwords: PasswordAdmin;
 
   constructor(
     readonly ctx: AdminContext,
@@ -32,6 +34,7 @@ export class AdminServices {
     this.repositories = new RepositoryAdmin(ctx);
     this.images = new ImageAdmin(ctx);
     this.overview = new Overview(ctx);
+    this.passwords = new PasswordAdmin(ctx);
   }
 
   /** The audit log of a tenancy, newest first (its Administrators only); `after` continues a page. */

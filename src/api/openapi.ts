@@ -64,7 +64,8 @@ function operation(route: Route): Json {
   op.security = route.access === "public" ? [] : [{ basic: [] }, { session: [] }];
   const responses: Json = { [route.status]: success(route) };
   for (const [status, description] of Object.entries(ERRORS)) {
-    if (route.access === "public" && (status === "401" || status === "403")) continue;
+    // Public routes ask for no credentials, except signing in, which checks those in its body.
+    if (route.access === "public" && (status === "403" || (status === "401" && !route.body))) continue;
     responses[status] = { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
   }
   op.responses = responses;

@@ -36,6 +36,35 @@ export class CredentialVerifier {
 
   /** The user behind the credentials, or UNAUTHORIZED / TOOMANYREQUESTS (with Retry-After). */
   async verify(login: string, secret: string, address: string): Promise<UserPrincipal> {
+    return this.attempt(login, secret, address, "invalid username or auth token");
+  }
+
+  /**
+   * Console sign-in (auth/sessions.ts): an auth token, or else what `password` finds (the user's
+   * console password, never cached, so every guess pays the slow hash). Throttled and audited
+   * with the same counters as `verify`.
+   */
+  async verifyConsole(
+    login: string,
+    secret: string,
+    address: string,
+    password: (login: string, secret: string) => Promise<UserPrincipal | undefined>,
+  ): Promise<UserPrincipal> {
+    return this.attempt(login, secret, address, "invalid username, auth token or password", password);
+  }
+
+  private byToken(login: string, secret: string): Promise<UserPrincipal | undefined> {
+    const hash = hashSecret(secret);
+    return this.cache.get(`${login}\n${hash}`, () => this.lookup(login, hash));
+  }
+
+  private async attempt(
+    login: string,
+    secret: string,
+    address: string,
+    refusal: string,
+    password?: (login: string, secret: string) => Promise<UserPrincipal | undefined>,
+  ): Promise<UserPrincipal> {
     const verdict = await this.throttle.check(login, address);
     if (!verdict.allowed) {
       const seconds = Math.max(1, Math.ceil(verdict.retryAfter / 1000));
@@ -44,8 +73,7 @@ export class CredentialVerifier {
         "Retry-After": String(seconds),
       });
     }
-    const hash = hashSecret(secret);
-    const principal = await this.cache.get(`${login}\n${hash}`, () => this.lookup(login, hash));
+    const principal = (await this.byToken(login, secret)) ?? (password ? await password(login, secret) : undefined);
     if (!principal) {
       await this.throttle.fail(login, address);
       this.audit.record({
@@ -56,10 +84,10 @@ export class CredentialVerifier {
         tenancy: await this.tenancyNamed(login),
         address,
       });
-      throw new RegistryError("UNAUTHORIZED", "invalid username or auth token");
+      throw new RegistryError("UNAUTHORIZED", refusal);
     }
     await this.throttle.succeed(login, address, verdict.failures);
-    this.touch(principal.tokenId!);
+    if (principal.tokenId) this.touch(principal.tokenId);
     return principal;
   }
 

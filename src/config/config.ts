@@ -35,6 +35,7 @@ const addressRanges = z.union([z.string(), z.array(z.string())]).transform((valu
 });
 
 const POSTGRES_DEFAULTS = { poolsize: 10, statementtimeout: 30_000, tls: { enabled: false, verify: true } };
+const SESSION_DEFAULTS = { idle: 30 * 60_000, ttl: 12 * 3_600_000 };
 const METRICS_DEFAULTS = { enabled: true, anonymous: false, repositories: 100 };
 
 const MiB = 1024 * 1024;
@@ -235,6 +236,14 @@ const schema = z
           .strict()
           .transform(({ peruseraddress, peruser, ...rest }) => ({ peruseraddress: peruseraddress ?? peruser ?? 10, ...rest }))
           .default({ peruseraddress: 10, peraddress: 30, window: 900_000 }),
+        /** console sessions (POST /api/v1/session): they end after `idle` unused, and `ttl` after sign-in whatever the use */
+        session: z
+          .object({
+            idle: duration.refine((ms) => ms >= 1000, "must be at least 1s").default(SESSION_DEFAULTS.idle),
+            ttl: duration.refine((ms) => ms >= 1000, "must be at least 1s").default(SESSION_DEFAULTS.ttl),
+          })
+          .strict()
+          .default({ ...SESSION_DEFAULTS }),
       })
       .strict()
       .default({
@@ -242,6 +251,7 @@ const schema = z
         operator: { namespace: "berth", user: "admin" },
         token: { service: "berth", issuer: "berth", ttl: 300_000, refreshttl: 86_400_000 },
         ratelimit: { peruseraddress: 10, peraddress: 30, window: 900_000 },
+        session: { ...SESSION_DEFAULTS },
       }),
     /** background jobs (upload purging), leased in the metadata database so one process runs each */
     jobs: z
@@ -391,6 +401,8 @@ const EXPECTED: Record<string, string> = {
   "auth.ratelimit.peruser": "a whole number above 0 (the former name of peruseraddress)",
   "auth.ratelimit.peraddress": "a whole number above 0",
   "auth.ratelimit.window": DURATION,
+  "auth.session.idle": `${DURATION}, at least 1s`,
+  "auth.session.ttl": `${DURATION}, at least 1s`,
   "jobs.lease": DURATION,
   "tenancy.repositorylimit": "a whole number",
   "log.level": "one of trace, debug, info, warn, error, fatal, silent",

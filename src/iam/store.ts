@@ -43,6 +43,18 @@ export interface AuthTokenRecord {
   lastUsedAt: number | null;
 }
 
+/** A console session (src/auth/sessions.ts), by the SHA-256 of the id its cookie carries. */
+export interface SessionRecord {
+  idHash: string;
+  userId: string;
+  /** the auth token the user signed in with (the session ends with it); null: the console password */
+  tokenId: string | null;
+  createdAt: number;
+  lastUsedAt: number;
+  /** the absolute end, whatever the use */
+  expiresAt: number;
+}
+
 export interface RepositoryInfo {
   name: string;
   isPublic: boolean;
@@ -90,8 +102,9 @@ export interface IamStore {
   listTenancies(): Promise<Tenancy[]>;
   updateTenancy(namespace: string, changes: { repositoryLimit?: number; description?: string }): Promise<boolean>;
   /**
-   * Removes the tenancy and everything in its IAM; false when there is no such tenancy or it still
-   * holds repositories (the caller deletes those first). Atomic with repository creation.
+   * Removes the tenancy and everything in its IAM (console passwords and sessions too); false when
+   * there is no such tenancy or it still holds repositories (the caller deletes those first).
+   * Atomic with repository creation.
    */
   deleteTenancy(namespace: string): Promise<boolean>;
 
@@ -99,6 +112,7 @@ export interface IamStore {
   getUser(tenancy: string, name: string): Promise<User | undefined>;
   getUserById(id: string): Promise<User | undefined>;
   listUsers(tenancy: string): Promise<User[]>;
+  /** Deletes the user with its auth tokens, memberships, console password and sessions. */
   deleteUser(id: string): Promise<boolean>;
 
   createGroup(g: Group): Promise<void>;
@@ -123,6 +137,21 @@ export interface IamStore {
   deleteAuthToken(userId: string, id: string): Promise<boolean>;
   authTokenExists(id: string): Promise<boolean>;
   touchAuthToken(id: string, at: number): Promise<void>;
+
+  /**
+   * Sets the user's console password (its scrypt string) and ends the user's sessions but `keep`,
+   * in one transaction; false when there is no such user.
+   */
+  setConsolePassword(userId: string, hash: string, at: number, keep?: string): Promise<boolean>;
+  getConsolePassword(userId: string): Promise<string | undefined>;
+
+  createSession(s: SessionRecord): Promise<void>;
+  getSession(idHash: string): Promise<SessionRecord | undefined>;
+  /** Moves a session's last use forward (never back). */
+  touchSession(idHash: string, at: number): Promise<void>;
+  deleteSession(idHash: string): Promise<boolean>;
+  /** Deletes every session past its absolute end, or unused since `idleSince`; returns how many. */
+  purgeSessions(now: number, idleSince: number): Promise<number>;
 
   getRepositoryInfo(name: string): Promise<RepositoryInfo | undefined>;
   /** Repositories of a namespace (`<namespace>/...`), sorted. */

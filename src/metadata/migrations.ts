@@ -213,6 +213,31 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0009_console_sessions": {
+      async up(db: Kysely<any>) {
+        // A console password (scrypt, with its salt and parameters, in one string) and console
+        // sessions (src/auth/sessions.ts). Apart from `users`, whose changes move the IAM version:
+        // a password set or a session opened changes nobody's access.
+        await db.schema
+          .createTable("console_passwords")
+          .addColumn("user_id", text, (c) => c.primaryKey())
+          .addColumn("hash", text, (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        // `id_hash`: SHA-256 of the session id the cookie carries; the id itself is never stored.
+        await db.schema
+          .createTable("sessions")
+          .addColumn("id_hash", text, (c) => c.primaryKey())
+          .addColumn("user_id", text, (c) => c.notNull())
+          .addColumn("token_id", text)
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_used_at", "bigint", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("sessions_user").on("sessions").column("user_id").execute();
+        await db.schema.createIndex("sessions_expires").on("sessions").column("expires_at").execute();
+      },
+    },
   };
 }
 

@@ -41,6 +41,10 @@ export interface Database {
   policies: { id: string; tenancy: string; name: string; description: string; statements: string; created_at: Int };
   auth_tokens: { id: string; user_id: string; description: string; hash: string; created_at: Int; last_used_at: Int | null };
   login_failures: { key: string; count: number; reset_at: Int };
+  /** a user's console password: `scrypt$…` (src/auth/password-hash.ts) */
+  console_passwords: { user_id: string; hash: string; updated_at: Int };
+  /** console sessions by the SHA-256 of their id; `token_id`: the auth token signed in with, if any */
+  sessions: { id_hash: string; user_id: string; token_id: string | null; created_at: Int; last_used_at: Int; expires_at: Int };
   /** one row (id 1): moves with every change to users, groups, memberships, policies, tenancies, token deletions */
   iam_version: { id: number; version: Int };
   signing_keys: { kid: string; private_jwk: string; public_jwk: string; created_at: Int; retired_at: Int | null };

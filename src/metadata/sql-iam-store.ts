@@ -1,6 +1,19 @@
 // The IamStore over Kysely, sharing the metadata database.
 import { sql, type Kysely, type Selectable } from "kysely";
-import type { AuditEvent, AuditPosition, AuthTokenRecord, Group, IamStore, LoginFailures, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
+import type {
+  AuditEvent,
+  AuditPosition,
+  AuthTokenRecord,
+  Group,
+  IamStore,
+  LoginFailures,
+  Policy,
+  RepositoryInfo,
+  SessionRecord,
+  SigningKey,
+  Tenancy,
+  User,
+} from "../iam/store.js";
 import type { Database } from "./schema.js";
 import { first, lockRow, version, writeTransaction, type SqlDatabase } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
@@ -56,6 +69,8 @@ export class SqlIamStore implements IamStore {
       const users = trx.selectFrom("users").select("id").where("tenancy", "=", namespace);
       const groups = trx.selectFrom("groups").select("id").where("tenancy", "=", namespace);
       await trx.deleteFrom("auth_tokens").where("user_id", "in", users).execute();
+      await trx.deleteFrom("console_passwords").where("user_id", "in", users).execute();
+      await trx.deleteFrom("sessions").where("user_id", "in", users).execute();
       await trx.deleteFrom("group_members").where("group_id", "in", groups).execute();
       await trx.deleteFrom("users").where("tenancy", "=", namespace).execute();
       await trx.deleteFrom("groups").where("tenancy", "=", namespace).execute();
@@ -91,6 +106,8 @@ export class SqlIamStore implements IamStore {
       // The user's row first: a token created meanwhile (under that row's lock) is then deleted too.
       const r = await trx.deleteFrom("users").where("id", "=", id).executeTakeFirst();
       await trx.deleteFrom("auth_tokens").where("user_id", "=", id).execute();
+      await trx.deleteFrom("console_passwords").where("user_id", "=", id).execute();
+      await trx.deleteFrom("sessions").where("user_id", "=", id).execute();
       await trx.deleteFrom("group_members").where("user_id", "=", id).execute();
       return Number(r.numDeletedRows) > 0;
     });
@@ -234,6 +251,66 @@ export class SqlIamStore implements IamStore {
 
   async touchAuthToken(id: string, at: number): Promise<void> {
     await this.db.updateTable("auth_tokens").set({ last_used_at: at }).where("id", "=", id).execute();
+  }
+
+  async setConsolePassword(userId: string, hash: string, at: number, keep?: string): Promise<boolean> {
+    return writeTransaction(this.base, async (trx) => {
+      // Under the user's row lock on PostgreSQL, so a deletion of the user cannot slip between.
+      const lock = lockRow(this.base, "users", "id", userId);
+      if (lock) await trx.executeQuery(lock.compile(trx));
+      if (!(await trx.selectFrom("users").select("id").where("id", "=", userId).executeTakeFirst())) return false;
+      await trx
+        .insertInto("console_passwords")
+        .values({ user_id: userId, hash, updated_at: at })
+        .onConflict((oc) => oc.column("user_id").doUpdateSet({ hash, updated_at: at }))
+        .execute();
+      let ending = trx.deleteFrom("sessions").where("user_id", "=", userId);
+      if (keep !== undefined) ending = ending.where("id_hash", "!=", keep);
+      await ending.execute();
+      return true;
+    });
+  }
+
+  async getConsolePassword(userId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom("console_passwords").select("hash").where("user_id", "=", userId).executeTakeFirst();
+    return row?.hash;
+  }
+
+  async createSession(s: SessionRecord): Promise<void> {
+    await this.db
+      .insertInto("sessions")
+      .values({
+        id_hash: s.idHash,
+        user_id: s.userId,
+        token_id: s.tokenId,
+        created_at: s.createdAt,
+        last_used_at: s.lastUsedAt,
+        expires_at: s.expiresAt,
+      })
+      .execute();
+  }
+
+  async getSession(idHash: string): Promise<SessionRecord | undefined> {
+    // Read on every request a session makes, never cached: a logout elsewhere must count at once.
+    const row = await first(sql<Selectable<Database["sessions"]>>`select * from sessions where id_hash = ${idHash}`, this.base);
+    return row ? toSession(row) : undefined;
+  }
+
+  async touchSession(idHash: string, at: number): Promise<void> {
+    await this.db.updateTable("sessions").set({ last_used_at: at }).where("id_hash", "=", idHash).where("last_used_at", "<", at).execute();
+  }
+
+  async deleteSession(idHash: string): Promise<boolean> {
+    const r = await this.db.deleteFrom("sessions").where("id_hash", "=", idHash).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async purgeSessions(now: number, idleSince: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom("sessions")
+      .where((eb) => eb.or([eb("expires_at", "<=", now), eb("last_used_at", "<=", idleSince)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async getRepositoryInfo(name: string): Promise<RepositoryInfo | undefined> {
@@ -398,6 +475,15 @@ const toToken = (r: Selectable<Database["auth_tokens"]>): AuthTokenRecord => ({
   hash: r.hash,
   createdAt: Number(r.created_at),
   lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+});
+
+const toSession = (r: Selectable<Database["sessions"]>): SessionRecord => ({
+  idHash: r.id_hash,
+  userId: r.user_id,
+  tokenId: r.token_id,
+  createdAt: Number(r.created_at),
+  lastUsedAt: Number(r.last_used_at),
+  expiresAt: Number(r.expires_at),
 });
 
 const toRepository = (r: Selectable<Database["repositories"]>): RepositoryInfo => ({

@@ -6,6 +6,7 @@ import { AdminServices } from "../admin/services.js";
 import { OpenAuthenticator, type Authenticator } from "../auth/authorizer.js";
 import { CredentialVerifier } from "../auth/credentials.js";
 import { KeyRing } from "../auth/keys.js";
+import { SessionService } from "../auth/sessions.js";
 import { TokenAuthorizer } from "../auth/token-authorizer.js";
 import { TokenEndpoint } from "../auth/token-endpoint.js";
 import { TokenService } from "../auth/tokens.js";
@@ -33,6 +34,8 @@ export interface Auth {
   authorizer: TokenAuthorizer;
   tokenEndpoint: TokenEndpoint;
   keys: KeyRing;
+  /** console sessions (POST /api/v1/session) */
+  sessions: SessionService;
 }
 
 export interface App {
@@ -89,7 +92,9 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     const r = config.auth.ratelimit;
     const credentials = new CredentialVerifier(iam, audit, now, { perUserAddress: r.peruseraddress, perAddress: r.peraddress, window: r.window });
     const authorizer = new TokenAuthorizer(iam, tokens, credentials, { realm: t.realm, tls: Boolean(config.http.tls.certificate) });
-    auth = { authorizer, keys, tokenEndpoint: new TokenEndpoint(tokens, credentials, authz, repositoryExists, authorizer, keys, now) };
+    const session = { idle: config.auth.session.idle, ttl: config.auth.session.ttl, tls: Boolean(config.http.tls.certificate) };
+    const sessions = new SessionService(iam, credentials, audit, session, now);
+    auth = { authorizer, keys, sessions, tokenEndpoint: new TokenEndpoint(tokens, credentials, authz, repositoryExists, authorizer, keys, now) };
   }
   const admin = new AdminServices({ iam, meta, registry, access, authz, audit, now, log, settings }, auth?.keys);
   const authenticator: Authenticator = auth?.authorizer ?? new OpenAuthenticator();

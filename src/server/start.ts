@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { AdminApi } from "../api/admin-api.js";
 import { ApiAuthentication } from "../api/authenticate.js";
 import { apiHandler } from "../api/http.js";
+import { sessionRoutes } from "../api/session-routes.js";
 import type { Config } from "../config/config.js";
 import { purgeUploadsJob } from "../gc/upload-purger.js";
 import { JobRunner } from "../jobs/runner.js";
@@ -60,10 +61,10 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const observed = observability(config, app, log, metrics, options.metricsScope ?? { kind: "alone" });
   const extra: ExtraHandler[] = [...observed.endpoints];
   if (app.auth) {
-    const { tokenEndpoint, authorizer } = app.auth;
-    const api = new AdminApi(app.admin, { log });
+    const { tokenEndpoint, authorizer, sessions } = app.auth;
+    const api = new AdminApi(app.admin, { log, extraRoutes: sessionRoutes(sessions, app.admin.passwords) });
     extra.push((req, res, path, query) => (path.startsWith("/auth/") ? tokenEndpoint.handle(req, res, path, query) : Promise.resolve(false)));
-    extra.push(apiHandler(api, new ApiAuthentication(authorizer)));
+    extra.push(apiHandler(api, new ApiAuthentication(authorizer, sessions.authenticateSession)));
   }
   const http = config.http;
   const limits = new ConnectionLimits(

@@ -116,6 +116,64 @@ export function iamStoreSuite(name: string, open: () => Promise<Stores>): void {
       await meta.close();
     });
 
+    it("console passwords and sessions: set ends the user's other sessions, touched forward only, purged, gone with their user", async () => {
+      const { meta, iam } = await open();
+      await iam.createTenancy({ namespace: "t", description: "", repositoryLimit: 1, createdAt: 1 });
+      await iam.createUser({ id: "u1", tenancy: "t", name: "ann", description: "", createdAt: 1 });
+      await iam.createUser({ id: "u2", tenancy: "t", name: "bob", description: "", createdAt: 1 });
+      const session = (idHash: string, userId: string, lastUsedAt = 10, expiresAt = 1000) => ({
+        idHash,
+        userId,
+        tokenId: idHash === "s1" ? "t1" : null,
+        createdAt: 10,
+        lastUsedAt,
+        expiresAt,
+      });
+      for (const s of [session("s1", "u1"), session("s2", "u1"), session("s3", "u1"), session("s4", "u2")]) await iam.createSession(s);
+      await assert.rejects(iam.createSession(session("s1", "u2")), "a session id is taken once");
+      assert.deepEqual(await iam.getSession("s1"), session("s1", "u1"));
+      assert.equal(await iam.getSession("none"), undefined);
+      const v = await iam.accessVersion();
+
+      assert.equal(await iam.getConsolePassword("u1"), undefined);
+      assert.equal(await iam.setConsolePassword("u1", "scrypt$one", 20, "s2"), true);
+      assert.equal(await iam.getConsolePassword("u1"), "scrypt$one");
+      assert.equal(await iam.getSession("s1"), undefined, "the user's other sessions end");
+      assert.equal(await iam.getSession("s3"), undefined);
+      assert.ok(await iam.getSession("s2"), "the session it was set from stays");
+      assert.ok(await iam.getSession("s4"), "another user's stays");
+      assert.equal(await iam.setConsolePassword("u1", "scrypt$two", 30), true);
+      assert.equal(await iam.getConsolePassword("u1"), "scrypt$two", "changed");
+      assert.equal(await iam.getSession("s2"), undefined, "without a session to keep, every one ends");
+      assert.equal(await iam.setConsolePassword("nobody", "scrypt$x", 30), false);
+      assert.equal(await iam.getConsolePassword("nobody"), undefined);
+      assert.equal(await iam.accessVersion(), v, "passwords and sessions change nobody's access");
+
+      await iam.touchSession("s4", 50);
+      await iam.touchSession("s4", 40);
+      assert.equal((await iam.getSession("s4"))?.lastUsedAt, 50, "never moved back");
+      assert.equal(await iam.deleteSession("s4"), true);
+      assert.equal(await iam.deleteSession("s4"), false);
+
+      await iam.createSession(session("fresh", "u2", 100, 1000));
+      await iam.createSession(session("idle", "u2", 40, 1000));
+      await iam.createSession(session("old", "u2", 100, 500));
+      assert.equal(await iam.purgeSessions(500, 50), 2, "past its end, or unused since the idle limit");
+      assert.ok(await iam.getSession("fresh"));
+      assert.equal(await iam.getSession("idle"), undefined);
+      assert.equal(await iam.getSession("old"), undefined);
+
+      await iam.createSession(session("u1s", "u1"));
+      assert.equal(await iam.deleteUser("u1"), true);
+      assert.equal(await iam.getConsolePassword("u1"), undefined, "a deleted user's password goes with it");
+      assert.equal(await iam.getSession("u1s"), undefined, "and its sessions");
+      await iam.setConsolePassword("u2", "scrypt$bob", 1);
+      assert.equal(await iam.deleteTenancy("t"), true);
+      assert.equal(await iam.getConsolePassword("u2"), undefined, "a deleted tenancy's passwords go with it");
+      assert.equal(await iam.getSession("fresh"), undefined, "and its sessions");
+      await meta.close();
+    });
+
     it("repositories as IAM sees them: info, visibility, a namespace's list and count in byte order", async () => {
       const { meta, iam } = await open();
       for (const namespace of ["t", "t-other", "t0", "tt", "t.x"]) await iam.createTenancy({ namespace, description: "", repositoryLimit: 10, createdAt: 1 });
