@@ -4,7 +4,7 @@
 // auth tokens; podman and skopeo push and pull with the tokens the CLI printed. Denials read as
 // reasons with exit code 4; the operator's offline mode works with the server stopped.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,7 +29,7 @@ interface Outcome {
 }
 
 test("the seed walkthrough through the remote CLI, then podman and skopeo with the tokens it printed", { timeout: 600_000 }, async (t) => {
-  if (!needTools(t, "podman", "skopeo", "runc")) return;
+  if (!needTools(t, "podman", "skopeo", "runc", "script")) return;
   const scratch = await makeScratch();
   const configHome = await mkdtemp(join(tmpdir(), "berth-cli-home-"));
   let registry: AuthRegistry | undefined;
@@ -62,6 +62,23 @@ test("the seed walkthrough through the remote CLI, then podman and skopeo with t
     assert.equal(res.code, 0, `berth ${args.join(" ")}: exit ${res.code}\n${res.stderr}`);
     return res.stdout ? (JSON.parse(res.stdout) as { data: unknown }).data : undefined;
   };
+  /**
+   * `berth login` on a terminal (a pty from util-linux `script`): answers each prompt once it is
+   * shown, and returns everything the terminal displayed.
+   */
+  const loginOnTerminal = (args: string[], answers: [prompt: string, answer: string][]): Promise<Outcome> =>
+    new Promise((resolve) => {
+      const command = [process.execPath, BERTH_MAIN, "login", ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+      const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], { env: { ...process.env, XDG_CONFIG_HOME: configHome, BERTH_PROFILE: "" } });
+      let shown = "";
+      let next = 0;
+      child.stdout.setEncoding("utf8");
+      child.stdout.on("data", (text: string) => {
+        shown += text;
+        while (next < answers.length && shown.includes(answers[next]![0])) child.stdin.write(`${answers[next++]![1]}\r`);
+      });
+      child.on("exit", (code) => resolve({ code: code ?? 1, stdout: shown, stderr: "" }));
+    });
   const asAdmin = (...args: string[]) => data([...args, "--profile", "ourtenant"]);
   const tokens: Record<string, string> = {};
 
@@ -88,8 +105,15 @@ test("the seed walkthrough through the remote CLI, then podman and skopeo with t
     const created = await data(["iam", "tenancy", "create", "--namespace", "ourtenant", "--admin-user", "tenantadmin"]);
     assert.equal(created.tenancy.namespace, "ourtenant");
     assert.equal(typeof created.token, "string");
-    const who = await data(["login", url, "--profile", "ourtenant", "--username", "ourtenant/tenantadmin", "--password-stdin"], created.token);
-    assert.equal(who.name, "ourtenant/tenantadmin");
+    // on a terminal: the login is asked for and echoed, the token is asked for and never shown
+    const shown = await loginOnTerminal([url, "--profile", "ourtenant"], [
+      ["Username (<namespace>/<user>): ", "ourtenant/tenantadmin"],
+      ["Auth token: ", created.token],
+    ]);
+    assert.equal(shown.code, 0, shown.stdout);
+    assert.match(shown.stdout, /ourtenant\/tenantadmin/);
+    assert.match(shown.stdout, new RegExp(`Logged in to ${url} as ourtenant/tenantadmin \\(profile ourtenant\\)\\.`));
+    assert.ok(!shown.stdout.includes(created.token), `the token was echoed:\n${shown.stdout}`);
     assert.equal((await asAdmin("whoami")).name, "ourtenant/tenantadmin");
   });
 
