@@ -3,6 +3,7 @@ import type { AccessControl } from "../iam/access.js";
 import type { AuditLog } from "../iam/audit.js";
 import type { IamStore } from "../iam/store.js";
 import type { MetadataStore } from "../metadata/store.js";
+import type { Registry } from "../registry/registry.js";
 
 export interface AdminSettings {
   /** the tenancy whose Administrators run the whole registry (create tenancies) */
@@ -16,6 +17,8 @@ export interface AdminSettings {
 export interface AdminContext {
   iam: IamStore;
   meta: MetadataStore;
+  /** the registry's domain services (manifest deletes keep their rules: storage.delete.enabled) */
+  registry: Registry;
   access: AccessControl;
   audit: AuditLog;
   now: () => number;

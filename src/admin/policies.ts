@@ -29,6 +29,11 @@ export class PolicyAdmin {
     return this.ctx.iam.listPolicies(tenancy);
   }
 
+  async get(actor: Principal, tenancy: string, name: string): Promise<Policy> {
+    requireTenancyAdmin(actor, tenancy);
+    return this.policy(tenancy, name);
+  }
+
   async update(actor: Principal, tenancy: string, name: string, changes: { statements?: string[]; description?: string }): Promise<Policy> {
     requireTenancyAdmin(actor, tenancy);
     const policy = await this.policy(tenancy, name);

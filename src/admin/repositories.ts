@@ -65,11 +65,7 @@ export class RepositoryAdmin {
   }
 
   private parse(name: string): { namespace: string; path: string } {
-    const parts = splitRepository(name);
-    if (!isValidRepositoryName(name) || parts.path === "") {
-      throw invalid(`invalid repository name "${name}": expected <tenancy-namespace>/<repository>, lowercase`);
-    }
-    return parts;
+    return parseRepositoryName(name);
   }
 
   private may(actor: Principal, operation: Operation, name: string): Promise<boolean> {
@@ -84,4 +80,13 @@ export class RepositoryAdmin {
       throw forbidden(`not allowed to ${operation} on ${name}`);
     }
   }
+}
+
+/** `<tenancy>/<path>`, or 400 INVALID saying what a repository name looks like. */
+export function parseRepositoryName(name: string): { namespace: string; path: string } {
+  const parts = splitRepository(name);
+  if (!isValidRepositoryName(name) || parts.path === "") {
+    throw invalid(`invalid repository name "${name.slice(0, 300)}": expected <tenancy-namespace>/<repository>, lowercase`);
+  }
+  return parts;
 }

@@ -1,10 +1,12 @@
 // The admin services, assembled once: the console API and the CLI both call these.
 import type { KeyRing } from "../auth/keys.js";
 import type { Principal } from "../iam/principal.js";
-import type { AuditEvent } from "../iam/store.js";
+import type { AuditEvent, AuditPosition } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
 import { requireOperator, requireTenancyAdmin } from "./guard.js";
 import { IdentityAdmin } from "./identities.js";
+import { ImageAdmin } from "./images.js";
+import { Overview } from "./overview.js";
 import { PolicyAdmin } from "./policies.js";
 import { RepositoryAdmin } from "./repositories.js";
 import { TenancyAdmin } from "./tenancies.js";
@@ -16,6 +18,8 @@ export class AdminServices {
   readonly identities: IdentityAdmin;
   readonly policies: PolicyAdmin;
   readonly repositories: RepositoryAdmin;
+  readonly images: ImageAdmin;
+  readonly overview: Overview;
 
   constructor(
     readonly ctx: AdminContext,
@@ -26,13 +30,15 @@ export class AdminServices {
     this.identities = new IdentityAdmin(ctx, this.tokens);
     this.policies = new PolicyAdmin(ctx);
     this.repositories = new RepositoryAdmin(ctx);
+    this.images = new ImageAdmin(ctx);
+    this.overview = new Overview(ctx);
   }
 
-  /** The audit log of a tenancy, newest first (its Administrators only). */
-  async audit(actor: Principal, tenancy: string, limit: number): Promise<AuditEvent[]> {
+  /** The audit log of a tenancy, newest first (its Administrators only); `after` continues a page. */
+  async audit(actor: Principal, tenancy: string, limit: number, after?: AuditPosition): Promise<AuditEvent[]> {
     requireTenancyAdmin(actor, tenancy);
     await this.ctx.audit.flush();
-    return this.ctx.iam.listAudit({ tenancy, limit });
+    return this.ctx.iam.listAudit({ tenancy, limit, after });
   }
 
   async rotateSigningKey(actor: Principal): Promise<string> {

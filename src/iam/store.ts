@@ -69,6 +69,15 @@ export interface AuditEvent {
   detail: string | null;
 }
 
+/**
+ * Where a page of the audit log stopped: the time of its last event and how many events at that
+ * very time the pages so far have shown (events share a millisecond; none has an id).
+ */
+export interface AuditPosition {
+  at: number;
+  seen: number;
+}
+
 export interface LoginFailures {
   count: number;
   /** when the window ends and the count starts again from zero (epoch ms) */
@@ -142,5 +151,9 @@ export interface IamStore {
   retireSigningKey(kid: string, at: number): Promise<void>;
 
   appendAudit(events: AuditEvent[]): Promise<void>;
-  listAudit(filter: { tenancy?: string; limit: number; before?: number }): Promise<AuditEvent[]>;
+  /**
+   * Newest first, in one fixed order (ties on `at` broken by the other fields): `tenancy` only that
+   * tenancy's events (all, tenancy-less included, when absent); `after` continues a page.
+   */
+  listAudit(filter: { tenancy?: string; limit: number; before?: number; after?: AuditPosition }): Promise<AuditEvent[]>;
 }

@@ -1,6 +1,6 @@
 // The IamStore over Kysely, sharing the metadata database.
 import { sql, type Kysely, type Selectable } from "kysely";
-import type { AuditEvent, AuthTokenRecord, Group, IamStore, LoginFailures, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
+import type { AuditEvent, AuditPosition, AuthTokenRecord, Group, IamStore, LoginFailures, Policy, RepositoryInfo, SigningKey, Tenancy, User } from "../iam/store.js";
 import type { Database } from "./schema.js";
 import { first, lockRow, version, writeTransaction, type SqlDatabase } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
@@ -336,10 +336,22 @@ export class SqlIamStore implements IamStore {
     });
   }
 
-  async listAudit(filter: { tenancy?: string; limit: number; before?: number }): Promise<AuditEvent[]> {
-    let q = this.db.selectFrom("audit_events").selectAll().orderBy("at", "desc").limit(filter.limit);
+  async listAudit(filter: { tenancy?: string; limit: number; before?: number; after?: AuditPosition }): Promise<AuditEvent[]> {
+    let q = this.db
+      .selectFrom("audit_events")
+      .selectAll()
+      .orderBy("at", "desc")
+      .orderBy("actor")
+      .orderBy("action")
+      .orderBy("target")
+      .orderBy("outcome")
+      .orderBy("address")
+      .orderBy("detail")
+      .limit(filter.limit);
     if (filter.tenancy !== undefined) q = q.where("tenancy", "=", filter.tenancy);
     if (filter.before !== undefined) q = q.where("at", "<", filter.before);
+    // The events at `after.at` come first among those not newer; the page skips those seen.
+    if (filter.after !== undefined) q = q.where("at", "<=", filter.after.at).offset(filter.after.seen);
     return (await q.execute()).map((r) => ({ ...r, at: Number(r.at), outcome: r.outcome as AuditEvent["outcome"] }));
   }
 }

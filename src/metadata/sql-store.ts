@@ -7,6 +7,7 @@ import type { Database } from "./schema.js";
 import type {
   BlobLink,
   ManifestRecord,
+  ManifestSummary,
   ManifestReference,
   MetadataStore,
   NewManifest,
@@ -14,6 +15,7 @@ import type {
   PullEvent,
   RepositoryStats,
   ReferrerRecord,
+  TagRecord,
   UploadProgress,
   UploadRecord,
 } from "./store.js";
@@ -282,6 +284,44 @@ export class SqlMetadataStore implements MetadataStore {
       .limit(page.limit);
     if (page.last !== undefined) query = query.where("name", ">", page.last);
     return (await query.execute()).map((r) => r.name);
+  }
+
+  async listTagRecords(repository: string, page: Page): Promise<TagRecord[]> {
+    let query = this.db.selectFrom("tags").select(["name", "digest"]).where("repository", "=", repository).orderBy("name").limit(page.limit);
+    if (page.last !== undefined) query = query.where("name", ">", page.last);
+    return query.execute();
+  }
+
+  async listManifests(repository: string, page: Page): Promise<ManifestSummary[]> {
+    let query = this.db
+      .selectFrom("manifests")
+      .select(["digest", "media_type", "artifact_type", "size", "pushed_at", "last_pulled_at", "pull_count"])
+      .where("repository", "=", repository)
+      .orderBy("digest")
+      .limit(page.limit);
+    if (page.last !== undefined) query = query.where("digest", ">", page.last);
+    const rows = await query.execute();
+    const tags = new Map<string, string[]>(rows.map((r) => [r.digest, []]));
+    if (rows.length > 0) {
+      const tagged = await this.db
+        .selectFrom("tags")
+        .select(["name", "digest"])
+        .where("repository", "=", repository)
+        .where("digest", "in", [...tags.keys()])
+        .orderBy("name")
+        .execute();
+      for (const t of tagged) tags.get(t.digest)!.push(t.name);
+    }
+    return rows.map((r) => ({
+      digest: r.digest,
+      mediaType: r.media_type,
+      artifactType: r.artifact_type,
+      size: Number(r.size),
+      pushedAt: Number(r.pushed_at),
+      lastPulledAt: r.last_pulled_at === null ? null : Number(r.last_pulled_at),
+      pullCount: Number(r.pull_count),
+      tags: tags.get(r.digest)!,
+    }));
   }
 
   async deleteTag(repository: string, tag: string): Promise<boolean> {

@@ -60,6 +60,24 @@ export interface UploadProgress {
   writerState: string | null;
 }
 
+/** A manifest as listings show it: no content, with the tags that point at it. */
+export interface ManifestSummary {
+  digest: string;
+  mediaType: string;
+  artifactType: string | null;
+  size: number;
+  pushedAt: number;
+  lastPulledAt: number | null;
+  pullCount: number;
+  /** sorted */
+  tags: string[];
+}
+
+export interface TagRecord {
+  name: string;
+  digest: string;
+}
+
 export interface RepositoryStats {
   tags: number;
   manifests: number;
@@ -156,6 +174,10 @@ export interface MetadataStore {
   resolveTag(repository: string, tag: string): Promise<string | undefined>;
   listTags(repository: string, page: Page): Promise<string[]>;
   deleteTag(repository: string, tag: string): Promise<boolean>;
+  /** Tags with the digest each points at, sorted by name, after `page.last`. */
+  listTagRecords(repository: string, page: Page): Promise<TagRecord[]>;
+  /** Manifests sorted by digest, after `page.last`, each with its tags. */
+  listManifests(repository: string, page: Page): Promise<ManifestSummary[]>;
 
   listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]>;
 

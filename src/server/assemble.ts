@@ -81,7 +81,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     const authorizer = new TokenAuthorizer(iam, tokens, credentials, granter, audit, { realm: t.realm, tls: Boolean(config.http.tls.certificate) });
     auth = { authorizer, keys, tokenEndpoint: new TokenEndpoint(tokens, credentials, granter, authorizer, keys, now) };
   }
-  const admin = new AdminServices({ iam, meta, access, audit, now, log, settings }, auth?.keys);
+  const admin = new AdminServices({ iam, meta, registry, access, audit, now, log, settings }, auth?.keys);
   if (auth) admin.tokens.onRevoked((id) => auth.authorizer.forgetToken(id));
 
   return {

@@ -6,6 +6,8 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { AdminApi } from "../api/admin-api.js";
+import { ApiAuthentication } from "../api/authenticate.js";
+import { apiHandler } from "../api/http.js";
 import type { Config } from "../config/config.js";
 import { purgeUploadsJob } from "../gc/upload-purger.js";
 import { JobRunner } from "../jobs/runner.js";
@@ -59,9 +61,9 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const extra: ExtraHandler[] = [...observed.endpoints];
   if (app.auth) {
     const { tokenEndpoint, authorizer } = app.auth;
-    const api = new AdminApi(app.admin, authorizer);
+    const api = new AdminApi(app.admin, { log });
     extra.push((req, res, path, query) => (path.startsWith("/auth/") ? tokenEndpoint.handle(req, res, path, query) : Promise.resolve(false)));
-    extra.push((req, res, path, query) => api.handle(req, res, path, query));
+    extra.push(apiHandler(api, new ApiAuthentication(authorizer)));
   }
   const http = config.http;
   const limits = new ConnectionLimits(

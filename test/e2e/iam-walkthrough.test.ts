@@ -117,7 +117,7 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     const operator = api(reg, OPERATOR, reg.operatorToken);
     const created = await operator.post("/tenancies", { namespace: "ourtenant", adminUser: "tenantadmin" });
     expectStatus(created, 201, "create tenancy");
-    tokens.tenantadmin = created.body.token;
+    tokens.tenantadmin = created.body.data.token;
     admin = api(reg, "ourtenant/tenantadmin", tokens.tenantadmin!);
     for (const group of ["CONREG_DEV", "CONREG_USER"]) expectStatus(await admin.post("/tenancies/ourtenant/groups", { name: group }), 201, `group ${group}`);
     const members: [string, string | undefined][] = [
@@ -133,10 +133,10 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     for (const [user] of members) {
       const res = await admin.post(`/tenancies/ourtenant/users/${user}/auth-tokens`, { description: "laptop" });
       expectStatus(res, 201, `auth token of ${user}`);
-      tokens[user] = res.body.token;
+      tokens[user] = res.body.data.token;
     }
     // the repository does not exist before dockerdev's first push
-    expectStatus(await admin.get("/repositories/ourtenant/oxar"), 404, "oxar before the push");
+    expectStatus(await admin.get("/repositories/ourtenant%2Foxar"), 404, "oxar before the push");
   });
 
   await step("2. podman login as dockerdev and push: the first push creates the repository", async () => {
@@ -152,9 +152,9 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     });
     assert.equal(served.status, 200);
     assert.equal(sha256(Buffer.from(await served.arrayBuffer())), pushedDigest);
-    const repo = await admin.get("/repositories/ourtenant/oxar");
+    const repo = await admin.get("/repositories/ourtenant%2Foxar");
     expectStatus(repo, 200, "oxar after the push");
-    assert.equal(repo.body.isPublic, false, "a pushed repository is private");
+    assert.equal(repo.body.data.isPublic, false, "a pushed repository is private");
   });
 
   await step("3. dockeruser (CONREG_USER) pulls and runs, but may not push", async () => {
@@ -177,7 +177,7 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     await refused("nobody's push", pushOtherAs(creds("nobody"), `${host}/ourtenant/oxar:nobody`));
     await refused("nobody's push to a new repository", pushOtherAs(creds("nobody"), `${host}/ourtenant/nobodys:v1`));
     assert.deepEqual(await tagsOf("ourtenant/oxar"), ["0.0.1"]);
-    expectStatus(await admin.get("/repositories/ourtenant/nobodys"), 404, "no repository created by nobody");
+    expectStatus(await admin.get("/repositories/ourtenant%2Fnobodys"), 404, "no repository created by nobody");
   });
 
   await step("5. anonymous pulls fail while private, work once public; anonymous pushes never do", async () => {
@@ -186,9 +186,9 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     await refused("anonymous skopeo inspect (private)", inspectAs(undefined, oxar));
     await refused("anonymous podman pull (private)", podman.run("podman", ["pull", "--tls-verify=false", oxar]));
 
-    const patched = await admin.patch("/repositories/ourtenant/oxar", { isPublic: true });
+    const patched = await admin.patch("/repositories/ourtenant%2Foxar", { isPublic: true });
     expectStatus(patched, 200, "make oxar public");
-    assert.equal(patched.body.isPublic, true);
+    assert.equal(patched.body.data.isPublic, true);
 
     await podman.run("podman", ["pull", "--tls-verify=false", oxar]);
     const hi = await podman.run("podman", ["run", "--rm", oxar, "echo", "hi"]);
@@ -207,17 +207,17 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     expectStatus(await admin.post("/tenancies/ourtenant/users/dockerdev/auth-tokens", { description: "desktop" }), 201, "second token");
     const third = await admin.post("/tenancies/ourtenant/users/dockerdev/auth-tokens", { description: "one too many" });
     expectStatus(third, 409, "third token");
-    assert.equal(third.body.error.kind, "limit");
+    assert.equal(third.body.errors[0].code, "LIMIT_EXCEEDED");
   });
 
   await step("7. a deleted auth token stops working at once", async () => {
     // private again: a public repository would let a revoked token through as anonymous
-    expectStatus(await admin.patch("/repositories/ourtenant/oxar", { isPublic: false }), 200, "make oxar private");
+    expectStatus(await admin.patch("/repositories/ourtenant%2Foxar", { isPublic: false }), 200, "make oxar private");
     const second = await admin.post("/tenancies/ourtenant/users/dockeruser/auth-tokens", { description: "ci" });
     expectStatus(second, 201, "second token of dockeruser");
-    const secret = second.body.token as string;
+    const secret = second.body.data.token as string;
     await inspectAs(creds("dockeruser", secret), oxar);
-    expectStatus(await admin.delete(`/tenancies/ourtenant/users/dockeruser/auth-tokens/${second.body.record.id}`), 204, "delete token");
+    expectStatus(await admin.delete(`/tenancies/ourtenant/users/dockeruser/auth-tokens/${second.body.data.record.id}`), 204, "delete token");
     await refused("skopeo inspect with the deleted token", inspectAs(creds("dockeruser", secret), oxar));
     // the first token is untouched
     await inspectAs(creds("dockeruser"), oxar);
@@ -276,9 +276,9 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     const m = /digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(pushed.stdout);
     assert.ok(m, `no digest in docker push output:\n${pushed.stdout}`);
     const rtuDigest = m[1]!;
-    const repo = await admin.get("/repositories/ourtenant/oxar-rtu");
+    const repo = await admin.get("/repositories/ourtenant%2Foxar-rtu");
     expectStatus(repo, 200, "oxar-rtu after the push");
-    assert.equal(repo.body.isPublic, false);
+    assert.equal(repo.body.data.isPublic, false);
 
     await docker(["rmi", rtu, "oxar", oxar]);
     await docker(["pull", rtu]);
@@ -295,7 +295,7 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     // a token of its own for this login, so that revoking it below leaves the first one alone
     const laptop = await admin.post("/tenancies/ourtenant/users/dockeruser/auth-tokens", { description: "docker" });
     expectStatus(laptop, 201, "dockeruser's token for docker");
-    await login("dockeruser", laptop.body.token);
+    await login("dockeruser", laptop.body.data.token);
     assert.equal(await storedLogin(), "ourtenant/dockeruser");
     await docker(["pull", rtu]);
     assert.equal((await docker(["run", "--rm", "--network", "none", rtu, "cat", "/etc/rtu"])).stdout, "rtu\n");
@@ -305,7 +305,7 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     assert.deepEqual(await tagsOf("ourtenant/oxar-rtu"), ["0.0.1"]);
 
     // Docker may keep a refresh token (identitytoken) instead of the auth token: it must die with it
-    expectStatus(await admin.delete(`/tenancies/ourtenant/users/dockeruser/auth-tokens/${laptop.body.record.id}`), 204, "delete docker's token");
+    expectStatus(await admin.delete(`/tenancies/ourtenant/users/dockeruser/auth-tokens/${laptop.body.data.record.id}`), 204, "delete docker's token");
     await docker(["rmi", rtu, evil]);
     await refused("docker pull after the token was deleted", docker(["pull", rtu]));
   });
@@ -314,7 +314,7 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     const operator = api(reg, OPERATOR, reg.operatorToken);
     const other = await operator.post("/tenancies", { namespace: "othertenant", adminUser: "boss" });
     expectStatus(other, 201, "create othertenant");
-    const boss = api(reg, "othertenant/boss", other.body.token);
+    const boss = api(reg, "othertenant/boss", other.body.data.token);
     expectStatus(await boss.post("/tenancies/othertenant/groups", { name: "ALL" }), 201, "group ALL");
     expectStatus(await boss.post("/tenancies/othertenant/users", { name: "mallory" }), 201, "user mallory");
     expectStatus(await boss.post("/tenancies/othertenant/groups/ALL/members", { user: "mallory" }), 204, "mallory in ALL");
@@ -325,14 +325,14 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
     );
     const token = await boss.post("/tenancies/othertenant/users/mallory/auth-tokens", { description: "mallory" });
     expectStatus(token, 201, "mallory's token");
-    const mallory = `othertenant/mallory:${token.body.token}`;
+    const mallory = `othertenant/mallory:${token.body.data.token}`;
 
     // the credentials are good: mallory pushes to her own tenancy
     await pushOtherAs(mallory, `${host}/othertenant/app:v1`);
     await refused("mallory pulls ourtenant/oxar-rtu", inspectAs(mallory, rtu));
     await refused("mallory pushes to ourtenant/anything", pushOtherAs(mallory, `${host}/ourtenant/anything:v1`));
     await refused("mallory pushes to ourtenant/oxar-rtu", pushOtherAs(mallory, `${host}/ourtenant/oxar-rtu:mallory`));
-    expectStatus(await admin.get("/repositories/ourtenant/anything"), 404, "no repository created by mallory");
+    expectStatus(await admin.get("/repositories/ourtenant%2Fanything"), 404, "no repository created by mallory");
     assert.deepEqual(await tagsOf("ourtenant/oxar-rtu"), ["0.0.1"]);
   });
 
@@ -350,7 +350,7 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
       if (i > 0) await new Promise((r) => setTimeout(r, 200));
       const res = await admin.get("/tenancies/ourtenant/audit?limit=1000");
       expectStatus(res, 200, "audit");
-      events = res.body as Event[];
+      events = res.body.data as Event[];
     }
     for (const [what, match] of expected) assert.ok(events.some(match), `${what} not in the audit log:\n${JSON.stringify(events, null, 1).slice(0, 6000)}`);
     // and no secret made it into the log

@@ -23,8 +23,8 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
     const operator = api(registry, OPERATOR, registry.operatorToken);
     const created = await operator.post("/tenancies", { namespace: "ourtenant", adminUser: "tenantadmin" });
     expectStatus(created, 201, "create tenancy");
-    tokens.tenantadmin = created.body.token;
-    admin = api(registry, login("tenantadmin"), created.body.token);
+    tokens.tenantadmin = created.body.data.token;
+    admin = api(registry, login("tenantadmin"), created.body.data.token);
     for (const group of ["CONREG_DEV", "CONREG_USER", "PROJECT", "LISTERS"]) expectStatus(await admin.post("/tenancies/ourtenant/groups", { name: group }), 201, group);
     const members: Record<string, string | undefined> = { dockerdev: "CONREG_DEV", dockeruser: "CONREG_USER", nobody: undefined, projectdev: "PROJECT", lister: "LISTERS" };
     for (const [user, group] of Object.entries(members)) {
@@ -32,7 +32,7 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
       if (group) expectStatus(await admin.post(`/tenancies/ourtenant/groups/${group}/members`, { user }), 204, `member ${user}`);
       const t = await admin.post(`/tenancies/ourtenant/users/${user}/auth-tokens`, { description: "first" });
       expectStatus(t, 201, `token ${user}`);
-      tokens[user] = t.body.token;
+      tokens[user] = t.body.data.token;
     }
     expectStatus(await admin.post("/tenancies/ourtenant/policies", { name: "ContainerRegistryAccess", statements: SEED_POLICY }), 201, "policy");
   });
@@ -93,13 +93,13 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
     const before = await anonymous();
     assert.equal(before.status, 401);
     assert.match(before.headers.get("www-authenticate") ?? "", /scope="repository:ourtenant\/oxar:pull"/);
-    expectStatus(await api(registry, login("dockerdev"), tokens.dockerdev!).patch("/repositories/ourtenant/oxar", { isPublic: true }), 403, "use may not change visibility");
-    expectStatus(await admin.patch("/repositories/ourtenant/oxar", { isPublic: true }), 200, "make public");
+    expectStatus(await api(registry, login("dockerdev"), tokens.dockerdev!).patch("/repositories/ourtenant%2Foxar", { isPublic: true }), 403, "use may not change visibility");
+    expectStatus(await admin.patch("/repositories/ourtenant%2Foxar", { isPublic: true }), 200, "make public");
     assert.equal((await anonymous()).status, 200);
     assert.deepEqual((await token(registry, ["repository:ourtenant/oxar:pull,push"])).access[0]?.actions, ["pull"]);
     assert.equal(await pushImage(registry, "ourtenant/oxar", "anon"), 401);
     // Public is readable by other tenancies too, but never writable by them.
-    expectStatus(await admin.patch("/repositories/ourtenant/oxar", { isPublic: false }), 200, "make private");
+    expectStatus(await admin.patch("/repositories/ourtenant%2Foxar", { isPublic: false }), 200, "make private");
     assert.equal((await anonymous()).status, 401);
   });
 
@@ -120,19 +120,19 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
     expectStatus(second, 201, "second token");
     const third = await admin.post("/tenancies/ourtenant/users/dockeruser/auth-tokens", { description: "third" });
     expectStatus(third, 409, "third token");
-    assert.equal(third.body.error.kind, "limit");
+    assert.equal(third.body.errors[0].code, "LIMIT_EXCEEDED");
     const listed = await admin.get("/tenancies/ourtenant/users/dockeruser/auth-tokens");
-    assert.equal(listed.body.length, 2);
-    assert.ok(listed.body.every((t: Record<string, unknown>) => !("hash" in t) && !("token" in t)), "tokens are never shown again");
+    assert.equal(listed.body.data.length, 2);
+    assert.ok(listed.body.data.every((t: Record<string, unknown>) => !("hash" in t) && !("token" in t)), "tokens are never shown again");
 
-    const secret = second.body.token as string;
+    const secret = second.body.data.token as string;
     const url = `${registry.url}/v2/ourtenant/oxar/manifests/0.0.1`;
     assert.equal((await call(url, { headers: { Authorization: basic(login("dockeruser"), secret) } })).status, 200);
     const bearer = await token(registry, ["repository:ourtenant/oxar:pull"], login("dockeruser"), secret);
     assert.equal((await call(url, { headers: { Authorization: `Bearer ${bearer.token}` } })).status, 200);
     // A user manages their own tokens.
     const self = api(registry, login("dockeruser"), tokens.dockeruser!);
-    expectStatus(await self.delete(`/tenancies/ourtenant/users/dockeruser/auth-tokens/${second.body.record.id}`), 204, "delete own token");
+    expectStatus(await self.delete(`/tenancies/ourtenant/users/dockeruser/auth-tokens/${second.body.data.record.id}`), 204, "delete own token");
     assert.equal((await call(url, { headers: { Authorization: basic(login("dockeruser"), secret) } })).status, 401);
     assert.equal((await call(url, { headers: { Authorization: `Bearer ${bearer.token}` } })).status, 401);
     assert.equal((await call(url, { headers: { Authorization: basic(login("dockeruser"), tokens.dockeruser!) } })).status, 200);
@@ -165,22 +165,22 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
   it("policy statements that do not parse are refused with position and reason", async () => {
     const res = await admin.post("/tenancies/ourtenant/policies", { name: "Broken", statements: ["Allow group X to read repos in tenancy", "Allow group X to fly repos in tenancy"] });
     expectStatus(res, 400, "bad statement");
-    assert.match(res.body.error.message, /statement 2: column 18: unknown verb "fly"/);
-    assert.equal(res.body.error.detail.column, 18);
+    assert.match(res.body.errors[0].message, /statement 2: column 18: unknown verb "fly"/);
+    assert.equal(res.body.errors[0].detail.column, 18);
     expectStatus(await admin.get("/tenancies/ourtenant/policies"), 200, "list");
-    assert.equal((await admin.get("/tenancies/ourtenant/policies")).body.length, 1, "nothing was stored");
+    assert.equal((await admin.get("/tenancies/ourtenant/policies")).body.data.length, 1, "nothing was stored");
   });
 
   it("tenancies are walled off from each other whatever their policies say", async () => {
     const operator = api(registry, OPERATOR, registry.operatorToken);
     const other = await operator.post("/tenancies", { namespace: "othertenant", adminUser: "boss" });
     expectStatus(other, 201, "second tenancy");
-    const boss = api(registry, "othertenant/boss", other.body.token);
+    const boss = api(registry, "othertenant/boss", other.body.data.token);
     await boss.post("/tenancies/othertenant/groups", { name: "ALL" });
     await boss.post("/tenancies/othertenant/users", { name: "mallory" });
     await boss.post("/tenancies/othertenant/groups/ALL/members", { user: "mallory" });
     expectStatus(await boss.post("/tenancies/othertenant/policies", { name: "Everything", statements: ["Allow group ALL to manage all-resources in tenancy", "Allow group CONREG_DEV to manage repos in tenancy"] }), 201, "policy");
-    const mallory = (await boss.post("/tenancies/othertenant/users/mallory/auth-tokens", {})).body.token as string;
+    const mallory = (await boss.post("/tenancies/othertenant/users/mallory/auth-tokens", {})).body.data.token as string;
     const auth = basic("othertenant/mallory", mallory);
     assert.equal((await call(`${registry.url}/v2/ourtenant/oxar/manifests/0.0.1`, { headers: { Authorization: auth } })).status, 403);
     assert.equal(await pushImage(registry, "ourtenant/mallory", "v1", auth), 403);
@@ -198,21 +198,21 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
     // The other tenancy's admin cannot read or change this tenancy's IAM either.
     expectStatus(await boss.get("/tenancies/ourtenant/users"), 403, "foreign users");
     expectStatus(await boss.post("/tenancies/ourtenant/groups/CONREG_DEV/members", { user: "mallory" }), 403, "foreign group");
-    expectStatus(await boss.get("/repositories/ourtenant/oxar"), 403, "foreign repository");
-    expectStatus(await boss.get("/repositories/ourtenant/no-such"), 403, "foreign missing repository answers the same");
+    expectStatus(await boss.get("/repositories/ourtenant%2Foxar"), 403, "foreign repository");
+    expectStatus(await boss.get("/repositories/ourtenant%2Fno-such"), 403, "foreign missing repository answers the same");
     expectStatus(await boss.get("/tenancies"), 200, "own tenancies");
-    assert.deepEqual((await boss.get("/tenancies")).body.map((t: { namespace: string }) => t.namespace), ["othertenant"]);
+    assert.deepEqual((await boss.get("/tenancies")).body.data.map((t: { namespace: string }) => t.namespace), ["othertenant"]);
     expectStatus(await boss.post("/tenancies", { namespace: "third" }), 403, "only operators create tenancies");
   });
 
   it("the repository limit stops new repositories, not pushes to existing ones", async () => {
     const operator = api(registry, OPERATOR, registry.operatorToken);
     const small = await operator.post("/tenancies", { namespace: "small", adminUser: "owner", repositoryLimit: 1 });
-    const auth = basic("small/owner", small.body.token);
+    const auth = basic("small/owner", small.body.data.token);
     assert.equal(await pushImage(registry, "small/one", "v1", auth), 201);
     assert.equal(await pushImage(registry, "small/two", "v1", auth), 403);
     assert.equal(await pushImage(registry, "small/one", "v2", auth), 201);
-    expectStatus(await api(registry, "small/owner", small.body.token).post("/repositories", { name: "small/three" }), 409, "limit via API");
+    expectStatus(await api(registry, "small/owner", small.body.data.token).post("/repositories", { name: "small/three" }), 409, "limit via API");
   });
 
   it("records pushes and pulls per repository for the console and retention", async () => {
@@ -221,17 +221,17 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
     for (let i = 0; i < 3; i++) assert.equal((await call(`${registry.url}/v2/ourtenant/stats-app/manifests/v1`, { headers: auth })).status, 200);
     await call(`${registry.url}/v2/ourtenant/stats-app/manifests/v1`, { method: "HEAD", headers: auth });
     // Pull counts are flushed every second by each worker; HEAD is not a pull.
-    let after = (await admin.get("/repositories/ourtenant/stats-app")).body;
+    let after = (await admin.get("/repositories/ourtenant%2Fstats-app")).body.data;
     for (let i = 0; i < 30 && after.pulls < 3; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      after = (await admin.get("/repositories/ourtenant/stats-app")).body;
+      after = (await admin.get("/repositories/ourtenant%2Fstats-app")).body.data;
     }
     await new Promise((r) => setTimeout(r, 1200));
-    after = (await admin.get("/repositories/ourtenant/stats-app")).body;
+    after = (await admin.get("/repositories/ourtenant%2Fstats-app")).body.data;
     assert.equal(after.pulls, 3);
     assert.equal(after.tags, 1);
     assert.equal(after.manifests, 1);
-    assert.ok(after.size > 0 && after.lastPushedAt > 0);
+    assert.ok(after.size > 0 && Date.parse(after.lastPushedAt) > Date.parse(after.createdAt) - 1000, "times are ISO-8601 UTC strings");
     assert.equal(after.isPublic, false);
   });
 
@@ -275,7 +275,7 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
       if (i > 0) await new Promise((r) => setTimeout(r, 100));
       const res = await admin.get("/tenancies/ourtenant/audit?limit=500");
       expectStatus(res, 200, "audit");
-      events = res.body as Event[];
+      events = res.body.data as Event[];
     }
     for (const [what, match] of expected) assert.ok(events.some(match), what);
     const text = JSON.stringify(events);
@@ -292,7 +292,7 @@ describe("IAM: tenancies, policies, auth tokens and Docker token auth", () => {
     assert.ok(jwks.body.keys.every((k: Record<string, unknown>) => k.kty === "EC" && !("d" in k)), "public keys only");
     const after = await token(registry, ["repository:ourtenant/oxar:pull"], login("dockeruser"), tokens.dockeruser);
     const kid = (t: string) => JSON.parse(Buffer.from(t.split(".")[0]!, "base64url").toString()).kid;
-    assert.equal(kid(after.token!), rotated.body.kid);
+    assert.equal(kid(after.token!), rotated.body.data.kid);
     for (const t of [before.token, after.token]) {
       assert.equal((await call(`${registry.url}/v2/ourtenant/oxar/manifests/0.0.1`, { headers: { Authorization: `Bearer ${t}` } })).status, 200);
     }

@@ -32,11 +32,11 @@ describe("revocation reaches every process on its next request", () => {
 
   /** The user may push again, and both processes have it cached. */
   const grantAndWarm = async () => {
-    if ((await admin.get("/tenancies/corp/groups")).body.every((g: { name: string }) => g.name !== "DEV")) {
+    if ((await admin.get("/tenancies/corp/groups")).body.data.every((g: { name: string }) => g.name !== "DEV")) {
       expectStatus(await admin.post("/tenancies/corp/groups", { name: "DEV" }), 201, "group");
     }
     expectStatus(await admin.post("/tenancies/corp/groups/DEV/members", { user: "dev" }), 204, "member");
-    const policies = (await admin.get("/tenancies/corp/policies")).body as { name: string }[];
+    const policies = (await admin.get("/tenancies/corp/policies")).body.data as { name: string }[];
     if (policies.some((p) => p.name === POLICY.name)) expectStatus(await admin.patch(`/tenancies/corp/policies/${POLICY.name}`, { statements: POLICY.statements }), 200, "policy");
     else expectStatus(await admin.post("/tenancies/corp/policies", POLICY), 201, "policy");
     await expectAll(202, "before the change");
@@ -46,10 +46,10 @@ describe("revocation reaches every process on its next request", () => {
     registry = await startAuthRegistry({ BERTH_HTTP_WORKERS: "2" });
     const corp = await api(registry, OPERATOR, registry.operatorToken).post("/tenancies", { namespace: "corp", adminUser: "boss" });
     expectStatus(corp, 201, "tenancy");
-    admin = api(registry, "corp/boss", corp.body.token);
+    admin = api(registry, "corp/boss", corp.body.data.token);
     expectStatus(await admin.post("/tenancies/corp/users", { name: "dev" }), 201, "user");
     const token = await admin.post("/tenancies/corp/users/dev/auth-tokens", {});
-    auth = basic("corp/dev", token.body.token);
+    auth = basic("corp/dev", token.body.data.token);
     await grantAndWarm();
     assert.equal(await pushImage(registry, "corp/app", "v1", auth), 201);
   });

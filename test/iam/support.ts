@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
+import { checkAgainstDocument } from "../helpers/openapi-check.js";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
 
 export const OPERATOR = "berth/admin";
@@ -42,7 +43,28 @@ export async function call(url: string, init: RequestInit & { json?: unknown } =
   } catch {
     // not JSON: keep the text
   }
+  await described(url, init.method ?? "GET", res.status, parsed);
   return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** The OpenAPI document of each registry these tests talk to, fetched once. */
+const documents = new Map<string, Promise<Record<string, any>>>();
+
+/**
+ * Every admin API answer a test sees must be described by the registry's OpenAPI document: its
+ * path, method and status, and its body by the schema there. A test that meets one that is not fails.
+ */
+async function described(url: string, method: string, status: number, body: unknown): Promise<void> {
+  const { origin, pathname, search } = new URL(url);
+  if (!pathname.startsWith("/api/")) return;
+  if (!documents.has(origin)) {
+    documents.set(
+      origin,
+      fetch(`${origin}/api/v1/openapi.json`).then((r) => r.json() as Promise<Record<string, any>>),
+    );
+  }
+  const errors = checkAgainstDocument(await documents.get(origin)!, { method: method.toUpperCase(), path: pathname + search, status, body });
+  assert.deepEqual(errors, [], "the answer is not what the OpenAPI document describes");
 }
 
 /** An admin API client acting as `login`. */
@@ -131,7 +153,8 @@ export function rawCall(url: string, options: RawCallOptions = {}): Promise<Call
         }
         const out = new Headers();
         for (const [name, value] of Object.entries(res.headers)) if (typeof value === "string") out.set(name, value);
-        resolve({ status: res.statusCode ?? 0, headers: out, body });
+        const answer = { status: res.statusCode ?? 0, headers: out, body };
+        described(url, options.method ?? "GET", answer.status, body).then(() => resolve(answer), reject);
       });
     });
     req.on("error", reject);

@@ -42,16 +42,16 @@ describe("login throttling", () => {
     const operator = api(registry, OPERATOR, registry.operatorToken);
     const acme = await operator.post("/tenancies", { namespace: "acme", adminUser: "boss" });
     expectStatus(acme, 201, "tenancy acme");
-    admin = api(registry, "acme/boss", acme.body.token);
+    admin = api(registry, "acme/boss", acme.body.data.token);
     for (const user of ["ci", "dev"]) {
       expectStatus(await admin.post("/tenancies/acme/users", { name: user }), 201, `user ${user}`);
       const created = await admin.post(`/tenancies/acme/users/${user}/auth-tokens`, {});
       expectStatus(created, 201, `token ${user}`);
-      tokens[user] = created.body.token;
+      tokens[user] = created.body.data.token;
     }
     const rival = await operator.post("/tenancies", { namespace: "rival", adminUser: "chief" });
     expectStatus(rival, 201, "tenancy rival");
-    rivalAdmin = api(registry, "rival/chief", rival.body.token);
+    rivalAdmin = api(registry, "rival/chief", rival.body.data.token);
   });
   after(() => registry?.close());
 
@@ -82,13 +82,13 @@ describe("login throttling", () => {
     // Each serving process writes its audit events in batches every second.
     for (let i = 0; i < 40 && !events.some(throttled); i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      events = (await admin.get("/tenancies/acme/audit?limit=500")).body;
+      events = (await admin.get("/tenancies/acme/audit?limit=500")).body.data;
     }
     const event = events.find(throttled);
     assert.ok(event, "a throttled login in acme's audit log");
     assert.match(event.detail ?? "", /too many failed logins for this user from this address/);
     assert.ok(events.some((e) => e.target === "acme/ci" && e.outcome === "denied"), "the failures too");
-    const rival = (await rivalAdmin.get("/tenancies/rival/audit?limit=500")).body as Event[];
+    const rival = (await rivalAdmin.get("/tenancies/rival/audit?limit=500")).body.data as Event[];
     assert.deepEqual(rival.filter((e) => e.action === "Login"), [], "nothing of acme's logins in rival's log");
   });
 
@@ -135,7 +135,7 @@ describe("login throttling", () => {
     let events: { outcome: string; address: string | null; detail: string | null }[] = [];
     for (let i = 0; i < 40 && !events.some(addressWide); i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      events = (await admin.get("/tenancies/acme/audit?limit=500")).body;
+      events = (await admin.get("/tenancies/acme/audit?limit=500")).body.data;
     }
     assert.ok(events.some(addressWide), "audited as throttled for the address");
     // Unlocking a user does not lift an address's throttle: the failures there were not only theirs.

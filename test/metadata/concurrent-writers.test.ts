@@ -60,8 +60,8 @@ describe("concurrent writers across two serving processes", () => {
   it("the repository limit holds when it is reached by racing first pushes, with Basic and with tokens fetched before", async () => {
     const created = await operator.post("/tenancies", { namespace: "racing", adminUser: "boss", repositoryLimit: 10 });
     expectStatus(created, 201, "tenancy");
-    const boss = basic("racing/boss", created.body.token);
-    const admin = api(registry, "racing/boss", created.body.token);
+    const boss = basic("racing/boss", created.body.data.token);
+    const admin = api(registry, "racing/boss", created.body.data.token);
     for (let i = 0; i < 5; i++) expectStatus(await admin.post("/repositories", { name: `racing/existing-${i}` }), 201, "repository");
 
     const withBasic = await Promise.all(Array.from({ length: 20 }, (_, i) => push(registry, `racing/basic-${i}`, boss)));
@@ -71,7 +71,7 @@ describe("concurrent writers across two serving processes", () => {
     expectStatus(await operator.patch("/tenancies/racing", { repositoryLimit: 15 }), 200, "raise the limit");
     // Every token is fetched while there is room: the limit is not the token's to decide.
     const tokens = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => token(registry, [`repository:racing/bearer-${i}:push,pull`], "racing/boss", created.body.token)),
+      Array.from({ length: 20 }, (_, i) => token(registry, [`repository:racing/bearer-${i}:push,pull`], "racing/boss", created.body.data.token)),
     );
     for (const t of tokens) assert.deepEqual(t.access[0]?.actions.sort(), ["pull", "push"]);
     const withBearer = await Promise.all(tokens.map((t, i) => push(registry, `racing/bearer-${i}`, `Bearer ${t.token}`)));
@@ -79,14 +79,14 @@ describe("concurrent writers across two serving processes", () => {
     assertRefusedAtLimit(withBearer, "racing", 15);
 
     const listed = await admin.get("/tenancies/racing/repositories");
-    assert.equal(listed.body.length, 15);
+    assert.equal(listed.body.data.length, 15);
     expectStatus(await admin.post("/repositories", { name: "racing/one-more" }), 409, "the admin API refuses past the limit too");
   });
 
   it("every admin write endpoint and pushes at once: no 5xx, no lock error, every limit holds (issue 22)", async () => {
     const created = await operator.post("/tenancies", { namespace: "busy", adminUser: "boss", repositoryLimit: 6 });
     expectStatus(created, 201, "tenancy");
-    const admin = api(registry, "busy/boss", created.body.token);
+    const admin = api(registry, "busy/boss", created.body.data.token);
     for (const name of ["dev", "ops"]) expectStatus(await admin.post("/tenancies/busy/users", { name }), 201, `user ${name}`);
     expectStatus(await admin.post("/tenancies/busy/groups", { name: "DEVS" }), 201, "group");
     const answers: Answer[] = [];
@@ -135,10 +135,10 @@ describe("concurrent writers across two serving processes", () => {
           const r = await admin.post("/repositories", { name: `busy/api-${i}` });
           record("repository")(r);
           if (r.status !== 201) return;
-          record("visibility")(await admin.patch(`/repositories/busy/api-${i}`, { isPublic: true }));
+          record("visibility")(await admin.patch(`/repositories/busy%2Fapi-${i}`, { isPublic: true }));
         })(),
       );
-      clients.push(push(registry, `busy/pushed-${i}`, basic("busy/boss", created.body.token)).then((a) => answers.push(a)));
+      clients.push(push(registry, `busy/pushed-${i}`, basic("busy/boss", created.body.data.token)).then((a) => answers.push(a)));
     }
     // The same name created by several clients at once: one wins, the others hear it exists.
     for (let i = 0; i < 4; i++) {
@@ -158,10 +158,10 @@ describe("concurrent writers across two serving processes", () => {
     assert.doesNotMatch(registry.output(), /database is locked|SQLITE_BUSY|write lock/);
     for (const user of ["dev", "ops"]) {
       assert.equal(answers.filter((a) => a.what === `token ${user}` && a.status === 201).length, 2, `two tokens for ${user}, no more`);
-      assert.equal((await admin.get(`/tenancies/busy/users/${user}/auth-tokens`)).body.length, 2);
+      assert.equal((await admin.get(`/tenancies/busy/users/${user}/auth-tokens`)).body.data.length, 2);
     }
     for (const a of answers.filter((a) => a.what.startsWith("token") && a.status !== 201)) assert.equal(a.status, 409);
-    const repositories = (await admin.get("/tenancies/busy/repositories")).body;
+    const repositories = (await admin.get("/tenancies/busy/repositories")).body.data;
     assert.equal(repositories.length, 6, "the repository limit of 6 holds");
     const made = answers.filter((a) => (a.what === "repository" && a.status === 201) || (a.what.startsWith("push") && a.status === 201));
     assert.equal(made.length, 6);
@@ -176,7 +176,7 @@ describe("concurrent writers across two serving processes", () => {
   it("a tenancy deleted while its first pushes race never leaves repositories behind", async () => {
     const created = await operator.post("/tenancies", { namespace: "fleeting", adminUser: "boss" });
     expectStatus(created, 201, "tenancy");
-    const boss = basic("fleeting/boss", created.body.token);
+    const boss = basic("fleeting/boss", created.body.data.token);
     const [deleted, ...pushes] = await Promise.all([
       new Promise((r) => setTimeout(r, 5)).then(() => operator.delete("/tenancies/fleeting")),
       ...Array.from({ length: 3 }, (_, i) => push(registry, `fleeting/app-${i}`, boss)),
@@ -196,8 +196,8 @@ describe("concurrent writers across two serving processes", () => {
       if (registry.metadataEnv.BERTH_METADATA_DRIVER !== "postgres") assert.equal(remaining(), 0, "no repository outlives its tenancy");
     } else {
       expectStatus(deleted as { status: number; body: unknown; headers: Headers }, 409, "refused: it holds repositories");
-      const listed = await api(registry, "fleeting/boss", created.body.token).get("/tenancies/fleeting/repositories");
-      assert.ok(listed.body.length > 0, `its administrator sees them: ${JSON.stringify(listed.body)}`);
+      const listed = await api(registry, "fleeting/boss", created.body.data.token).get("/tenancies/fleeting/repositories");
+      assert.ok(listed.body.data.length > 0, `its administrator sees them: ${JSON.stringify(listed.body)}`);
     }
   });
 

@@ -186,6 +186,16 @@ export function iamStoreSuite(name: string, open: () => Promise<Stores>): void {
       assert.deepEqual(x.map((e) => e.at), [149, 147, 145], "newest first, one tenancy only");
       assert.deepEqual(x[0], event(149, "x"));
       assert.deepEqual((await iam.listAudit({ tenancy: "y", limit: 2, before: 100 })).map((e) => e.at), [98, 96]);
+      // Pages over events that share their millisecond: each event once, in one fixed order.
+      const same = (actor: string, tenancy: string | null) => ({ ...event(500, tenancy), actor });
+      await iam.appendAudit([same("d", "z"), same("b", "z"), same("a", null), same("c", "z"), { ...event(499, "z"), actor: "e" }]);
+      const first = await iam.listAudit({ tenancy: "z", limit: 2 });
+      assert.deepEqual(first.map((e) => e.actor), ["b", "c"]);
+      const second = await iam.listAudit({ tenancy: "z", limit: 2, after: { at: 500, seen: 2 } });
+      assert.deepEqual(second.map((e) => e.actor), ["d", "e"]);
+      assert.deepEqual((await iam.listAudit({ tenancy: "z", limit: 2, after: { at: 499, seen: 1 } })).length, 0);
+      const everything = await iam.listAudit({ limit: 3 });
+      assert.deepEqual(everything.map((e) => [e.actor, e.tenancy]), [["a", null], ["b", "z"], ["c", "z"]], "tenancy-less events too");
       await meta.close();
     });
 

@@ -146,6 +146,27 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.close();
     });
 
+    it("tag records and manifest listings: sorted, paginated, each manifest with its tags", async () => {
+      const store = await open();
+      await store.putManifest(manifest("r", D(2)), [], "old");
+      await store.putManifest(manifest("r", D(1)), [], "v1");
+      await store.putManifest(manifest("r", D(1)), [], "latest");
+      await store.putManifest(manifest("r", D(3)), []);
+      await store.putManifest(manifest("other", D(4)), [], "v1");
+      assert.deepEqual(await store.listTagRecords("r", { limit: 2 }), [
+        { name: "latest", digest: D(1) },
+        { name: "old", digest: D(2) },
+      ]);
+      assert.deepEqual(await store.listTagRecords("r", { limit: 2, last: "old" }), [{ name: "v1", digest: D(1) }]);
+      const listed = await store.listManifests("r", { limit: 10 });
+      assert.deepEqual(listed.map((m) => [m.digest, m.tags]), [[D(1), ["latest", "v1"]], [D(2), ["old"]], [D(3), []]]);
+      assert.equal(typeof listed[0]!.size, "number");
+      assert.equal(listed[0]!.lastPulledAt, null);
+      assert.deepEqual((await store.listManifests("r", { limit: 1, last: D(1) })).map((m) => m.digest), [D(2)]);
+      assert.deepEqual(await store.listManifests("none", { limit: 10 }), []);
+      await store.close();
+    });
+
     it("pull statistics accumulate and survive a re-push", async () => {
       const store = await open();
       await store.putManifest(manifest("r", D(10)), [], "v1");

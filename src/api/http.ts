@@ -1,0 +1,42 @@
+// The admin API over HTTP: reads the request (a bounded JSON body), hands it to AdminApi.execute
+// and writes the answer. Everything else (routing, decisions, the envelope) is AdminApi's.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBounded } from "../server/read-body.js";
+import { API_PREFIX, type AdminApi } from "./admin-api.js";
+import type { ApiAuthentication } from "./authenticate.js";
+import { ApiError } from "./envelope.js";
+
+const MAX_BODY = 256 * 1024;
+
+/** Serves `/api/*`; false when the path is not under /api/ (an ExtraHandler of server/http.ts). */
+export function apiHandler(api: AdminApi, authentication: ApiAuthentication) {
+  return async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> => {
+    if (path !== "/api" && !path.startsWith("/api/")) return false;
+    const below = path.startsWith(`${API_PREFIX}/`) ? path.slice(API_PREFIX.length) : `/../${path.slice(1)}`;
+    const answer = await api.execute({
+      method: req.method ?? "GET",
+      path: below,
+      query,
+      headers: req.headers,
+      address: req.socket.remoteAddress,
+      principal: () => authentication.authenticate(req),
+      body: () => readJson(req),
+    });
+    const body = answer.body === undefined ? undefined : JSON.stringify(answer.body);
+    const headers: Record<string, string | number> = { ...answer.headers, "Cache-Control": "no-store", "Content-Length": body === undefined ? 0 : Buffer.byteLength(body) };
+    if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
+    res.writeHead(answer.status, headers);
+    res.end(req.method === "HEAD" ? undefined : body);
+    return true;
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const bytes = await readBounded(req, MAX_BODY);
+  if (bytes.byteLength === 0) return undefined;
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw new ApiError("INVALID", 400, "request body is not valid JSON");
+  }
+}

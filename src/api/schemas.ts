@@ -1,0 +1,94 @@
+// The shapes the admin API reads and answers, as zod schemas: request bodies are validated with
+// them, and the OpenAPI document describes both from them. Times travel as ISO-8601 UTC strings.
+import { z } from "zod";
+
+const time = z.iso.datetime();
+const text = z.string().max(400);
+const name = z.string().min(1).max(255);
+
+export const bodies = {
+  none: z.strictObject({}),
+  createTenancy: z.strictObject({
+    namespace: name,
+    description: text.optional(),
+    repositoryLimit: z.number().int().min(0).optional(),
+    adminUser: name.optional(),
+  }),
+  updateTenancy: z.strictObject({ description: text.optional(), repositoryLimit: z.number().int().min(0).optional() }),
+  createNamed: z.strictObject({ name, description: text.optional() }),
+  createAuthToken: z.strictObject({ description: text.optional() }),
+  addMember: z.strictObject({ user: name }),
+  createPolicy: z.strictObject({ name, description: text.optional(), statements: z.array(z.string()) }),
+  updatePolicy: z.strictObject({ description: text.optional(), statements: z.array(z.string()).optional() }),
+  createRepository: z.strictObject({ name, isPublic: z.boolean().optional() }),
+  updateRepository: z.strictObject({ isPublic: z.boolean() }),
+};
+
+export const tenancy = z.object({ namespace: z.string(), description: z.string(), repositoryLimit: z.number().int(), createdAt: time });
+export const user = z.object({ id: z.string(), tenancy: z.string(), name: z.string(), description: z.string(), createdAt: time });
+export const group = user;
+export const policy = z.object({
+  id: z.string(),
+  tenancy: z.string(),
+  name: z.string(),
+  description: z.string(),
+  statements: z.array(z.string()),
+  createdAt: time,
+});
+export const authToken = z.object({ id: z.string(), userId: z.string(), description: z.string(), createdAt: time, lastUsedAt: time.nullable() });
+export const createdAuthToken = z.object({ token: z.string(), record: authToken });
+export const createdTenancy = z.object({ tenancy, admin: user.optional(), token: z.string().optional() });
+export const userDetail = z.object({ user, groups: z.array(group) });
+export const repository = z.object({
+  name: z.string(),
+  isPublic: z.boolean(),
+  createdAt: time,
+  tags: z.number().int(),
+  manifests: z.number().int(),
+  size: z.number().int(),
+  pulls: z.number().int(),
+  lastPushedAt: time.nullable(),
+});
+export const tag = z.object({ name: z.string(), digest: z.string() });
+export const image = z.object({
+  digest: z.string(),
+  mediaType: z.string(),
+  artifactType: z.string().nullable(),
+  size: z.number().int(),
+  pushedAt: time,
+  lastPulledAt: time.nullable(),
+  pullCount: z.number().int(),
+  tags: z.array(z.string()),
+});
+export const auditEvent = z.object({
+  at: time,
+  tenancy: z.string().nullable(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  outcome: z.enum(["allowed", "denied", "ok", "failed", "throttled"]),
+  address: z.string().nullable(),
+  detail: z.string().nullable(),
+});
+export const usage = z.object({
+  namespace: z.string(),
+  repositoryLimit: z.number().int(),
+  repositories: z.number().int(),
+  tags: z.number().int(),
+  manifests: z.number().int(),
+  size: z.number().int(),
+  pulls: z.number().int(),
+});
+export const whoami = z.object({
+  kind: z.enum(["user", "local", "anonymous"]),
+  name: z.string(),
+  tenancy: z.string().optional(),
+  user: z.string().optional(),
+  groups: z.array(z.string()).optional(),
+});
+export const signingKey = z.object({ kid: z.string() });
+
+/** The OCI error envelope every failure answers with. */
+export const errorEnvelope = z.object({
+  errors: z.array(z.object({ code: z.string(), message: z.string(), detail: z.unknown().optional() })).min(1),
+});
