@@ -60,7 +60,7 @@ const USER = ["name", "description", "createdAt"];
 const GROUP = ["name", "description", "createdAt"];
 const POLICY = ["name", "statements", "description", "createdAt"];
 const TOKEN = ["id", "description", "createdAt", "lastUsedAt"];
-const REPO = ["name", "isPublic", "tagCount", "size", "createdAt", "updatedAt"];
+const REPO = ["name", "isPublic", "tags", "manifests", "size", "pulls", "lastPushedAt", "createdAt"];
 const AUDIT = ["at", "tenancy", "actor", "action", "target", "outcome", "address", "detail"];
 
 export const GROUPS: GroupSpec[] = [
@@ -366,7 +366,7 @@ export const COMMANDS: CommandSpec[] = [
     examples: ["berth repo tags --name ourtenant/oxar"],
     options: [repoOpt()],
     list: true,
-    columns: ["name", "tag", "digest", "mediaType", "size", "updatedAt", "pushedAt"],
+    columns: ["name", "digest"],
     call: (o) => ({ method: "GET", path: `${r(o.name)}/tags` }),
   },
   {
@@ -385,7 +385,7 @@ export const COMMANDS: CommandSpec[] = [
     examples: ["berth image list --repo ourtenant/oxar"],
     options: [repoOpt("--repo")],
     list: true,
-    columns: ["digest", "tags", "mediaType", "size", "createdAt", "pushedAt", "lastPulledAt"],
+    columns: ["digest", "tags", "mediaType", "size", "pushedAt", "lastPulledAt", "pullCount"],
     call: (o) => ({ method: "GET", path: `${r(o.repo)}/images` }),
   },
   {

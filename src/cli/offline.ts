@@ -3,18 +3,13 @@
 // routing, decision and envelope, as the local operator: the same answer a server would give.
 import { AdminApi } from "../api/admin-api.js";
 import { ConfigError, loadConfig } from "../config/config.js";
-import { LOCAL_OPERATOR, type Principal } from "../iam/principal.js";
+import { LOCAL_OPERATOR } from "../iam/principal.js";
 import { CliError, EXIT } from "./exit-codes.js";
-import { API_PREFIX, type ApiAnswer, type ApiCall, type Transport } from "./transport.js";
+import { type ApiAnswer, type ApiCall, type Transport } from "./transport.js";
 
 export interface OfflineOptions {
   config?: string;
   root?: string;
-}
-
-/** The admin API's in-process entry (contract §2). */
-interface Dispatcher {
-  dispatch(principal: Principal, call: { method: string; path: string; query?: Record<string, string>; body?: unknown }): Promise<{ status: number; body: unknown }>;
 }
 
 export async function openOffline(options: OfflineOptions): Promise<Transport> {
@@ -28,11 +23,12 @@ export async function openOffline(options: OfflineOptions): Promise<Transport> {
   // Loaded on use: `berth serve` and the remote commands must not carry the whole application.
   const { assemble } = await import("../server/assemble.js");
   const { createLogger } = await import("../server/logger.js");
-  const app = await assemble(config, createLogger("warn"));
-  const api = new AdminApi(app.admin, app.auth?.authorizer as never) as unknown as Dispatcher;
+  const log = createLogger("warn");
+  const app = await assemble(config, log);
+  const api = new AdminApi(app.admin, { log });
   return {
     async send(call: ApiCall): Promise<ApiAnswer> {
-      return api.dispatch(LOCAL_OPERATOR, { method: call.method, path: `${API_PREFIX}${call.path}`, query: call.query, body: call.body });
+      return api.dispatch(LOCAL_OPERATOR, { method: call.method, path: call.path, query: call.query, body: call.body });
     },
     close: () => app.close(),
   };
