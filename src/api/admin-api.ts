@@ -110,7 +110,7 @@ export class AdminApi {
           : success(route.status, result);
       return { ...answer, headers: { ...headers, ...answer.headers } };
     } catch (err) {
-      const answer = failure(err);
+      const answer = failure(err, this.options.log);
       if (answer) {
         if (answer.status === 401) answer.headers["WWW-Authenticate"] = BASIC_CHALLENGE;
         return answer;

@@ -1,5 +1,6 @@
 // The admin API's answers: `{"data": …}` (with `next` on a list page) for every success, the OCI
 // error envelope `{"errors":[{"code","message","detail"}]}` for every failure, whatever threw.
+import type { Logger } from "pino";
 import { AdminError, type AdminErrorKind } from "../admin/errors.js";
 import { statusOf } from "../distribution/errors.js";
 import { faultOf, RegistryError } from "../registry/errors.js";
@@ -76,8 +77,8 @@ export function success(status: number, data: unknown, next?: string): Answer {
  * The error answer for whatever a route threw; undefined for a fault of ours (the caller logs it
  * and answers 500 UNKNOWN). Storage and database faults are mapped by `faultOf`, as on /v2.
  */
-export function failure(err: unknown): Answer | undefined {
-  const error = toApiError(err);
+export function failure(err: unknown, log?: Logger): Answer | undefined {
+  const error = toApiError(err, log);
   if (!error) return undefined;
   const entry: Record<string, unknown> = { code: error.code, message: error.message };
   if (error.detail !== undefined) entry.detail = error.detail;
@@ -88,13 +89,18 @@ export function internalFailure(): Answer {
   return failure(new ApiError("UNKNOWN", 500, "internal server error; see the server log for the request id"))!;
 }
 
-function toApiError(err: unknown): ApiError | undefined {
+function toApiError(err: unknown, log?: Logger): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof AdminError) {
     const { code, status } = KINDS[err.kind];
     return new ApiError(code, status, err.message, err.detail);
   }
-  const registry = err instanceof RegistryError ? err : faultOf(err);
+  const fault = err instanceof RegistryError ? undefined : faultOf(err);
+  // A storage or database fault is the operator's business too (the log names what failed); a
+  // refusal (a name taken meanwhile) is only the client's.
+  if (fault && statusOf(fault) >= 500) log?.error({ err }, fault.message);
+  else if (fault) log?.info({ code: fault.code }, fault.message);
+  const registry = err instanceof RegistryError ? err : fault;
   if (!registry) return undefined;
   const status = statusOf(registry);
   const code = KEPT.has(registry.code) ? (registry.code as ApiErrorCode) : (BY_STATUS[status] ?? (status >= 500 ? "UNKNOWN" : "INVALID"));

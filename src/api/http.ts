@@ -1,9 +1,11 @@
 // The admin API over HTTP: reads the request (a bounded JSON body), hands it to AdminApi.execute
 // and writes the answer. Everything else (routing, decisions, the envelope) is AdminApi's.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { closeAfterAnswer } from "../server/early-close.js";
 import { readBounded } from "../server/read-body.js";
 import { API_PREFIX, type AdminApi } from "./admin-api.js";
 import type { ApiAuthentication } from "./authenticate.js";
+import { hasBody } from "../distribution/context.js";
 import { ApiError } from "./envelope.js";
 
 const MAX_BODY = 256 * 1024;
@@ -25,6 +27,8 @@ export function apiHandler(api: AdminApi, authentication: ApiAuthentication) {
     const body = answer.body === undefined ? undefined : JSON.stringify(answer.body);
     const headers: Record<string, string | number> = { ...answer.headers, "Cache-Control": "no-store", "Content-Length": body === undefined ? 0 : Buffer.byteLength(body) };
     if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
+    // A body refused or left unread must not be parsed as the next request.
+    if (!req.complete && hasBody(req)) closeAfterAnswer(req, res);
     res.writeHead(answer.status, headers);
     res.end(req.method === "HEAD" ? undefined : body);
     return true;

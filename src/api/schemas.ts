@@ -3,7 +3,7 @@
 import { z } from "zod";
 
 const time = z.iso.datetime();
-const text = z.string().max(400);
+const text = z.string();
 const name = z.string().min(1).max(255);
 
 export const bodies = {

@@ -220,7 +220,7 @@ describe("concurrent writers across two serving processes", () => {
     assert.equal(answer.status, 503);
     assert.equal(answer.headers.get("retry-after"), "1");
     const body = (await answer.json()) as { errors: { code: string; message: string }[] };
-    assert.equal(body.errors[0]!.code, "UNKNOWN");
+    assert.equal(body.errors[0]!.code, "UNAVAILABLE");
     assert.match(body.errors[0]!.message, /metadata database is busy; try again shortly/);
     // The log line may reach us a little after the response.
     const logged = `metadata database ${path}: another process held the write lock for over 5000 ms; gave up on`;
