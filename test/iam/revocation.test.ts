@@ -64,7 +64,7 @@ describe("revocation reaches every process on its next request", () => {
   it("removing the user from the group with the offline CLI, another process", async () => {
     await grantAndWarm();
     // The registry's metadata database, whichever it is (metadataEnv names PostgreSQL's).
-    await exec(process.execPath, [BERTH_MAIN, "iam", "group", "remove-user", "--root", registry.root, "--tenancy", "corp", "--group", "DEV", "--user", "dev"], {
+    await exec(process.execPath, [BERTH_MAIN, "iam", "group", "remove-user", "--offline", "--root", registry.root, "--tenancy", "corp", "--group", "DEV", "--user", "dev"], {
       env: { ...process.env, ...registry.metadataEnv },
     });
     await expectAll(403, "after the CLI's removal");

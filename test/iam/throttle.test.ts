@@ -113,12 +113,13 @@ describe("login throttling", () => {
     await failLogins(10, attacker);
     assertThrottled(await v2("acme/ci", tokens.ci!, attacker), "throttled");
     const cli = (...args: string[]) =>
-      exec(process.execPath, [BERTH_MAIN, "iam", "user", "unlock", "--root", registry.root, ...args], { env: { ...process.env, ...registry.metadataEnv } });
+      exec(process.execPath, [BERTH_MAIN, "iam", "user", "unlock", "--offline", "--root", registry.root, ...args], { env: { ...process.env, ...registry.metadataEnv } });
     const missing = await cli("--tenancy", "acme", "--user", "nobody").catch((e: { code: number; stderr: string }) => e);
     assert.equal((missing as { code: number }).code, 3);
-    assert.match((missing as { stderr: string }).stderr, /^berth: user acme\/nobody not found\n$/);
+    assert.match((missing as { stderr: string }).stderr, /^berth: not found: [^\n]*nobody[^\n]*\n$/);
     const done = await cli("--tenancy", "acme", "--user", "ci");
-    assert.deepEqual(JSON.parse(done.stdout), { ok: true });
+    // 204 from the API: nothing on stdout for a script (JSON output: stdout is not a terminal)
+    assert.deepEqual([done.stdout, done.stderr], ["", ""]);
     for (let i = 0; i < 10; i++) assert.equal((await v2("acme/ci", tokens.ci!, attacker)).status, 200, `request ${i + 1} after unlock`);
   });
 
