@@ -4,7 +4,7 @@
 import type { VerifiedToken } from "../auth/tokens.js";
 import type { AccessControl } from "../iam/access.js";
 import type { AuditLog } from "../iam/audit.js";
-import { isRepositoryOperation, OPERATIONS, type Operation, type RepositoryOperation } from "../iam/operations.js";
+import { isRepositoryOperation, OPERATIONS, OPERATOR_REACH, type Operation, type RepositoryOperation } from "../iam/operations.js";
 import { isAdministrator, type Principal, type UserPrincipal } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
 import { RegistryError } from "../registry/errors.js";
@@ -71,7 +71,7 @@ export class PolicyAuthorization implements Authorization {
   }
 
   async filter(principal: Principal, operation: Operation, names: string[]): Promise<string[]> {
-    if (this.isOperator(principal)) return names;
+    if (principal.kind === "local") return names;
     const out: string[] = [];
     for (const name of names) if ((await this.judge(principal, operation, repositoryTarget(name))).allowed) out.push(name);
     return out;
@@ -104,7 +104,8 @@ export class PolicyAuthorization implements Authorization {
   /** What the principal may do, by who it is and the policies (no token involved). */
   private async judge(principal: Principal, operation: Operation, target: Target): Promise<Decision> {
     if (target.kind === "repository" && target.path === "") return deny(`${target.tenancy} is not a repository of a tenancy: names are <tenancy>/<repository>`);
-    if (this.isOperator(principal)) return ALLOWED;
+    if (principal.kind === "local") return ALLOWED;
+    if (principal.kind === "user" && this.isOperator(principal) && operatorReaches(principal, operation, target)) return ALLOWED;
     if (principal.kind !== "user") {
       if (principal.kind === "anonymous" && operation === "PullImage" && target.kind === "repository" && (await this.isPublic(target))) return ALLOWED;
       return { allowed: false, status: 401, reason: reasons.authenticationRequired };
@@ -154,6 +155,12 @@ export class PolicyAuthorization implements Authorization {
     const tenancy = principal.kind === "user" ? principal.tenancy : target.kind === "repository" && (await this.isPublic(target)) ? target.tenancy : null;
     this.audit.record({ actor: principal, action: operation, target: describeTarget(target), outcome: "denied", tenancy, address: address ?? null, detail: reason });
   }
+}
+
+/** Operators act registry-wide and in their own tenancy; in other tenancies they only look (OPERATOR_REACH). */
+function operatorReaches(operator: UserPrincipal, operation: Operation, target: Target): boolean {
+  if (OPERATIONS[operation] === "OPERATOR" || target.kind === "registry" || target.tenancy === operator.tenancy) return true;
+  return OPERATOR_REACH.has(operation);
 }
 
 function deny(reason: string): Decision {

@@ -84,6 +84,23 @@ export const OPERATIONS = {
 
 export type Operation = keyof typeof OPERATIONS;
 
+/**
+ * What the registry's operators may do inside other tenancies: look (repositories, tags, images,
+ * usage, audit), describe a tenancy and lift a login throttle. Never read or change a tenancy's
+ * images or identities: that stays with its Administrators (recovery: the offline CLI).
+ */
+export const OPERATOR_REACH: ReadonlySet<Operation> = new Set<Operation>([
+  "ListDockerRepositories",
+  "GetContainerRepository",
+  "ListTags",
+  "ListImages",
+  "GetTenancy",
+  "UpdateTenancy",
+  "ReadUsage",
+  "ReadAuditEvents",
+  "UnlockUser",
+]);
+
 /** Operations a policy statement can grant (they carry a repository permission). */
 export type RepositoryOperation = { [K in Operation]: (typeof OPERATIONS)[K] extends Permission ? K : never }[Operation];
 

@@ -41,13 +41,16 @@ interface Row {
   allow: "public" | "authenticated" | Exclude<Who, "anonymous">[];
 }
 
+// The operator looks into other tenancies (repositories, tags, images, usage, audit), describes
+// them and lifts login throttles; their identities and images stay with their Administrators.
 const OPS: Who[] = ["operator"];
-const ADMINS: Exclude<Who, "anonymous">[] = ["operator", "admin"];
+const ADMINS: Exclude<Who, "anonymous">[] = ["admin"];
+const ADMINS_AND_OPS: Exclude<Who, "anonymous">[] = ["operator", "admin"];
 const MEMBERS: Exclude<Who, "anonymous">[] = ["operator", "admin", "inspector", "reader", "user", "manager"];
 const INSPECTORS = MEMBERS;
 const READERS: Exclude<Who, "anonymous">[] = ["operator", "admin", "reader", "user", "manager"];
-const MANAGERS: Exclude<Who, "anonymous">[] = ["operator", "admin", "manager"];
-const SELF: Exclude<Who, "anonymous">[] = ["operator", "admin", "reader"];
+const MANAGERS: Exclude<Who, "anonymous">[] = ["admin", "manager"];
+const SELF: Exclude<Who, "anonymous">[] = ["admin", "reader"];
 const ZERO = `sha256:${"0".repeat(64)}`;
 let unique = 0;
 const fresh = (prefix: string) => `${prefix}${++unique}`;
@@ -58,15 +61,15 @@ const ROWS: Row[] = [
   { method: "GET", template: "/tenancies", path: "/tenancies", allow: "authenticated" },
   { method: "POST", template: "/tenancies", path: "/tenancies", body: () => ({ namespace: fresh("made") }), operation: "CreateTenancy", target: "registry", allow: ["operator"] },
   { method: "GET", template: "/tenancies/{ns}", path: "/tenancies/acme", operation: "GetTenancy", target: "acme", allow: MEMBERS },
-  { method: "PATCH", template: "/tenancies/{ns}", path: "/tenancies/acme", body: { description: "ACME" }, operation: "UpdateTenancy", target: "acme", allow: ADMINS },
+  { method: "PATCH", template: "/tenancies/{ns}", path: "/tenancies/acme", body: { description: "ACME" }, operation: "UpdateTenancy", target: "acme", allow: ADMINS_AND_OPS },
   { method: "PATCH", template: "/tenancies/{ns}", path: "/tenancies/acme", body: { repositoryLimit: 500 }, operation: "UpdateTenancyLimit", target: "acme", allow: ["operator"] },
   { method: "DELETE", template: "/tenancies/{ns}", path: "/tenancies/ghost", operation: "DeleteTenancy", target: "ghost", allow: ["operator"] },
-  { method: "GET", template: "/tenancies/{ns}/usage", path: "/tenancies/acme/usage", operation: "ReadUsage", target: "acme", allow: ADMINS },
+  { method: "GET", template: "/tenancies/{ns}/usage", path: "/tenancies/acme/usage", operation: "ReadUsage", target: "acme", allow: ADMINS_AND_OPS },
   { method: "GET", template: "/tenancies/{ns}/users", path: "/tenancies/acme/users", operation: "ListUsers", target: "acme", allow: ADMINS },
   { method: "POST", template: "/tenancies/{ns}/users", path: "/tenancies/acme/users", body: () => ({ name: fresh("u") }), operation: "CreateUser", target: "acme", allow: ADMINS },
   { method: "GET", template: "/tenancies/{ns}/users/{user}", path: "/tenancies/acme/users/dev", operation: "GetUser", target: "acme/dev", allow: SELF },
   { method: "DELETE", template: "/tenancies/{ns}/users/{user}", path: "/tenancies/acme/users/ghost", operation: "DeleteUser", target: "acme/ghost", allow: ADMINS },
-  { method: "POST", template: "/tenancies/{ns}/users/{user}/unlock", path: "/tenancies/acme/users/ghost/unlock", body: {}, operation: "UnlockUser", target: "acme/ghost", allow: ADMINS },
+  { method: "POST", template: "/tenancies/{ns}/users/{user}/unlock", path: "/tenancies/acme/users/ghost/unlock", body: {}, operation: "UnlockUser", target: "acme/ghost", allow: ADMINS_AND_OPS },
   { method: "GET", template: "/tenancies/{ns}/users/{user}/auth-tokens", path: "/tenancies/acme/users/dev/auth-tokens", operation: "ListAuthTokens", target: "acme/dev", allow: SELF },
   { method: "POST", template: "/tenancies/{ns}/users/{user}/auth-tokens", path: "/tenancies/acme/users/ghost/auth-tokens", body: {}, operation: "CreateAuthToken", target: "acme/ghost", allow: ADMINS },
   { method: "DELETE", template: "/tenancies/{ns}/users/{user}/auth-tokens/{id}", path: "/tenancies/acme/users/dev/auth-tokens/none", operation: "DeleteAuthToken", target: "acme/dev", allow: SELF },
@@ -82,7 +85,7 @@ const ROWS: Row[] = [
   { method: "PATCH", template: "/tenancies/{ns}/policies/{policy}", path: "/tenancies/acme/policies/ghost", body: { description: "x" }, operation: "UpdatePolicy", target: "acme", allow: ADMINS },
   { method: "DELETE", template: "/tenancies/{ns}/policies/{policy}", path: "/tenancies/acme/policies/ghost", operation: "DeletePolicy", target: "acme", allow: ADMINS },
   { method: "GET", template: "/tenancies/{ns}/repositories", path: "/tenancies/acme/repositories", operation: "ListDockerRepositories", target: "acme", allow: INSPECTORS },
-  { method: "GET", template: "/tenancies/{ns}/audit", path: "/tenancies/acme/audit", operation: "ReadAuditEvents", target: "acme", allow: ADMINS },
+  { method: "GET", template: "/tenancies/{ns}/audit", path: "/tenancies/acme/audit", operation: "ReadAuditEvents", target: "acme", allow: ADMINS_AND_OPS },
   { method: "GET", template: "/repositories", path: "/repositories", allow: "authenticated" },
   { method: "POST", template: "/repositories", path: "/repositories", body: () => ({ name: `acme/${fresh("new")}` }), operation: "CreateContainerRepository", target: "acme/new", allow: MANAGERS },
   { method: "GET", template: "/repositories/{name}", path: "/repositories/acme%2Fapp", operation: "GetContainerRepository", target: "acme/app", allow: INSPECTORS },

@@ -20,12 +20,13 @@ type Kind = "login" | "catalog" | "pull" | "push" | "create" | "delete" | "publi
 const ALLOWED: Record<Kind, Who[]> = {
   login: ["operator", "admin", "inspect", "read", "use", "manage", "other"],
   catalog: ["operator", "admin", "inspect", "read", "use", "manage", "other"],
-  pull: ["operator", "admin", "read", "use", "manage"],
-  push: ["operator", "admin", "use", "manage"],
-  create: ["operator", "admin", "manage"],
-  delete: ["operator", "admin", "manage"],
+  // The operator looks into other tenancies (catalog) but never reads or changes their images.
+  pull: ["admin", "read", "use", "manage"],
+  push: ["admin", "use", "manage"],
+  create: ["admin", "manage"],
+  delete: ["admin", "manage"],
   publicPull: EVERYONE,
-  publicPush: ["operator", "admin", "use", "manage"],
+  publicPush: ["admin", "use", "manage"],
   public: EVERYONE,
 };
 
