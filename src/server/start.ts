@@ -5,9 +5,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { AdminApi } from "../api/admin-api.js";
-import { ApiAuthentication } from "../api/authenticate.js";
-import { apiHandler } from "../api/http.js";
+import { loadedOnFirstUse } from "../api/on-first-use.js";
 import type { Config } from "../config/config.js";
 import { purgeUploadsJob } from "../gc/upload-purger.js";
 import { JobRunner } from "../jobs/runner.js";
@@ -61,9 +59,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const extra: ExtraHandler[] = [...observed.endpoints];
   if (app.auth) {
     const { tokenEndpoint, authorizer } = app.auth;
-    const api = new AdminApi(app.admin, { log });
     extra.push((req, res, path, query) => (path.startsWith("/auth/") ? tokenEndpoint.handle(req, res, path, query) : Promise.resolve(false)));
-    extra.push(apiHandler(api, new ApiAuthentication(authorizer)));
+    extra.push(loadedOnFirstUse(async () => (await import("../api/serve.js")).servedAdminApi(app.admin, authorizer, { log })));
   }
   const http = config.http;
   const limits = new ConnectionLimits(
