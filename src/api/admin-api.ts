@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { AdminServices } from "../admin/services.js";
 import type { Authorization } from "../authz/index.js";
-import type { Principal } from "../iam/principal.js";
+import { ANONYMOUS, type Principal } from "../iam/principal.js";
 import { ApiError, failure, internalFailure, success, type Answer } from "./envelope.js";
 import { pageRequest } from "./pagination.js";
 import type { Paged, Route, RouteCall } from "./route.js";
@@ -46,7 +46,6 @@ export const API_PREFIX = "/api/v1";
 export class AdminApi {
   readonly routes: readonly Route[];
   private readonly router: Router;
-
   private readonly authz: Authorization;
 
   constructor(
@@ -76,7 +75,7 @@ export class AdminApi {
     const headers: Record<string, string | string[]> = {};
     try {
       const { route, params } = this.router.match(request.method, request.path);
-      let principal: Principal = { kind: "anonymous", name: "anonymous" };
+      let principal: Principal = ANONYMOUS;
       if (route.access !== "public") {
         principal = await request.principal();
         if (principal.kind === "anonymous") throw unauthorized();

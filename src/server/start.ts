@@ -5,10 +5,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { AdminApi } from "../api/admin-api.js";
-import { ApiAuthentication } from "../api/authenticate.js";
-import { apiHandler } from "../api/http.js";
-import { sessionRoutes } from "../api/session-routes.js";
+import { loadedOnFirstUse } from "../api/on-first-use.js";
 import type { Config } from "../config/config.js";
 import { purgeUploadsJob } from "../gc/upload-purger.js";
 import { JobRunner } from "../jobs/runner.js";
@@ -62,9 +59,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const extra: ExtraHandler[] = [...observed.endpoints];
   if (app.auth) {
     const { tokenEndpoint, authorizer, sessions } = app.auth;
-    const api = new AdminApi(app.admin, { log, extraRoutes: sessionRoutes(sessions, app.admin.passwords) });
     extra.push((req, res, path, query) => (path.startsWith("/auth/") ? tokenEndpoint.handle(req, res, path, query) : Promise.resolve(false)));
-    extra.push(apiHandler(api, new ApiAuthentication(authorizer, sessions.authenticateSession)));
+    extra.push(
+      loadedOnFirstUse(async () => {
+        const [{ servedAdminApi }, { sessionRoutes }] = await Promise.all([import("../api/serve.js"), import("../api/session-routes.js")]);
+        return servedAdminApi(app.admin, authorizer, { log, extraRoutes: sessionRoutes(sessions, app.admin.passwords), session: sessions.authenticateSession });
+      }),
+    );
   }
   const http = config.http;
   const limits = new ConnectionLimits(
