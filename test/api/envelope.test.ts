@@ -11,6 +11,7 @@ const enc = encodeURIComponent;
 describe("admin API: envelope, times, pages, tags and images", () => {
   let registry: AuthRegistry;
   let operator: ReturnType<typeof api>;
+  let betaAuth: string;
   let admin: ReturnType<typeof api>;
   let adminAuth: string;
 
@@ -59,6 +60,7 @@ describe("admin API: envelope, times, pages, tags and images", () => {
         admin = api(registry, "acme/boss", created.body.data.token);
         adminAuth = basic("acme/boss", created.body.data.token);
       }
+      if (ns === "beta") betaAuth = basic("beta/boss", created.body.data.token);
     }
     for (const user of ["ann", "bob", "cy"]) expectStatus(await admin.post("/tenancies/acme/users", { name: user }), 201, user);
     for (const group of ["DEV", "OPS"]) expectStatus(await admin.post("/tenancies/acme/groups", { name: group }), 201, group);
@@ -125,7 +127,7 @@ describe("admin API: envelope, times, pages, tags and images", () => {
   });
 
   it("the operator sees every tenancy's repositories, usage and audit; a tenancy's admin its own", async () => {
-    await pushImage(registry, "beta/tool", "v1", basic(OPERATOR, registry.operatorToken)).then((s) => assert.equal(s, 201));
+    await pushImage(registry, "beta/tool", "v1", betaAuth).then((s) => assert.equal(s, 201));
     const all = (await operator.get("/repositories?limit=1000")).body.data.map((r: any) => r.name);
     assert.deepEqual(all, ["acme/api", "acme/web/app", "beta/tool"]);
     const usage = (await admin.get("/tenancies/acme/usage")).body.data;

@@ -62,11 +62,20 @@ describe("Authorization.decide", () => {
     return (await stores.iam.listAudit({ limit: 1000 })).reverse();
   };
 
-  it("operators (the local one, Administrators of the operator tenancy) may do everything everywhere; nobody else does operator work", async () => {
+  it("operators do operator work; in other tenancies only the local one may do everything, the others look; nobody else does operator work", async () => {
     for (const p of [LOCAL_OPERATOR, who.operator!]) {
       assert.deepEqual(await authz.decide(p, "CreateTenancy", REGISTRY), { allowed: true });
-      assert.deepEqual(await authz.decide(p, "CreateUser", tenancyTarget("acme")), { allowed: true });
-      assert.deepEqual(await authz.decide(p, "DeleteImage", repositoryTarget("acme/app")), { allowed: true });
+      for (const look of ["ListDockerRepositories", "GetContainerRepository", "ListTags", "ListImages", "ReadUsage", "ReadAuditEvents", "UnlockUser"] as const) {
+        assert.deepEqual(await authz.decide(p, look, look === "UnlockUser" ? userTarget("acme", "reader") : repositoryTarget("acme/app")), { allowed: true }, look);
+      }
+    }
+    assert.deepEqual(await authz.decide(LOCAL_OPERATOR, "CreateUser", tenancyTarget("acme")), { allowed: true });
+    assert.deepEqual(await authz.decide(LOCAL_OPERATOR, "DeleteImage", repositoryTarget("acme/app")), { allowed: true });
+    for (const touch of ["CreateUser", "CreateAuthToken", "SetConsolePassword"] as const) {
+      assert.equal((await authz.decide(who.operator!, touch, touch === "CreateUser" ? tenancyTarget("acme") : userTarget("acme", "reader"), { audit: false })).allowed, false, touch);
+    }
+    for (const touch of ["PullImage", "PushImage", "DeleteImage"] as const) {
+      assert.equal((await authz.decide(who.operator!, touch, repositoryTarget("acme/app"), { audit: false })).allowed, false, touch);
     }
     for (const p of [who.operatorMember!, who.admin!]) {
       assert.deepEqual(await authz.decide(p, "CreateTenancy", REGISTRY, { audit: false }), { allowed: false, status: 403, reason: "only registry operators may create tenancies" });
