@@ -17,8 +17,9 @@ export async function askLine(question: string): Promise<string> {
 export async function askSecret(question: string): Promise<string> {
   requireTerminal();
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the prompt shows: what is typed as soon as it appears must not be echoed.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   stdin.setEncoding("utf8");
   try {
