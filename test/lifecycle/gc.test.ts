@@ -9,6 +9,7 @@ import { loadConfig } from "../../src/config/config.js";
 import { collectGarbage, type GcSettings } from "../../src/lifecycle/gc.js";
 import { GcBusy, runGc } from "../../src/lifecycle/run.js";
 import { openSqliteStores } from "../../src/metadata/sqlite.js";
+import type { RegistryError } from "../../src/registry/errors.js";
 import { Registry } from "../../src/registry/registry.js";
 import { blobKey, uploadKey } from "../../src/registry/storage-keys.js";
 import type { StorageDriver } from "../../src/storage/driver.js";
@@ -185,5 +186,75 @@ describe("garbage collection: mark and sweep", () => {
     assert.ok(progress.includes("blobs"));
     assert.ok(await t.jobs.seize("gc", "someone-else", Date.now(), 60_000), "the lease was released");
     await t.close();
+  });
+
+  // The protocol's windows, opened on purpose: a sweep runs exactly where a racing writer is
+  // between its check and its write.
+  describe("a sweep inside a writer's window", () => {
+    it("a manifest whose blobs a sweep took after the service checked them is refused, never stored", async () => {
+      const t = await setup({ grace: 0 });
+      const image = makeImage();
+      for (const blob of image.blobs) await t.registry.uploads.putWhole("w/app", blob.digest, chunks(blob.data));
+      t.advance(1);
+      const putManifest = t.meta.putManifest.bind(t.meta);
+      t.meta.putManifest = async (...args) => {
+        assert.equal((await t.gc()).blobs, 2, "the sweep takes both blobs, unreferenced so far");
+        return putManifest(...args);
+      };
+      await assert.rejects(t.registry.manifests.put("w/app", "v1", image.bytes, image.mediaType), (err: RegistryError) => err.code === "MANIFEST_BLOB_UNKNOWN");
+      assert.equal(await t.meta.resolveTag("w/app", "v1"), undefined);
+      await t.close();
+    });
+
+    it("a commit's bytes, moved while a sweep runs before its link is written, stay: the digest is held", async () => {
+      const t = await setup({ grace: 0 });
+      const blob = blobOf("pushed twice");
+      await t.registry.uploads.putWhole("w/app", blob.digest, chunks(blob.data));
+      assert.ok(await t.meta.unlinkBlob("w/app", blob.digest), "unlinked: garbage the next sweep takes");
+      t.advance(1);
+      const commitUpload = t.meta.commitUpload.bind(t.meta);
+      let swept = -1;
+      t.meta.commitUpload = async (...args) => {
+        swept = (await t.gc()).blobs;
+        return commitUpload(...args);
+      };
+      await t.registry.uploads.putWhole("w/other", blob.digest, chunks(blob.data));
+      assert.equal(swept, 0, "the held digest was left alone");
+      assert.ok(await t.stored(blob.digest));
+      assert.equal(await t.meta.linkedBlobSize("w/other", blob.digest), blob.size);
+      await t.close();
+    });
+
+    it("a commit of a digest a sweep has claimed waits for the claim to end, then stores it again", async () => {
+      const t = await setup({ grace: 0 });
+      const blob = blobOf("claimed meanwhile");
+      await t.registry.uploads.putWhole("w/app", blob.digest, chunks(blob.data));
+      assert.ok(await t.meta.unlinkBlob("w/app", blob.digest));
+      t.advance(1);
+      assert.equal((await t.meta.claimBlobs([blob.digest], t.advance(0), "slow-gc", t.advance(0))).length, 1);
+      const push = t.registry.uploads.putWhole("w/app", blob.digest, chunks(blob.data));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await t.storage.delete([blobKey(blob.digest)]);
+      await t.meta.forgetBlobs([blob.digest]);
+      await push;
+      assert.ok(await t.stored(blob.digest), "stored again after the sweep deleted the old bytes");
+      assert.equal(await t.meta.linkedBlobSize("w/app", blob.digest), blob.size);
+      await t.close();
+    });
+
+    it("a mount of a blob a sweep took after the source was checked is refused (the client uploads instead)", async () => {
+      const t = await setup({ grace: 0 });
+      const blob = blobOf("mounted");
+      await t.registry.uploads.putWhole("w/source", blob.digest, chunks(blob.data));
+      t.advance(1);
+      const mountBlob = t.meta.mountBlob.bind(t.meta);
+      t.meta.mountBlob = async (...args) => {
+        assert.equal((await t.gc()).blobs, 1);
+        return mountBlob(...args);
+      };
+      assert.equal(await t.registry.uploads.mount("w/target", blob.digest, "w/source"), undefined);
+      assert.equal(await t.meta.linkedBlobSize("w/target", blob.digest), undefined);
+      await t.close();
+    });
   });
 });
