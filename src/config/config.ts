@@ -261,6 +261,19 @@ const schema = z
       })
       .strict()
       .default({ lease: 60_000 }),
+    /** online garbage collection (src/lifecycle/gc.ts), a leased job like the purging of uploads */
+    gc: z
+      .object({
+        enabled: bool.default(true),
+        /** from the end of one run to the next, across the cluster */
+        interval: duration.default(3_600_000),
+        /** what was linked or pushed more recently than this is left alone */
+        grace: duration.default(3_600_000),
+        /** also remove untagged manifests that no index lists and no subject keeps */
+        untagged: bool.default(false),
+      })
+      .strict()
+      .default({ enabled: true, interval: 3_600_000, grace: 3_600_000, untagged: false }),
     tenancy: z
       .object({ repositorylimit: z.coerce.number().int().nonnegative().default(500) })
       .strict()
@@ -404,6 +417,10 @@ const EXPECTED: Record<string, string> = {
   "auth.session.idle": `${DURATION}, at least 1s`,
   "auth.session.ttl": `${DURATION}, at least 1s`,
   "jobs.lease": DURATION,
+  "gc.enabled": BOOLEAN,
+  "gc.interval": DURATION,
+  "gc.grace": DURATION,
+  "gc.untagged": BOOLEAN,
   "tenancy.repositorylimit": "a whole number",
   "log.level": "one of trace, debug, info, warn, error, fatal, silent",
   "log.accesslog.disabled": BOOLEAN,

@@ -10,6 +10,13 @@ export interface JobLeases {
    * nobody holds an unexpired lease on it. True when taken.
    */
   take(name: string, holder: string, now: number, lease: number): Promise<boolean>;
+  /**
+   * Takes `name` for `holder` now, due or not, unless someone holds an unexpired lease on it (an
+   * on-demand run); its schedule is left as it is. True when taken.
+   */
+  seize(name: string, holder: string, now: number, lease: number): Promise<boolean>;
+  /** Ends the holder's lease without touching when the job is next due. */
+  release(name: string, holder: string): Promise<void>;
   /** Extends the holder's lease; false when the holder lost it (expired and taken by another). */
   renew(name: string, holder: string, now: number, lease: number): Promise<boolean>;
   /** Ends the holder's lease and sets when the job is next due. */
@@ -28,6 +35,19 @@ export class SqlJobLeases implements JobLeases {
       where jobs.lease_until <= ${now} and jobs.next_run_at <= ${now}
       returning holder`.execute(this.db);
     return rows[0]?.holder === holder;
+  }
+
+  async seize(name: string, holder: string, now: number, lease: number): Promise<boolean> {
+    const { rows } = await sql<{ holder: string }>`
+      insert into jobs (name, holder, lease_until, next_run_at) values (${name}, ${holder}, ${now + lease}, 0)
+      on conflict (name) do update set holder = excluded.holder, lease_until = excluded.lease_until
+      where jobs.lease_until <= ${now}
+      returning holder`.execute(this.db);
+    return rows[0]?.holder === holder;
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await sql`update jobs set holder = null, lease_until = 0 where name = ${name} and holder = ${holder}`.execute(this.db);
   }
 
   async renew(name: string, holder: string, now: number, lease: number): Promise<boolean> {

@@ -238,6 +238,34 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("sessions_expires").on("sessions").column("expires_at").execute();
       },
     },
+    "0010_blobs": {
+      async up(db: Kysely<any>) {
+        // The global blob set, so garbage collection never lists the bucket: one row per stored
+        // blob, written in the same transaction as the commit or link that creates or links it.
+        await db.schema
+          .createTable("blobs")
+          .addColumn("digest", text, (c) => c.primaryKey())
+          .addColumn("size", "bigint", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("linked_at", "bigint", (c) => c.notNull())
+          .addColumn("claimed_by", text)
+          .addColumn("claimed_at", "bigint")
+          .execute();
+        await db.schema.createIndex("blobs_linked").on("blobs").column("linked_at").execute();
+        await db.schema
+          .createTable("blob_holds")
+          .addColumn("digest", text, (c) => c.notNull())
+          .addColumn("holder", text, (c) => c.notNull())
+          .addColumn("until", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("blob_holds_pk", ["digest", "holder"])
+          .execute();
+        // "Does any manifest, in any repository, reference this digest?" for the sweep.
+        await db.schema.createIndex("manifest_refs_child_any").on("manifest_refs").column("child").execute();
+        // Registries from before: every linked blob, as old as its first link.
+        await sql`insert into blobs (digest, size, created_at, linked_at)
+          select digest, max(size), min(created_at), max(created_at) from repo_blobs group by digest`.execute(db);
+      },
+    },
   };
 }
 

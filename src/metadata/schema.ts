@@ -20,6 +20,13 @@ export interface Database {
     last_pulled_at: Int | null;
     pull_count: Generated<number>;
   };
+  /**
+   * one row per blob in the blob store (0010_blobs): written with the commit or link that creates
+   * or links it; `claimed_by` marks a blob garbage collection is deleting (src/lifecycle/gc.ts)
+   */
+  blobs: { digest: string; size: Int; created_at: Int; linked_at: Int; claimed_by: string | null; claimed_at: Int | null };
+  /** a commit about to move bytes to a blob's key: garbage collection leaves that blob alone until it ends */
+  blob_holds: { digest: string; holder: string; until: Int };
   manifest_refs: { repository: string; parent: string; child: string; kind: string };
   tags: { repository: string; name: string; digest: string; updated_at: Int };
   uploads: {

@@ -1,23 +1,28 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
 import { sql, type Kysely, type Selectable } from "kysely";
-import { first, rows, version, writeAll, writeTransaction, type Compilable, type Requirement, type SqlDatabase } from "./direct.js";
+import { first, lockRows, requireRow, rows, version, writeAll, writeTransaction, type Compilable, type Requirement, type SqlDatabase } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
 import { RepositoryCreation } from "./repository-creation.js";
 import type { Database } from "./schema.js";
-import type {
-  BlobLink,
-  ManifestRecord,
-  ManifestSummary,
-  ManifestReference,
-  MetadataStore,
-  NewManifest,
-  Page,
-  PullEvent,
-  RepositoryStats,
-  ReferrerRecord,
-  TagRecord,
-  UploadProgress,
-  UploadRecord,
+import {
+  BlobBeingCollected,
+  MissingReferences,
+  type BlobLink,
+  type BlobRecord,
+  type ManifestKey,
+  type ManifestRecord,
+  type ManifestReference,
+  type ManifestRule,
+  type ManifestSummary,
+  type MetadataStore,
+  type NewManifest,
+  type Page,
+  type PullEvent,
+  type RepositoryStats,
+  type ReferrerRecord,
+  type TagRecord,
+  type UploadProgress,
+  type UploadRecord,
 } from "./store.js";
 
 export interface MetadataStoreOptions {
@@ -71,9 +76,11 @@ export class SqlMetadataStore implements MetadataStore {
 
   async deleteRepository(name: string): Promise<boolean> {
     return writeTransaction(this.base, async (trx) => {
-      for (const table of ["tags", "manifest_refs", "manifests", "repo_blobs", "uploads"] as const) {
+      for (const table of ["tags", "manifest_refs", "manifests", "repo_blobs"] as const) {
         await trx.deleteFrom(table).where("repository", "=", name).execute();
       }
+      // Its uploads' bytes are for the purger, which knows how to end a writer on every driver.
+      await trx.updateTable("uploads").set({ repository: DETACHED, updated_at: 0 }).where("repository", "=", name).execute();
       const result = await trx.deleteFrom("repositories").where("name", "=", name).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
@@ -127,14 +134,49 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
-    if (!(await writeAll(this.base, this.blobLink({ repository, digest, size, at })))) throw await this.creation.refusal(repository);
+    const link = { repository, digest, size, at };
+    if (await writeAll(this.base, [...this.creation.writes(repository, at), ...this.touchBlob(link), unclaimed(digest), this.insertLink(link)])) return;
+    if ((await this.getBlob(digest))?.claimed) throw new BlobBeingCollected(digest);
+    throw await this.creation.refusal(repository);
+  }
+
+  async mountBlob(repository: string, digest: string, size: number, from: string, at: number): Promise<boolean> {
+    const link = { repository, digest, size, at };
+    const source = requireRow(sql`select 1 from repo_blobs where repository = ${from} and digest = ${digest}`);
+    const writes = [...this.creation.writes(repository, at), ...this.touchBlob(link), unclaimed(digest), source, this.insertLink(link)];
+    if (await writeAll(this.base, writes)) return true;
+    if ((await this.getBlob(digest))?.claimed || (await this.linkedBlobSize(from, digest)) === undefined) return false;
+    throw await this.creation.refusal(repository);
+  }
+
+  async getBlob(digest: string): Promise<BlobRecord | undefined> {
+    const row = await this.db.selectFrom("blobs").selectAll().where("digest", "=", digest).executeTakeFirst();
+    return row && toBlob(row);
+  }
+
+  async holdBlob(digest: string, size: number, holder: string, at: number, until: number): Promise<boolean> {
+    const hold = this.db
+      .insertInto("blob_holds")
+      .values({ digest, holder, until })
+      .onConflict((oc) => oc.columns(["digest", "holder"]).doUpdateSet({ until }));
+    return writeAll(this.base, [...this.touchBlob({ digest, size, at }, false), unclaimed(digest), hold]);
+  }
+
+  async releaseBlobHold(digest: string, holder: string): Promise<void> {
+    await this.db.deleteFrom("blob_holds").where("digest", "=", digest).where("holder", "=", holder).execute();
   }
 
   async commitUpload(id: string, blob: BlobLink): Promise<void> {
     const endSession = this.db.deleteFrom("uploads").where("id", "=", id);
-    if (await writeAll(this.base, [...this.blobLink(blob), endSession])) return;
+    // The hold taken before the bytes moved is still there: no sweep has claimed the digest since.
+    const held = requireRow(sql`select 1 from blob_holds where digest = ${blob.digest} and holder = ${id}`);
+    const release = this.db.deleteFrom("blob_holds").where("digest", "=", blob.digest).where("holder", "=", id);
+    const writes = [...this.creation.writes(blob.repository, blob.at), ...this.touchBlob(blob), held, release, this.insertLink(blob), endSession];
+    if (await writeAll(this.base, writes)) return;
+    const hold = await this.db.selectFrom("blob_holds").select("until").where("digest", "=", blob.digest).where("holder", "=", id).executeTakeFirst();
+    if (!hold) throw new BlobBeingCollected(blob.digest);
     // The bytes are a blob already; a session that cannot be committed has nothing left to hold.
-    await writeAll(this.base, [endSession]);
+    await writeAll(this.base, [endSession, release]);
     throw await this.creation.refusal(blob.repository);
   }
 
@@ -170,8 +212,27 @@ export class SqlMetadataStore implements MetadataStore {
   async putManifest(manifest: NewManifest, references: ManifestReference[], tag?: string): Promise<void> {
     const { repository, digest } = manifest;
     const db = this.db;
-    const writes: (Compilable | Requirement)[] = [
-      ...this.creation.writes(repository, manifest.pushedAt),
+    const blobs = unique(references.filter((r) => r.kind === "blob").map((r) => r.child)).sort();
+    const children = unique(references.filter((r) => r.kind === "manifest").map((r) => r.child)).sort();
+    const writes: (Compilable | Requirement)[] = [...this.creation.writes(repository, manifest.pushedAt)];
+    // What it references is checked again here, after the rows a sweep would change are locked
+    // (PostgreSQL), so a sweep between the service's check and this write cannot go unnoticed.
+    if (blobs.length > 0) {
+      const lock = lockRows(this.base, db.selectFrom("blobs").select("digest").where("digest", "in", blobs).orderBy("digest"), "share");
+      if (lock) writes.push(lock);
+      writes.push(
+        requireRow(sql`select 1 where (select count(*) from repo_blobs where repository = ${repository} and digest in (${sql.join(blobs)})) = cast(${blobs.length} as integer)`),
+      );
+    }
+    const locked = unique([digest, ...children]).sort();
+    const lock = lockRows(this.base, db.selectFrom("manifests").select("digest").where("repository", "=", repository).where("digest", "in", locked).orderBy("digest"), "share");
+    if (lock) writes.push(lock);
+    if (children.length > 0) {
+      writes.push(
+        requireRow(sql`select 1 where (select count(*) from manifests where repository = ${repository} and digest in (${sql.join(children)})) = cast(${children.length} as integer)`),
+      );
+    }
+    writes.push(
       db
         .insertInto("manifests")
         .values({
@@ -187,7 +248,7 @@ export class SqlMetadataStore implements MetadataStore {
           last_pulled_at: null,
         })
         .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
-    ];
+    );
     const refs = uniqueBy(references, (r) => r.child).map((r) => ({ repository, parent: digest, child: r.child, kind: r.kind }));
     for (const batch of batches(refs, 200)) {
       writes.push(db.insertInto("manifest_refs").values(batch).onConflict((oc) => oc.columns(["repository", "parent", "child"]).doNothing()));
@@ -200,7 +261,11 @@ export class SqlMetadataStore implements MetadataStore {
           .onConflict((oc) => oc.columns(["repository", "name"]).doUpdateSet({ digest, updated_at: manifest.pushedAt })),
       );
     }
-    if (!(await writeAll(this.base, writes))) throw await this.creation.refusal(repository);
+    if (await writeAll(this.base, writes)) return;
+    const linked = await this.linkedBlobSizes(repository, blobs);
+    const missing = [...blobs.filter((d) => !linked.has(d)), ...(await this.missingManifests(repository, children))];
+    if (missing.length > 0) throw new MissingReferences(missing);
+    throw await this.creation.refusal(repository);
   }
 
   // Manifest reads are the hottest queries of a registry: plain SQL templates, no query building,
@@ -421,16 +486,113 @@ export class SqlMetadataStore implements MetadataStore {
     return rows.map(toUpload);
   }
 
-  /** The writes that link a blob into a repository (creating the repository if needed). */
-  private blobLink({ repository, digest, size, at }: BlobLink): (Compilable | Requirement)[] {
+  async unreachableManifests(rule: ManifestRule, after: ManifestKey | undefined, limit: number): Promise<ManifestKey[]> {
+    const from = after ? sql`and (repository > ${after.repository} or (repository = ${after.repository} and digest > ${after.digest}))` : sql``;
+    const found = await sql<ManifestKey>`select repository, digest from manifests where ${collectable(rule)} ${from}
+      order by repository, digest limit ${limit}`.execute(this.db);
+    return found.rows.map((r) => ({ repository: r.repository, digest: r.digest }));
+  }
+
+  async deleteUnreachableManifest(key: ManifestKey, rule: ManifestRule): Promise<boolean> {
+    return writeTransaction(this.base, async (trx) => {
+      const { repository, digest } = key;
+      const lock = lockRows(this.base, trx.selectFrom("manifests").select("digest").where("repository", "=", repository).where("digest", "=", digest), "update");
+      if (lock) await trx.executeQuery(lock.compile(trx));
+      const deleted = await sql`delete from manifests where repository = ${repository} and digest = ${digest} and ${collectable(rule)} returning digest`.execute(trx);
+      if (deleted.rows.length === 0) return false;
+      await trx.deleteFrom("manifest_refs").where("repository", "=", repository).where("parent", "=", digest).execute();
+      return true;
+    });
+  }
+
+  async unreferencedBlobs(before: number, after: string | undefined, limit: number): Promise<BlobRecord[]> {
+    const from = after === undefined ? sql`` : sql`and digest > ${after}`;
+    const found = await sql<BlobRow>`select * from blobs where claimed_by is null and linked_at < ${before} ${from} and ${unreferenced}
+      order by digest limit ${limit}`.execute(this.db);
+    return found.rows.map(toBlob);
+  }
+
+  async claimBlobs(digests: string[], before: number, claimant: string, now: number): Promise<BlobRecord[]> {
+    if (digests.length === 0) return [];
+    const list = sql.join(unique(digests).sort());
+    return writeTransaction(this.base, async (trx) => {
+      // Writers that link one of these blobs lock its row first (share or update): after this
+      // lock, what they committed is visible to the check below, and what they start waits.
+      const lock = lockRows(this.base, trx.selectFrom("blobs").select("digest").where("digest", "in", unique(digests)).orderBy("digest"), "update");
+      if (lock) await trx.executeQuery(lock.compile(trx));
+      await sql`delete from blob_holds where digest in (${list}) and until < ${now}`.execute(trx);
+      const claimed = await sql<BlobRow>`update blobs set claimed_by = ${claimant}, claimed_at = ${now}
+        where digest in (${list}) and claimed_by is null and linked_at < ${before} and ${unreferenced}
+        and not exists (select 1 from blob_holds h where h.digest = blobs.digest) returning *`.execute(trx);
+      const records = claimed.rows.map(toBlob);
+      // Metadata before bytes: from here no repository lists these blobs.
+      if (records.length > 0) await trx.deleteFrom("repo_blobs").where("digest", "in", records.map((b) => b.digest)).execute();
+      return records;
+    });
+  }
+
+  async claimedBlobs(limit: number): Promise<BlobRecord[]> {
+    const found = await this.db.selectFrom("blobs").selectAll().where("claimed_by", "is not", null).orderBy("digest").limit(limit).execute();
+    return found.map(toBlob);
+  }
+
+  async forgetBlobs(digests: string[]): Promise<void> {
+    for (const batch of batches(unique(digests))) {
+      await this.db.deleteFrom("blobs").where("digest", "in", batch).where("claimed_by", "is not", null).execute();
+    }
+  }
+
+  /**
+   * Records the blob, or marks it linked at `at` (`linked`), unless a sweep has claimed it; on
+   * PostgreSQL this locks its row until the transaction ends, so a sweep's claim waits or is seen.
+   */
+  private touchBlob({ digest, size, at }: Pick<BlobLink, "digest" | "size" | "at">, linked = true): Compilable[] {
+    const set = linked ? sql`linked_at = excluded.linked_at` : sql`linked_at = blobs.linked_at`;
     return [
-      ...this.creation.writes(repository, at),
-      this.db
-        .insertInto("repo_blobs")
-        .values({ repository, digest, size, created_at: at })
-        .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
+      sql`insert into blobs (digest, size, created_at, linked_at) values (${digest}, ${size}, ${at}, ${at})
+        on conflict (digest) do update set ${set} where blobs.claimed_by is null`,
     ];
   }
+
+  private insertLink({ repository, digest, size, at }: BlobLink): Compilable {
+    return this.db
+      .insertInto("repo_blobs")
+      .values({ repository, digest, size, created_at: at })
+      .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing());
+  }
+}
+
+/** The repository of uploads whose repository was deleted: no request names it, the purger ends them. */
+const DETACHED = "";
+
+/** No manifest of any repository references the blob (`blobs.digest`). */
+const unreferenced = sql`not exists (select 1 from manifest_refs r where r.child = blobs.digest)`;
+
+/** A blob row that no sweep has claimed: the write it is part of is undone otherwise. */
+function unclaimed(digest: string): Requirement {
+  return requireRow(sql`select 1 from blobs where digest = ${digest} and claimed_by is null`);
+}
+
+/** The manifests (`manifests.*`) that `rule` removes; see MetadataStore.unreachableManifests. */
+function collectable(rule: ManifestRule) {
+  const subjectGone = sql`not exists (select 1 from manifests s where s.repository = manifests.repository and s.digest = manifests.subject)`;
+  const kind = rule.untagged ? sql`(manifests.subject is null or ${subjectGone})` : sql`(manifests.subject is not null and ${subjectGone})`;
+  return sql`manifests.pushed_at < ${rule.before}
+    and not exists (select 1 from tags t where t.repository = manifests.repository and t.digest = manifests.digest)
+    and not exists (select 1 from manifest_refs r where r.repository = manifests.repository and r.child = manifests.digest)
+    and ${kind}`;
+}
+
+type BlobRow = Selectable<Database["blobs"]>;
+
+function toBlob(row: BlobRow): BlobRecord {
+  return {
+    digest: row.digest,
+    size: Number(row.size),
+    createdAt: Number(row.created_at),
+    linkedAt: Number(row.linked_at),
+    claimed: row.claimed_by !== null,
+  };
 }
 
 type ManifestRow = Selectable<Database["manifests"]>;

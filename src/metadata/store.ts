@@ -40,6 +40,31 @@ export interface BlobLink {
   at: number;
 }
 
+/** A blob of the blob store, once per digest whichever repositories link it. */
+export interface BlobRecord {
+  digest: string;
+  size: number;
+  createdAt: number;
+  /** the last upload commit or link (a mount) of this digest into any repository */
+  linkedAt: number;
+  /** garbage collection is deleting it: nothing may link it until the claim ends */
+  claimed: boolean;
+}
+
+/** A manifest, by repository and digest. */
+export interface ManifestKey {
+  repository: string;
+  digest: string;
+}
+
+/** What garbage collection removes besides blobs nothing references (src/lifecycle/gc.ts). */
+export interface ManifestRule {
+  /** only manifests pushed before this (the grace period) */
+  before: number;
+  /** also untagged manifests that no index of their repository lists and whose subject, if any, is gone (gc.untagged) */
+  untagged: boolean;
+}
+
 export interface UploadRecord extends UploadProgress {
   id: string;
   repository: string;
@@ -131,6 +156,26 @@ export class RepositoryLimitReached extends Error {
 }
 
 /**
+ * A manifest lists blobs not linked into its repository or manifests not stored there, checked in
+ * the transaction that stores it (a sweep may have removed them since the service looked).
+ */
+export class MissingReferences extends Error {
+  constructor(readonly missing: string[]) {
+    super(`manifest references content unknown to this repository: ${missing.join(", ")}`);
+  }
+}
+
+/**
+ * Garbage collection is deleting this blob right now: it cannot be linked until the claim ends.
+ * Also thrown by a commit whose hold on the digest ran out and was collected meanwhile.
+ */
+export class BlobBeingCollected extends Error {
+  constructor(readonly digest: string) {
+    super(`blob ${digest} is being removed by garbage collection; push it again shortly`);
+  }
+}
+
+/**
  * In a store that enforces repository limits, every write that may create a repository (a blob
  * link, an upload commit, a manifest, an explicit create) creates it only while its tenancy holds
  * fewer repositories than its limit, decided inside that write's transaction (so racing first
@@ -143,13 +188,34 @@ export interface MetadataStore {
   /** Creates an empty repository; false when it exists already. */
   createRepository(name: string, at: number): Promise<boolean>;
   listRepositories(page: Page): Promise<string[]>;
-  /** Removes a repository with its manifests, tags, blob links and uploads. */
+  /**
+   * Removes a repository with its manifests, tags and blob links. Its uploads end: detached from
+   * any repository (no request finds them) and left stale, so the next purge removes their bytes.
+   */
   deleteRepository(name: string): Promise<boolean>;
   /** Tag count, manifest count, size (see RepositoryStats), pulls and last push, per repository. */
   repositoryStats(names: string[]): Promise<Map<string, RepositoryStats>>;
 
-  /** Records that `repository` holds blob `digest`; idempotent. Creates the repository. */
+  /**
+   * Records that `repository` holds blob `digest`, and the blob itself (linked at `at`); idempotent.
+   * Creates the repository. BlobBeingCollected when a sweep has claimed the digest.
+   */
   linkBlob(repository: string, digest: string, size: number, at: number): Promise<void>;
+  /**
+   * Links blob `digest`, which `from` holds, into `repository` (a cross-repository mount), in one
+   * transaction that finds `from`'s link still there and the blob unclaimed; false otherwise.
+   */
+  mountBlob(repository: string, digest: string, size: number, from: string, at: number): Promise<boolean>;
+  /** The blob's record, or undefined. */
+  getBlob(digest: string): Promise<BlobRecord | undefined>;
+  /**
+   * Before a commit moves bytes to `digest`'s key: records the blob (if new) and a hold on it for
+   * `holder` until `until`, which garbage collection respects. False, with nothing written, while
+   * a sweep has the digest claimed.
+   */
+  holdBlob(digest: string, size: number, holder: string, at: number, until: number): Promise<boolean>;
+  /** Drops `holder`'s hold (a commit that failed after holding). */
+  releaseBlobHold(digest: string, holder: string): Promise<void>;
   /** Size of a blob linked into `repository`, or undefined. */
   linkedBlobSize(repository: string, digest: string): Promise<number | undefined>;
   /** Repositories that hold blob `digest`, sorted, at most `limit`. */
@@ -160,7 +226,9 @@ export interface MetadataStore {
 
   /**
    * Stores a manifest with its references and (optionally) points `tag` at it, in one
-   * transaction. Re-putting an existing digest keeps its pull statistics.
+   * transaction. Re-putting an existing digest keeps its pull statistics. Every referenced blob
+   * must be linked into the repository and every referenced manifest stored there, checked in
+   * that transaction (MissingReferences otherwise).
    */
   putManifest(manifest: NewManifest, references: ManifestReference[], tag?: string): Promise<void>;
   getManifest(repository: string, digest: string): Promise<ManifestRecord | undefined>;
@@ -212,10 +280,37 @@ export interface MetadataStore {
   releaseUpload(id: string, holder?: string, progress?: UploadProgress): Promise<void>;
   deleteUpload(id: string): Promise<void>;
   /**
-   * Ends a session whose bytes became a blob: links the blob into the repository and deletes the
-   * session, atomically. A refused repository (RepositoryLimitReached) ends the session too.
+   * Ends a session whose bytes became a blob: links the blob into the repository, ends the hold
+   * the session took on it (holdBlob, holder = the session id) and deletes the session,
+   * atomically. A refused repository (RepositoryLimitReached) ends the session too; a hold that is
+   * gone (it ran out and a sweep took the blob) fails with BlobBeingCollected, nothing written.
    */
   commitUpload(id: string, blob: BlobLink): Promise<void>;
   /** Uploads last touched before `before` and not leased past it, oldest first. */
   staleUploads(before: number, limit: number): Promise<UploadRecord[]>;
+
+  /**
+   * Manifests garbage collection removes, in (repository, digest) order after `after`: untagged,
+   * listed by no index of their repository, pushed before `rule.before`, and either referrers
+   * whose subject is gone from their repository or (with `rule.untagged`) any such manifest
+   * whose subject, if it has one, is gone.
+   */
+  unreachableManifests(rule: ManifestRule, after: ManifestKey | undefined, limit: number): Promise<ManifestKey[]>;
+  /**
+   * Deletes the manifest (and its references) if `rule` still selects it, checked in the
+   * transaction that deletes it; false otherwise.
+   */
+  deleteUnreachableManifest(key: ManifestKey, rule: ManifestRule): Promise<boolean>;
+  /** Unclaimed blobs no manifest references, last linked before `before`, by digest after `after`. */
+  unreferencedBlobs(before: number, after: string | undefined, limit: number): Promise<BlobRecord[]>;
+  /**
+   * Claims for `claimant`, in one transaction that checks again, those of `digests` still
+   * unreferenced, last linked before `before` and unheld (holds past `now` count; older ones are
+   * dropped), and removes their links. A claimed blob is linked by nothing until forgotten.
+   */
+  claimBlobs(digests: string[], before: number, claimant: string, now: number): Promise<BlobRecord[]>;
+  /** Blobs claimed and not yet forgotten (a sweep that stopped midway), at most `limit`. */
+  claimedBlobs(limit: number): Promise<BlobRecord[]>;
+  /** Removes the records of claimed blobs whose bytes are gone. */
+  forgetBlobs(digests: string[]): Promise<void>;
 }

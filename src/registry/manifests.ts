@@ -2,7 +2,7 @@
 import { digestOf } from "../content/digest.js";
 import { ManifestError, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from "../content/manifest.js";
 import { INDEX_TYPES, MediaType } from "../content/mediatypes.js";
-import type { ManifestRecord, ManifestReference, ReferrerRecord } from "../metadata/store.js";
+import { MissingReferences, type ManifestRecord, type ManifestReference, type MetadataStore, type ReferrerRecord } from "../metadata/store.js";
 import type { RegistryContext } from "./context.js";
 import { manifestUnknown, nameUnknown, RegistryError, unsupported } from "./errors.js";
 import type { PullRecorder } from "./pulls.js";
@@ -44,7 +44,7 @@ export class ManifestService {
       ...parsed.blobs.map((d) => ({ child: d.digest, kind: "blob" as const })),
       ...parsed.manifests.map((d) => ({ child: d.digest, kind: "manifest" as const })),
     ];
-    await this.ctx.meta.putManifest(
+    await this.store(
       {
         repository,
         digest,
@@ -60,6 +60,18 @@ export class ManifestService {
       reference.kind === "tag" ? reference.tag : undefined,
     );
     return { digest, subject: parsed.subject?.digest ?? null };
+  }
+
+  private async store(...args: Parameters<MetadataStore["putManifest"]>): Promise<void> {
+    try {
+      await this.ctx.meta.putManifest(...args);
+    } catch (err) {
+      // Removed by garbage collection between the check above and the write.
+      if (err instanceof MissingReferences) {
+        throw new RegistryError("MANIFEST_BLOB_UNKNOWN", "manifest references content unknown to this repository", { missing: err.missing });
+      }
+      throw err;
+    }
   }
 
   /** A manifest by tag or digest. `pull` counts it as a pull (GET, not HEAD). */

@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { ParsedDigest } from "../content/digest.js";
 import { ResumableHash } from "../content/resumable-hash.js";
-import type { UploadProgress, UploadRecord } from "../metadata/store.js";
+import { BlobBeingCollected, type UploadProgress, type UploadRecord } from "../metadata/store.js";
 import type { Chunks, ObjectWriter } from "../storage/driver.js";
 import { isUploadId } from "../storage/upload-id.js";
 import type { RegistryContext } from "./context.js";
@@ -127,16 +127,27 @@ export class UploadService {
           throw digestMismatch(expected, actual);
         }
       }
+      const digest = actual;
+      // Garbage collection leaves a held digest alone: bytes about to appear at its key are not
+      // deleted under the commit (src/lifecycle/gc.ts has the protocol).
+      await this.refusing(hold, upload, () => this.holdBlob(digest, size, id));
       // Over an existing blob too: its bytes are the same (same digest), and a move is cheaper
       // than asking first.
-      await this.refusing(hold, upload, () => this.ctx.storage.move(uploadKey(id), blobKey(actual)));
       try {
-        await this.ctx.meta.commitUpload(id, { repository, digest: actual, size, at: this.ctx.now() });
+        await this.refusing(hold, upload, () => this.ctx.storage.move(uploadKey(id), blobKey(digest)));
+      } catch (err) {
+        await this.ctx.meta.releaseBlobHold(digest, id).catch(() => undefined);
+        throw err;
+      }
+      try {
+        await this.ctx.meta.commitUpload(id, { repository, digest, size, at: this.ctx.now() });
       } catch (err) {
         // The bytes are a blob now, linked nowhere (a retried push moves over it; garbage
         // collection reclaims it). Removing it could break another repository holding the same digest.
+        await this.ctx.meta.releaseBlobHold(digest, id).catch(() => undefined);
         await this.abandon({ ...upload, size });
         hold.ended = true;
+        if (err instanceof BlobBeingCollected) throw collecting(digest);
         throw err;
       }
       hold.ended = true;
@@ -164,8 +175,8 @@ export class UploadService {
     const digest = toDigest(digestParam).digest;
     const size = await this.ctx.meta.linkedBlobSize(from, digest);
     if (size === undefined || (await this.ctx.storage.stat(blobKey(digest)))?.size !== size) return undefined;
-    await this.ctx.meta.linkBlob(repository, digest, size, this.ctx.now());
-    return size;
+    // Checked again as the link is written: a sweep may have taken the blob since.
+    return (await this.ctx.meta.mountBlob(repository, digest, size, from, this.ctx.now())) ? size : undefined;
   }
 
   /** Where a blob could be mounted from when the client names no source (automatic cross-mount). */
@@ -179,6 +190,21 @@ export class UploadService {
       await this.discard(upload);
       hold.ended = true;
     });
+  }
+
+  /**
+   * Holds `digest` for the commit of session `id`, waiting while a sweep has it claimed (a claim
+   * lasts one batch of deletions); 503 if that takes longer than HOLD_WAIT_MS.
+   */
+  private async holdBlob(digest: string, size: number, id: string): Promise<void> {
+    // The wait is in real time whatever the registry's clock (tests control that one).
+    const start = performance.now();
+    for (let pause = 10; ; pause = Math.min(pause * 2, 500)) {
+      const now = this.ctx.now();
+      if (await this.ctx.meta.holdBlob(digest, size, id, now, now + HOLD_MS)) return;
+      if (performance.now() - start > HOLD_WAIT_MS) throw collecting(digest);
+      await new Promise((resume) => setTimeout(resume, pause));
+    }
   }
 
   /** Removes sessions untouched since `before`; returns how many. */
@@ -467,6 +493,18 @@ function checkRange(range: ContentRange, size: number): void {
       { Range: rangeHeader(size) },
     );
   }
+}
+
+/**
+ * How long a commit's hold on its digest lasts: far longer than moving any blob takes; only a
+ * commit that died keeps a blob from collection for that long.
+ */
+const HOLD_MS = 15 * 60_000;
+/** How long a commit waits for a sweep's claim on its digest to end. */
+const HOLD_WAIT_MS = 10_000;
+
+function collecting(digest: string): RegistryError {
+  return new RegistryError("UNKNOWN", "garbage collection is removing this blob right now; push it again shortly", { digest }, 503, { "Retry-After": "1" });
 }
 
 /** The `Range` header of an upload holding `size` bytes (`0-0` when empty, as clients expect). */

@@ -9,6 +9,7 @@ import { loadedOnFirstUse } from "../api/on-first-use.js";
 import type { Config } from "../config/config.js";
 import { purgeUploadsJob } from "../gc/upload-purger.js";
 import { JobRunner } from "../jobs/runner.js";
+import { gcJob } from "../lifecycle/run.js";
 import { assemble, bootstrapOperator, operatorNeverLoggedIn, type App } from "./assemble.js";
 import { createRequestListener, type ExtraHandler } from "./http.js";
 import { ConnectionLimits } from "./limits.js";
@@ -100,6 +101,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const runner = new JobRunner(app.jobs, log, { lease: config.jobs.lease, poll: config.jobs.lease });
   const purging = config.storage.maintenance.uploadpurging;
   if (purging.enabled) runner.start(purgeUploadsJob(app.registry.uploads, purging.age, purging.interval, Date.now, log));
+  if (config.gc.enabled) runner.start(gcJob(app, log));
 
   // Nothing may await between receiving the socket and listening on it (see StartOptions).
   const handed = await options.listener();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { fork } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { RepositoryLimitReached, type MetadataStore, type NewManifest } from "../../src/metadata/store.js";
+import { BlobBeingCollected, MissingReferences, RepositoryLimitReached, type MetadataStore, type NewManifest } from "../../src/metadata/store.js";
 import { openStores, type WriterReport, type WriterSpec } from "./writer-process.js";
 
 const WRITER = fileURLToPath(new URL("./writer-process.js", import.meta.url));
@@ -66,7 +66,9 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       assert.equal(await store.getManifest("gone", D(10)), undefined);
       assert.equal(await store.resolveTag("gone", "v1"), undefined);
       assert.equal(await store.linkedBlobSize("gone", D(1)), undefined);
-      assert.equal(await store.getUpload("u-gone"), undefined);
+      assert.notEqual((await store.getUpload("u-gone"))?.repository, "gone", "no request finds its uploads");
+      assert.ok((await store.staleUploads(1, 10)).some((u) => u.id === "u-gone"), "they are stale at once, for the purger");
+      assert.equal((await store.getUpload("u-keep"))?.repository, "keep");
       assert.deepEqual(await store.repositoriesWithBlob(D(1), 10), ["keep"]);
       assert.equal(await store.resolveTag("keep", "v1"), D(10), "the other repository is untouched");
       // A repository of the same name starts empty.
@@ -114,6 +116,7 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
 
     it("manifests: put with tag, get by digest and tag, retag, delete removes tags", async () => {
       const store = await open();
+      await store.linkBlob("r", D(1), 10, 1);
       await store.putManifest(manifest("r", D(10)), [{ child: D(1), kind: "blob" }], "v1");
       await store.putManifest(manifest("r", D(11)), [], "v2");
       assert.equal((await store.getManifest("r", D(10)))?.pullCount, 0);
@@ -226,6 +229,7 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
     it("uploads: a commit links the blob and ends the session together", async () => {
       const store = await open();
       await store.createUpload({ id: "u1", repository: "new/repo", createdAt: 100, updatedAt: 100 });
+      assert.equal(await store.holdBlob(D(5), 42, "u1", 110, 10_000), true);
       await store.commitUpload("u1", { repository: "new/repo", digest: D(5), size: 42, at: 120 });
       assert.equal(await store.getUpload("u1"), undefined);
       assert.equal(await store.linkedBlobSize("new/repo", D(5)), 42);
@@ -246,6 +250,99 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       const stats = (await store.repositoryStats(["r"])).get("r")!;
       assert.deepEqual(stats, { tags: 0, manifests: 0, size: 0, pulls: 0, lastPushedAt: null });
       assert.equal(await store.linkedBlobSize("r", D(3)), 7, "the blobs stay linked until garbage collection");
+      await store.close();
+    });
+
+    it("blobs: one record per digest, written with the commit or link, last linked moving with each", async () => {
+      const store = await open();
+      await store.linkBlob("a", D(1), 10, 100);
+      assert.deepEqual(await store.getBlob(D(1)), { digest: D(1), size: 10, createdAt: 100, linkedAt: 100, claimed: false });
+      await store.linkBlob("b", D(1), 10, 200);
+      assert.equal(await store.mountBlob("c", D(1), 10, "a", 300), true);
+      assert.deepEqual(await store.getBlob(D(1)), { digest: D(1), size: 10, createdAt: 100, linkedAt: 300, claimed: false });
+      assert.equal(await store.mountBlob("c", D(1), 10, "nowhere", 400), false, "the source does not hold it");
+      assert.equal(await store.linkedBlobSize("c", D(1)), 10);
+      await store.createUpload({ id: "u1", repository: "d", createdAt: 1, updatedAt: 1 });
+      assert.equal(await store.holdBlob(D(2), 5, "u1", 500, 600), true);
+      assert.equal((await store.getBlob(D(2)))?.linkedAt, 500, "held: recorded before the bytes move");
+      await store.commitUpload("u1", { repository: "d", digest: D(2), size: 5, at: 550 });
+      assert.equal((await store.getBlob(D(2)))?.linkedAt, 550);
+      assert.equal(await store.getBlob(D(3)), undefined);
+      await store.close();
+    });
+
+    it("blobs: a manifest's references are checked in the transaction that stores it", async () => {
+      const store = await open();
+      await store.linkBlob("r", D(1), 10, 1);
+      await store.linkBlob("other", D(2), 10, 1);
+      await assert.rejects(
+        store.putManifest(manifest("r", D(10)), [{ child: D(1), kind: "blob" }, { child: D(2), kind: "blob" }], "v1"),
+        (err) => err instanceof MissingReferences && err.missing.join() === D(2),
+      );
+      await assert.rejects(store.putManifest(manifest("r", D(11)), [{ child: D(12), kind: "manifest" }]), MissingReferences);
+      assert.equal(await store.getManifest("r", D(10)), undefined, "nothing written");
+      assert.equal(await store.resolveTag("r", "v1"), undefined);
+      await store.putManifest(manifest("r", D(12)), [{ child: D(1), kind: "blob" }]);
+      await store.putManifest(manifest("r", D(11)), [{ child: D(12), kind: "manifest" }], "index");
+      assert.equal(await store.resolveTag("r", "index"), D(11));
+      await store.close();
+    });
+
+    it("gc: blobs nothing references, claimed after a re-check, linked by nothing until forgotten", async () => {
+      const store = await open();
+      for (const n of [1, 2, 3, 4]) await store.linkBlob("r", D(n), n * 10, 100);
+      await store.linkBlob("s", D(4), 40, 900);
+      await store.putManifest(manifest("r", D(10)), [{ child: D(1), kind: "blob" }], "v1");
+      await store.createUpload({ id: "u1", repository: "r", createdAt: 1, updatedAt: 1 });
+      assert.equal(await store.holdBlob(D(3), 30, "u1", 100, 2000), true);
+      const unreferenced = async (before: number) => (await store.unreferencedBlobs(before, undefined, 10)).map((b) => b.digest);
+      assert.deepEqual(await unreferenced(500), [D(2), D(3)], "D(1) referenced, D(4) linked again at 900");
+      assert.deepEqual(await unreferenced(1000), [D(2), D(3), D(4)]);
+      assert.deepEqual((await store.unreferencedBlobs(1000, D(2), 1)).map((b) => b.digest), [D(3)], "paged by digest");
+      // D(1) became referenced, D(3) is held: the claim checks again and leaves them.
+      const claimed = await store.claimBlobs([D(1), D(2), D(3), D(4)], 1000, "gc-1", 1000);
+      assert.deepEqual(claimed.map((b) => [b.digest, b.size]), [[D(2), 20], [D(4), 40]]);
+      assert.equal(await store.linkedBlobSize("r", D(2)), undefined, "links go with the claim");
+      assert.deepEqual(await store.repositoriesWithBlob(D(4), 10), []);
+      assert.deepEqual(await unreferenced(1000), [D(3)], "claimed blobs are not listed again");
+      assert.deepEqual((await store.claimedBlobs(10)).map((b) => b.digest), [D(2), D(4)]);
+      // Nothing links a claimed blob.
+      assert.equal(await store.holdBlob(D(2), 20, "u2", 1100, 2000), false);
+      await assert.rejects(store.linkBlob("t", D(2), 20, 1100), BlobBeingCollected);
+      assert.equal(await store.mountBlob("t", D(4), 40, "r", 1100), false);
+      await store.forgetBlobs([D(2), D(4)]);
+      assert.equal(await store.getBlob(D(2)), undefined);
+      assert.deepEqual(await store.claimedBlobs(10), []);
+      assert.equal(await store.holdBlob(D(2), 20, "u2", 1200, 2000), true, "a new push of the digest starts afresh");
+      // An expired hold does not protect: its commit then finds the hold gone and fails.
+      assert.deepEqual((await store.claimBlobs([D(3)], 1000, "gc-2", 3000)).map((b) => b.digest), [D(3)]);
+      await assert.rejects(store.commitUpload("u1", { repository: "r", digest: D(3), size: 30, at: 3000 }), BlobBeingCollected);
+      assert.ok(await store.getUpload("u1"), "nothing written");
+      await store.close();
+    });
+
+    it("gc: manifests removed by rule: referrers of a gone subject, and untagged ones with gc.untagged", async () => {
+      const store = await open();
+      const put = (digest: string, extra: Partial<NewManifest> = {}, refs: { child: string; kind: "blob" | "manifest" }[] = [], tag?: string) =>
+        store.putManifest(manifest("r", digest, extra), refs, tag);
+      await put(D(1), {}, [], "tagged");
+      await put(D(2)); // untagged
+      await put(D(3), { subject: D(1) }); // referrer of a tagged manifest
+      await put(D(4), { subject: D(99) }); // referrer whose subject is gone
+      await put(D(5), { subject: D(99), pushedAt: 5000 }); // the same, but recent
+      await put(D(6)); // untagged, but listed by an index
+      await put(D(7), {}, [{ child: D(6), kind: "manifest" }], "index");
+      await put(D(8), { subject: D(2) }); // referrer of an untagged manifest
+      const keys = async (untagged: boolean) =>
+        (await store.unreachableManifests({ before: 2000, untagged }, undefined, 10)).map((k) => `${k.repository} ${k.digest}`);
+      assert.deepEqual(await keys(false), [`r ${D(4)}`]);
+      assert.deepEqual(await keys(true), [`r ${D(2)}`, `r ${D(4)}`]);
+      assert.deepEqual(await store.unreachableManifests({ before: 2000, untagged: true }, { repository: "r", digest: D(2) }, 10), [{ repository: "r", digest: D(4) }]);
+      assert.equal(await store.deleteUnreachableManifest({ repository: "r", digest: D(1) }, { before: 2000, untagged: true }), false, "tagged");
+      assert.equal(await store.deleteUnreachableManifest({ repository: "r", digest: D(2) }, { before: 2000, untagged: true }), true);
+      assert.equal(await store.getManifest("r", D(2)), undefined);
+      assert.deepEqual(await keys(false), [`r ${D(4)}`, `r ${D(8)}`], "its referrer goes next");
+      assert.equal(await store.deleteUnreachableManifest({ repository: "r", digest: D(7) }, { before: 2000, untagged: true }), false);
       await store.close();
     });
 
@@ -313,6 +410,7 @@ export function concurrentWritersSuite(name: string, newDatabase: () => Promise<
       assert.equal(await meta.resolveTag("team/c", "v1"), undefined, "a refused manifest leaves nothing behind");
       // Writes into existing repositories go on at the limit.
       await meta.createUpload({ id: "u2", repository: "team/a", createdAt: 1, updatedAt: 1 });
+      await meta.holdBlob(D(2), 5, "u2", 2, 1000);
       await meta.commitUpload("u2", { repository: "team/a", digest: D(2), size: 5, at: 2 });
       await meta.putManifest(manifest("team/a", D(11)), [{ child: D(2), kind: "blob" }], "v1");
       assert.equal(await meta.resolveTag("team/a", "v1"), D(11));
@@ -320,6 +418,7 @@ export function concurrentWritersSuite(name: string, newDatabase: () => Promise<
       await iam.updateTenancy("team", { repositoryLimit: 3 });
       await meta.createUpload({ id: "u3", repository: "team/d", createdAt: 1, updatedAt: 1 });
       await meta.createRepository("team/e", 1);
+      await meta.holdBlob(D(3), 5, "u3", 2, 1000);
       await assert.rejects(meta.commitUpload("u3", { repository: "team/d", digest: D(3), size: 5, at: 2 }), refusedAt(3));
       assert.equal(await meta.getUpload("u3"), undefined);
       await assert.rejects(meta.createRepository("other/x", 1), /there is no tenancy other/);

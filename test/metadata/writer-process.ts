@@ -52,6 +52,7 @@ async function serve(): Promise<void> {
           break;
         case 1:
           await meta.createUpload({ id: `${processId}-${i}`, repository: name, createdAt: 1, updatedAt: 1 });
+          await meta.holdBlob(D(i), 10, `${processId}-${i}`, 2, Number.MAX_SAFE_INTEGER);
           await meta.commitUpload(`${processId}-${i}`, { repository: name, digest: D(i), size: 10, at: 2 });
           break;
         case 2:

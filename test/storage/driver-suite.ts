@@ -247,6 +247,20 @@ export function driverSuite(name: string, open: () => Promise<StorageDriver>, op
       assert.deepEqual(await list(d, `${base}/`), []);
     });
 
+    it("deletes a sweep's batch in one call: keys across many directories, absent ones among them, neighbours kept", async () => {
+      const d = await open();
+      const base = fresh();
+      // As garbage collection deletes blobs: `<2 hex>/<hex>` keys, 1000 at a time plus a remainder.
+      const key = (i: number) => `${base}/${(i % 256).toString(16).padStart(2, "0")}/${i.toString(16).padStart(8, "0")}`;
+      const doomed = Array.from({ length: 1200 }, (_, i) => key(i));
+      const kept = [key(5000), key(5001)];
+      for (let i = 0; i < doomed.length; i += 50) await Promise.all(doomed.slice(i, i + 50).map((k) => d.put(k, Buffer.from("x"))));
+      for (const k of kept) await d.put(k, Buffer.from("kept"));
+      await d.delete([...doomed, key(9999), doomed[0]!]);
+      assert.deepEqual((await list(d, `${base}/`)).map((o) => o.key), kept.sort());
+      assert.deepEqual(await d.getSmall(kept[0]!), Buffer.from("kept"));
+    });
+
     it("reads a multi-MiB object whole, by range and by copy", async () => {
       const d = await open();
       const key = `${fresh()}/large`;

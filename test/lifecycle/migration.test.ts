@@ -1,0 +1,34 @@
+// A registry from before the blob model: migration 0010_blobs records every blob its repositories
+// link, so the first collection after the upgrade sees them all.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Sqlite from "better-sqlite3";
+import { after, it } from "node:test";
+import { openSqliteStore } from "../../src/metadata/sqlite.js";
+
+const D = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
+
+const dir = await mkdtemp(join(tmpdir(), "berth-migration-"));
+after(() => rm(dir, { recursive: true, force: true }));
+
+it("0010_blobs backfills one record per linked digest: first link as created, last as linked", async () => {
+  const path = join(dir, "meta.db");
+  const store = await openSqliteStore(path);
+  await store.linkBlob("a", D(1), 10, 100);
+  await store.linkBlob("b", D(1), 10, 300);
+  await store.linkBlob("a", D(2), 20, 200);
+  await store.close();
+  // Back to the schema of a Berth before the blob model, links kept.
+  const raw = new Sqlite(path);
+  raw.exec(`drop table blobs; drop table blob_holds; drop index manifest_refs_child_any;
+    delete from kysely_migration where name = '0010_blobs'`);
+  raw.close();
+
+  const upgraded = await openSqliteStore(path);
+  assert.deepEqual(await upgraded.getBlob(D(1)), { digest: D(1), size: 10, createdAt: 100, linkedAt: 300, claimed: false });
+  assert.deepEqual(await upgraded.getBlob(D(2)), { digest: D(2), size: 20, createdAt: 200, linkedAt: 200, claimed: false });
+  assert.deepEqual((await upgraded.unreferencedBlobs(1000, undefined, 10)).map((b) => b.digest), [D(1), D(2)]);
+  await upgraded.close();
+});
