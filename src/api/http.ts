@@ -1,6 +1,7 @@
 // The admin API over HTTP: reads the request (a bounded JSON body), hands it to AdminApi.execute
 // and writes the answer. Everything else (routing, decisions, the envelope) is AdminApi's.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RequestFacts } from "../server/access-log.js";
 import { closeAfterAnswer } from "../server/early-close.js";
 import { readBounded } from "../server/read-body.js";
 import { API_PREFIX, type AdminApi } from "./admin-api.js";
@@ -12,7 +13,7 @@ const MAX_BODY = 256 * 1024;
 
 /** Serves `/api/*`; false when the path is not under /api/ (an ExtraHandler of server/http.ts). */
 export function apiHandler(api: AdminApi, authentication: ApiAuthentication) {
-  return async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> => {
+  return async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, facts?: RequestFacts): Promise<boolean> => {
     if (path !== "/api" && !path.startsWith("/api/")) return false;
     const below = path.startsWith(`${API_PREFIX}/`) ? path.slice(API_PREFIX.length) : `/../${path.slice(1)}`;
     const answer = await api.execute({
@@ -21,7 +22,11 @@ export function apiHandler(api: AdminApi, authentication: ApiAuthentication) {
       query,
       headers: req.headers,
       address: req.socket.remoteAddress,
-      principal: () => authentication.authenticate(req),
+      principal: async () => {
+        const principal = await authentication.authenticate(req);
+        if (facts) facts.user = principal.name;
+        return principal;
+      },
       body: () => readJson(req),
     });
     const body = answer.body === undefined ? undefined : JSON.stringify(answer.body);

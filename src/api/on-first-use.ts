@@ -4,13 +4,13 @@ import type { ExtraHandler } from "../server/http.js";
 
 export function loadedOnFirstUse(load: () => Promise<ExtraHandler>): ExtraHandler {
   let loading: Promise<ExtraHandler> | undefined;
-  return async (req, res, path, query) => {
+  return async (req, res, path, query, facts) => {
     if (path !== "/api" && !path.startsWith("/api/")) return false;
     // A failed load is tried again by the next request rather than remembered.
     loading ??= load().catch((err: unknown) => {
       loading = undefined;
       throw err;
     });
-    return (await loading)(req, res, path, query);
+    return (await loading)(req, res, path, query, facts);
   };
 }

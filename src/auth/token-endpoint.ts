@@ -19,7 +19,11 @@ import type { ResourceAccess, TokenService, TokenSubject } from "./tokens.js";
 const ACTIONS: ReadonlySet<string> = new Set(["pull", "push", "delete", "*"]);
 const MAX_FORM_BYTES = 64 * 1024;
 
-type AuthHandler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>;
+type AuthHandler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams, seen: SeenCaller) => Promise<void>;
+/** Where the access log learns who called, once the endpoint knows. */
+export interface SeenCaller {
+  user: string | undefined;
+}
 
 export class TokenEndpoint {
   constructor(
@@ -38,17 +42,20 @@ export class TokenEndpoint {
    * endpoint identifies its caller itself and grants each scope by a silent decision.
    */
   private readonly routes: Record<string, { access: Access[]; methods: Record<string, AuthHandler> }> = {
-    "/auth/token": { access: [], methods: { GET: (req, res, query) => this.getToken(req, res, query), POST: (req, res) => this.postToken(req, res) } },
+    "/auth/token": {
+      access: [],
+      methods: { GET: (req, res, query, seen) => this.getToken(req, res, query, seen), POST: (req, res, _query, seen) => this.postToken(req, res, seen) },
+    },
     "/auth/jwks": { access: [], methods: { GET: (_req, res) => this.jwks(res), HEAD: (_req, res) => this.jwks(res) } },
   };
 
   /** Handles `/auth/*`; false when the path is not one of ours. */
-  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
+  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, seen: SeenCaller = { user: undefined }): Promise<boolean> {
     const route = this.routes[path];
     if (!route) return false;
     const handler = route.methods[req.method ?? ""];
     if (!handler) throw new RegistryError("UNSUPPORTED", `method ${req.method} not allowed here`, undefined, 405, { Allow: Object.keys(route.methods).join(", ") });
-    await handler(req, res, query);
+    await handler(req, res, query, seen);
     return true;
   }
 
@@ -57,15 +64,16 @@ export class TokenEndpoint {
   }
 
   /** `GET /auth/token?service=&scope=`: Docker's form, HTTP Basic or anonymous. */
-  private async getToken(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  private async getToken(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, seen: SeenCaller): Promise<void> {
     this.requireOurService(query.getAll("service"));
     const principal = await this.basicOrAnonymous(req);
+    seen.user = principal.name;
     const offline = query.get("offline_token") === "true";
     await this.respond(res, principal, query.getAll("scope"), offline, false);
   }
 
   /** `POST /auth/token`: OAuth2 password and refresh_token grants. */
-  private async postToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async postToken(req: IncomingMessage, res: ServerResponse, seen: SeenCaller): Promise<void> {
     const form = new URLSearchParams(await readForm(req));
     this.requireOurService(form.getAll("service"));
     const grant = form.get("grant_type");
@@ -77,6 +85,7 @@ export class TokenEndpoint {
     } else {
       throw new RegistryError("UNSUPPORTED", `unsupported grant_type "${(grant ?? "").slice(0, 40)}"`, undefined, 400);
     }
+    seen.user = subject.name;
     const offline = form.get("access_type") === "offline" || grant === "refresh_token";
     await this.respond(res, subject, form.getAll("scope"), offline, true);
   }

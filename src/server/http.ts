@@ -18,7 +18,7 @@ import type { ConnectionLimits } from "./limits.js";
 import type { RequestKind } from "./metrics.js";
 
 /** Serves a path outside /v2/ (token endpoint, admin API); false when the path is not its own. */
-export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => Promise<boolean>;
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, facts: RequestFacts) => Promise<boolean>;
 
 export interface HttpDeps {
   registry: Registry;
@@ -72,7 +72,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     if (!path.startsWith("/v2")) {
       deps.observer?.routed(facts, kindOutsideV2(path));
       const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
-      for (const extra of deps.extra) if (await extra(req, res, path, query)) return;
+      for (const extra of deps.extra) if (await extra(req, res, path, query, facts)) return;
     }
     const match = matchRoute(path);
     if (!match) throw new RegistryError("NAME_UNKNOWN", "no such endpoint", { path: path.slice(0, 200) }, 404);

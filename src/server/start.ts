@@ -60,7 +60,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const extra: ExtraHandler[] = [...observed.endpoints];
   if (app.auth) {
     const { tokenEndpoint, authorizer, sessions } = app.auth;
-    extra.push((req, res, path, query) => (path.startsWith("/auth/") ? tokenEndpoint.handle(req, res, path, query) : Promise.resolve(false)));
+    extra.push((req, res, path, query, facts) => (path.startsWith("/auth/") ? tokenEndpoint.handle(req, res, path, query, facts) : Promise.resolve(false)));
     extra.push(
       loadedOnFirstUse(async () => {
         const [{ servedAdminApi }, { sessionRoutes }] = await Promise.all([import("../api/serve.js"), import("../api/session-routes.js")]);

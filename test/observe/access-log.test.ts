@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { startRegistry, type RunningRegistry } from "../helpers/registry.js";
 import { Api, expectStatus } from "../protocol/support.js";
+import { basic, OPERATOR, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
 import { accessLine } from "./support.js";
 
 describe("access log", () => {
@@ -70,5 +71,24 @@ describe("access log", () => {
     const line = await accessLine(registry, refused.headers.get("x-request-id")!);
     assert.equal(line.route, "metrics");
     for (const id of ids) assert.ok(!registry.output().includes(id), "an answered probe is not logged");
+  });
+});
+
+describe("access log with auth on", () => {
+  let registry: AuthRegistry;
+  before(async () => {
+    registry = await startAuthRegistry({ BERTH_HTTP_WORKERS: "1" });
+  });
+  after(() => registry?.close());
+
+  it("names the user of token and admin API requests too", async () => {
+    const authorization = basic(OPERATOR, registry.operatorToken);
+    for (const path of ["/auth/token?service=berth&scope=registry:catalog:*", "/api/v1/whoami"]) {
+      const reply = await fetch(`${registry.url}${path}`, { headers: { Authorization: authorization } });
+      assert.equal(reply.status, 200, path);
+      await reply.arrayBuffer();
+      const line = await accessLine(registry, reply.headers.get("x-request-id")!);
+      assert.equal(line.user, OPERATOR, path);
+    }
   });
 });

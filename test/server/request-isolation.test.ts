@@ -49,7 +49,7 @@ let server: Server;
 let host: string;
 
 before(async () => {
-  const extra: ExtraHandler = (req, res, path, query) => (faults[path] ? faults[path]!(req, res, path, query) : Promise.resolve(false));
+  const extra: ExtraHandler = (req, res, path, query, facts) => (faults[path] ? faults[path]!(req, res, path, query, facts) : Promise.resolve(false));
   const listener = createRequestListener({
     registry: {} as Registry, // only /v2/ routes reach it; these tests stay outside
     requests: new RequestAuthorizer(OPEN_REGISTRY, new OpenAuthenticator(), async () => true),
