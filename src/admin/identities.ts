@@ -1,7 +1,6 @@
 // Users, groups and group membership inside one tenancy, managed by its Administrators.
 import { randomUUID } from "node:crypto";
 import { unlockLogin } from "../auth/rate-limit.js";
-import { tenancyTarget, userTarget } from "../authz/target.js";
 import { isValidIdentifier } from "../iam/names.js";
 import { ADMINISTRATORS, type Principal } from "../iam/principal.js";
 import type { Group, User } from "../iam/store.js";

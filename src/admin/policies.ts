@@ -1,6 +1,5 @@
 // Policies: named lists of statements in OCI's policy language, validated when written.
 import { randomUUID } from "node:crypto";
-import { tenancyTarget } from "../authz/target.js";
 import { isValidIdentifier } from "../iam/names.js";
 import { parseStatement, PolicyParseError } from "../iam/policy/index.js";
 import type { Principal } from "../iam/principal.js";

@@ -2,7 +2,6 @@
 // pull counts, change visibility, delete. Every call is decided by `ctx.authz` (the tenancy's policies).
 import { isValidRepositoryName } from "../content/names.js";
 import { splitRepository } from "../iam/names.js";
-import { repositoryTarget } from "../authz/target.js";
 import type { Principal } from "../iam/principal.js";
 import type { RepositoryInfo } from "../iam/store.js";
 import { RepositoryLimitReached, type RepositoryStats } from "../metadata/store.js";

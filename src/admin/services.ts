@@ -1,6 +1,5 @@
 // The admin services, assembled once: the console API and the CLI both call these.
 import type { KeyRing } from "../auth/keys.js";
-import { REGISTRY, tenancyTarget } from "../authz/target.js";
 import type { Principal } from "../iam/principal.js";
 import type { AuditEvent, AuditPosition } from "../iam/store.js";
 import type { AdminContext } from "./context.js";

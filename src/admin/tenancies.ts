@@ -1,6 +1,6 @@
 // Tenancies: created and removed by operators; each comes with its Administrators group.
 import { randomUUID } from "node:crypto";
-import { REGISTRY, tenancyTarget } from "../authz/target.js";
+import { REGISTRY } from "../authz/target.js";
 import { isValidIdentifier, isValidNamespace } from "../iam/names.js";
 import { ADMINISTRATORS, type Principal } from "../iam/principal.js";
 import type { Tenancy, User } from "../iam/store.js";

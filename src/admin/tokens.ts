@@ -1,7 +1,5 @@
 // Auth tokens: at most `maxTokensPerUser` per user, shown once, stored as a hash.
 import { randomUUID } from "node:crypto";
-import { userTarget } from "../authz/target.js";
-import type { Operation } from "../iam/operations.js";
 import { generateAuthToken, hashSecret } from "../iam/secrets.js";
 import type { Principal } from "../iam/principal.js";
 import type { AuthTokenRecord, User } from "../iam/store.js";

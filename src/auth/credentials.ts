@@ -4,7 +4,7 @@
 // request cheap without letting a removed membership or token live on in any process.
 import { splitLogin } from "../iam/names.js";
 import { AccessCache } from "../iam/access-cache.js";
-import { userPrincipal, type Principal, type UserPrincipal } from "../iam/principal.js";
+import { userPrincipal, type UserPrincipal } from "../iam/principal.js";
 import { hashSecret, sameSecret } from "../iam/secrets.js";
 import type { IamStore } from "../iam/store.js";
 import type { AuditLog } from "../iam/audit.js";

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { loadedOnFirstUse } from "../api/on-first-use.js";
 import type { Config } from "../config/config.js";
-import { purgeUploadsJob } from "../gc/upload-purger.js";
+import { purgeUploadsJob } from "../lifecycle/upload-purger.js";
 import { JobRunner } from "../jobs/runner.js";
 import { gcJob } from "../lifecycle/run.js";
 import { assemble, bootstrapOperator, operatorNeverLoggedIn, type App } from "./assemble.js";

@@ -12,7 +12,7 @@ import { test } from "node:test";
 import { BERTH_MAIN } from "../helpers/registry.js";
 import { needTools } from "../helpers/tools.js";
 import { until } from "../helpers/until.js";
-import { CommandError, containersEnv, makeScratch, removeScratch, type ContainersEnv, type RunResult } from "../fixtures/clients.js";
+import { CommandError, containersEnv, makeScratch, podmanPushLayout, removeScratch, type ContainersEnv, type RunResult } from "../fixtures/clients.js";
 import { buildBusyboxLayout } from "../fixtures/oci-layout.js";
 import { OPERATOR, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
 
@@ -165,13 +165,7 @@ test("the seed walkthrough through the remote CLI, then podman and skopeo with t
   let pushed = "";
 
   await t.test("dockerdev pushes with podman, using the token the CLI printed", async () => {
-    await podman.run("podman", ["login", "--tls-verify=false", "-u", "ourtenant/dockerdev", "-p", tokens.dockerdev!, host]);
-    await podman.run("podman", ["pull", `oci:${layout}:v1`]);
-    const { stdout } = await podman.run("podman", ["images", "--quiet", "--noheading"]);
-    await podman.run("podman", ["tag", stdout.trim().split("\n")[0]!, oxar]);
-    const digestFile = join(scratch, "oxar.digest");
-    await podman.run("podman", ["push", "--tls-verify=false", "--digestfile", digestFile, oxar]);
-    pushed = (await readFile(digestFile, "utf8")).trim();
+    pushed = await podmanPushLayout(podman, layout, oxar, { host, user: "ourtenant/dockerdev", token: tokens.dockerdev! });
     await podman.run("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--src-creds", creds("dockerdev"), "--dest-creds", creds("dockerdev"), `docker://${oxar}`, `docker://${host}/ourtenant/oxar:latest`]);
   });
 

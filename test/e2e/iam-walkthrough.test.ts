@@ -15,6 +15,7 @@ import {
   makeScratch,
   needFiles,
   removeScratch,
+  podmanPushLayout,
   run,
   startContainerd,
   startDockerd,
@@ -140,13 +141,7 @@ test("IAM walkthrough (OCIR seed) with real clients", { timeout: 1_200_000 }, as
   });
 
   await step("2. podman login as dockerdev and push: the first push creates the repository", async () => {
-    await podman.run("podman", ["login", "--tls-verify=false", "-u", "ourtenant/dockerdev", "-p", tokens.dockerdev!, host]);
-    await podman.run("podman", ["pull", `oci:${layout}:v1`]);
-    const { stdout } = await podman.run("podman", ["images", "--quiet", "--noheading"]);
-    await podman.run("podman", ["tag", stdout.trim().split("\n")[0]!, oxar]);
-    const digestFile = join(scratch, "oxar.digest");
-    await podman.run("podman", ["push", "--tls-verify=false", "--digestfile", digestFile, oxar]);
-    pushedDigest = (await readFile(digestFile, "utf8")).trim();
+    pushedDigest = await podmanPushLayout(podman, layout, oxar, { host, user: "ourtenant/dockerdev", token: tokens.dockerdev! });
     const served = await fetch(`${url}/v2/ourtenant/oxar/manifests/0.0.1`, {
       headers: { Accept: MANIFEST_ACCEPT, Authorization: basic("ourtenant/tenantadmin", tokens.tenantadmin!) },
     });
