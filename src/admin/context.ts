@@ -13,6 +13,8 @@ export interface AdminSettings {
   defaultRepositoryLimit: number;
   /** auth tokens a user may hold at once (OCIR: 2) */
   maxTokensPerUser: number;
+  /** how long a changed retention policy waits before it applies (retention.cooling) */
+  retentionCooling?: number;
 }
 
 export interface AdminContext {

@@ -3,6 +3,7 @@
 // untags. Both go through the registry's manifest service, so `storage.delete.enabled` holds here too.
 // The caller has decided already (the API's router, or the local operator's CLI).
 import { isValidTag } from "../content/names.js";
+import type { Actor } from "../iam/audit.js";
 import type { Principal } from "../iam/principal.js";
 import type { ManifestSummary, Page, TagRecord } from "../metadata/store.js";
 import { nameUnknown } from "../registry/errors.js";
@@ -37,12 +38,12 @@ export class ImageAdmin {
     this.ctx.audit.record({ actor, action: "DeleteTag", target: `${name}:${tag}`, outcome: "ok", tenancy: namespace });
   }
 
-  /** Removes the manifest `digest` and every tag pointing at it. */
-  async deleteImage(actor: Principal, name: string, digest: string): Promise<void> {
+  /** Removes the manifest `digest` and every tag pointing at it; audited as `as` says (a retention policy's deletion). */
+  async deleteImage(actor: Actor, name: string, digest: string, as: { action: string; detail?: string } = { action: "DeleteImage" }): Promise<void> {
     const { namespace } = parseRepositoryName(name);
     if (!digest.includes(":")) throw invalid(`invalid digest "${digest.slice(0, 200)}": expected <algorithm>:<hex>`);
     await this.ctx.registry.manifests.delete(name, digest);
-    this.ctx.audit.record({ actor, action: "DeleteImage", target: `${name}@${digest}`, outcome: "ok", tenancy: namespace });
+    this.ctx.audit.record({ actor, action: as.action, target: `${name}@${digest}`, outcome: "ok", tenancy: namespace, detail: as.detail });
   }
 
 }

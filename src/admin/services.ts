@@ -9,6 +9,7 @@ import { Overview } from "./overview.js";
 import { PasswordAdmin } from "./passwords.js";
 import { PolicyAdmin } from "./policies.js";
 import { RepositoryAdmin } from "./repositories.js";
+import { RetentionAdmin } from "./retention.js";
 import { TenancyAdmin } from "./tenancies.js";
 import { TokenAdmin } from "./tokens.js";
 
@@ -21,6 +22,7 @@ export class AdminServices {
   readonly images: ImageAdmin;
   readonly overview: Overview;
   readonly passwords: PasswordAdmin;
+  readonly retention: RetentionAdmin;
 
   constructor(
     readonly ctx: AdminContext,
@@ -34,6 +36,7 @@ export class AdminServices {
     this.images = new ImageAdmin(ctx);
     this.overview = new Overview(ctx);
     this.passwords = new PasswordAdmin(ctx);
+    this.retention = new RetentionAdmin(ctx);
   }
 
   /** The audit log of a tenancy, newest first (its Administrators only); `after` continues a page. */

@@ -2,7 +2,7 @@
 // here, once, on the way out: every field named below becomes `2026-12-06T22:00:14.123Z`.
 
 /** Fields that hold a point in time (epoch ms) wherever they appear in an answer. */
-export const TIME_FIELDS: ReadonlySet<string> = new Set(["at", "createdAt", "lastUsedAt", "lastPushedAt", "pushedAt", "lastPulledAt", "retiredAt", "expiresAt"]);
+export const TIME_FIELDS: ReadonlySet<string> = new Set(["at", "createdAt", "lastUsedAt", "lastPushedAt", "pushedAt", "lastPulledAt", "retiredAt", "expiresAt", "changedAt", "effectiveAt"]);
 
 /** A copy of `value` with every time field an ISO string (null stays null). */
 export function toWire(value: unknown): unknown {

@@ -3,6 +3,7 @@
 // two can never disagree; the policy on the server decides, not the CLI.
 import { InvalidArgumentError } from "commander";
 import { CliError, EXIT } from "./exit-codes.js";
+import { RETENTION_COMMANDS, RETENTION_GROUPS } from "./retention-commands.js";
 import type { ApiCall } from "./transport.js";
 
 export type Opts = Record<string, any>;
@@ -72,6 +73,7 @@ export const GROUPS: GroupSpec[] = [
   { path: ["iam", "auth-token"], summary: "auth tokens (at most 2 per user; the secret is shown once)", example: "berth iam auth-token create --tenancy ourtenant --user dockerdev" },
   { path: ["repo"], summary: "repositories and their tags", example: "berth repo tags --name ourtenant/oxar" },
   { path: ["image"], summary: "images (manifests) of a repository", example: "berth image list --repo ourtenant/oxar" },
+  ...RETENTION_GROUPS,
 ];
 
 export const COMMANDS: CommandSpec[] = [
@@ -396,4 +398,5 @@ export const COMMANDS: CommandSpec[] = [
     call: (o) => ({ method: "DELETE", path: `${r(o.repo)}/images/${seg(o.digest)}` }),
     done: (o) => `deleted image ${o.repo}@${o.digest}`,
   },
+  ...RETENTION_COMMANDS,
 ];

@@ -274,6 +274,17 @@ const schema = z
       })
       .strict()
       .default({ enabled: true, interval: 3_600_000, grace: 3_600_000, untagged: false }),
+    /** image retention policies (src/lifecycle/retention.ts), applied by a leased job */
+    retention: z
+      .object({
+        enabled: bool.default(true),
+        /** from the end of one run to the next, across the cluster */
+        interval: duration.default(3_600_000),
+        /** how long a created or changed policy waits before it deletes anything */
+        cooling: duration.default(86_400_000),
+      })
+      .strict()
+      .default({ enabled: true, interval: 3_600_000, cooling: 86_400_000 }),
     tenancy: z
       .object({ repositorylimit: z.coerce.number().int().nonnegative().default(500) })
       .strict()
@@ -421,6 +432,9 @@ const EXPECTED: Record<string, string> = {
   "gc.interval": DURATION,
   "gc.grace": DURATION,
   "gc.untagged": BOOLEAN,
+  "retention.enabled": BOOLEAN,
+  "retention.interval": DURATION,
+  "retention.cooling": DURATION,
   "tenancy.repositorylimit": "a whole number",
   "log.level": "one of trace, debug, info, warn, error, fatal, silent",
   "log.accesslog.disabled": BOOLEAN,

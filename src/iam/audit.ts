@@ -4,8 +4,11 @@ import type { Logger } from "pino";
 import type { Principal } from "./principal.js";
 import type { AuditEvent, IamStore } from "./store.js";
 
+/** Who acted: a principal, or the registry itself on someone's standing order (`retention-policy:<name>`). */
+export type Actor = Principal | { kind: "system"; name: string };
+
 export interface AuditEntry {
-  actor: Principal;
+  actor: Actor;
   action: string;
   target: string;
   outcome: AuditEvent["outcome"];

@@ -40,6 +40,11 @@ export const OPERATIONS = {
   ListTags: "REPOSITORY_READ",
   ListImages: "REPOSITORY_READ",
   DeleteTag: "REPOSITORY_DELETE",
+  /** a tenancy's image retention policies: reading them and their preview; changing them needs `manage repos` */
+  GetRetentionPolicy: "REPOSITORY_INSPECT",
+  CreateRetentionPolicy: "REPOSITORY_MANAGE",
+  UpdateRetentionPolicy: "REPOSITORY_MANAGE",
+  DeleteRetentionPolicy: "REPOSITORY_MANAGE",
 
   // --- the registry itself ---
   /** `GET /v2/`: the version check that tells clients to log in */

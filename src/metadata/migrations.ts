@@ -266,6 +266,32 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           select digest, max(size), min(created_at), max(created_at) from repo_blobs group by digest`.execute(db);
       },
     },
+    "0011_retention": {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable("manifests").addColumn("untagged_since", "bigint").execute();
+        // Untagged before this migration: since when is unknown, so the count starts now (never earlier than true).
+        await sql`update manifests set untagged_since = ${Date.now()}
+          where not exists (select 1 from tags t where t.repository = manifests.repository and t.digest = manifests.digest)`.execute(db);
+        await db.schema
+          .createTable("retention_policies")
+          .addColumn("tenancy", text, (c) => c.notNull())
+          .addColumn("name", text, (c) => c.notNull())
+          .addColumn("rules", text, (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("changed_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("retention_policies_pk", ["tenancy", "name"])
+          .execute();
+        // The primary key is what keeps a repository in at most one override.
+        await db.schema
+          .createTable("retention_repositories")
+          .addColumn("repository", text, (c) => c.primaryKey())
+          .addColumn("tenancy", text, (c) => c.notNull())
+          .addColumn("policy", text, (c) => c.notNull())
+          .addColumn("added_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("retention_repositories_policy").on("retention_repositories").columns(["tenancy", "policy"]).execute();
+      },
+    },
   };
 }
 

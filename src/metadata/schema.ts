@@ -19,6 +19,8 @@ export interface Database {
     pushed_at: Int;
     last_pulled_at: Int | null;
     pull_count: Generated<number>;
+    /** when it lost its last tag; its push when pushed without one; null while tagged (0011_retention) */
+    untagged_since: Int | null;
   };
   /**
    * one row per blob in the blob store (0010_blobs): written with the commit or link that creates
@@ -57,6 +59,10 @@ export interface Database {
   signing_keys: { kid: string; private_jwk: string; public_jwk: string; created_at: Int; retired_at: Int | null };
   /** one row per background job: who holds its lease, until when, and when it is next due */
   jobs: { name: string; holder: string | null; lease_until: Int; next_run_at: Int };
+  /** a tenancy's retention policies (0011_retention): `global` is its global one, the others overrides */
+  retention_policies: { tenancy: string; name: string; rules: string; created_at: Int; changed_at: Int };
+  /** the override policy a repository is in: at most one, by the primary key */
+  retention_repositories: { repository: string; tenancy: string; policy: string; added_at: Int };
   audit_events: {
     at: Int;
     tenancy: string | null;

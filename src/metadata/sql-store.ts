@@ -19,6 +19,8 @@ import {
   type Page,
   type PullEvent,
   type RepositoryStats,
+  type RetentionImage,
+  type RetentionPolicyRecord,
   type ReferrerRecord,
   type TagRecord,
   type UploadProgress,
@@ -246,6 +248,7 @@ export class SqlMetadataStore implements MetadataStore {
           annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
           pushed_at: manifest.pushedAt,
           last_pulled_at: null,
+          untagged_since: tag === undefined ? manifest.pushedAt : null,
         })
         .onConflict((oc) => oc.columns(["repository", "digest"]).doNothing()),
     );
@@ -254,6 +257,11 @@ export class SqlMetadataStore implements MetadataStore {
       writes.push(db.insertInto("manifest_refs").values(batch).onConflict((oc) => oc.columns(["repository", "parent", "child"]).doNothing()));
     }
     if (tag !== undefined) {
+      // The manifest the tag leaves is untagged from now if this was its last tag (retention counts from here).
+      writes.push(sql`update manifests set untagged_since = ${manifest.pushedAt} where repository = ${repository} and digest <> ${digest}
+        and digest = (select t.digest from tags t where t.repository = ${repository} and t.name = ${tag})
+        and (select count(*) from tags c where c.repository = ${repository} and c.digest = manifests.digest) = 1`);
+      writes.push(sql`update manifests set untagged_since = null where repository = ${repository} and digest = ${digest} and untagged_since is not null`);
       writes.push(
         db
           .insertInto("tags")
@@ -389,13 +397,14 @@ export class SqlMetadataStore implements MetadataStore {
     }));
   }
 
-  async deleteTag(repository: string, tag: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom("tags")
-      .where("repository", "=", repository)
-      .where("name", "=", tag)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+  async deleteTag(repository: string, tag: string, at = Date.now()): Promise<boolean> {
+    return writeTransaction(this.base, async (trx) => {
+      await sql`update manifests set untagged_since = ${at} where repository = ${repository}
+        and digest = (select t.digest from tags t where t.repository = ${repository} and t.name = ${tag})
+        and (select count(*) from tags c where c.repository = ${repository} and c.digest = manifests.digest) = 1`.execute(trx);
+      const result = await trx.deleteFrom("tags").where("repository", "=", repository).where("name", "=", tag).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
   }
 
   async listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]> {
@@ -540,6 +549,89 @@ export class SqlMetadataStore implements MetadataStore {
     for (const batch of batches(unique(digests))) {
       await this.db.deleteFrom("blobs").where("digest", "in", batch).where("claimed_by", "is not", null).execute();
     }
+  }
+
+  async retentionPolicies(tenancy: string): Promise<RetentionPolicyRecord[]> {
+    const policies = await this.db.selectFrom("retention_policies").selectAll().where("tenancy", "=", tenancy).orderBy("name").execute();
+    const members = await this.db.selectFrom("retention_repositories").select(["policy", "repository"]).where("tenancy", "=", tenancy).orderBy("repository").execute();
+    return policies.map((p) => ({
+      tenancy: p.tenancy,
+      name: p.name,
+      rules: p.rules,
+      createdAt: Number(p.created_at),
+      changedAt: Number(p.changed_at),
+      repositories: members.filter((m) => m.policy === p.name).map((m) => m.repository),
+    }));
+  }
+
+  async retentionTenancies(): Promise<string[]> {
+    const rows = await this.db.selectFrom("retention_policies").select("tenancy").distinct().orderBy("tenancy").execute();
+    return rows.map((r) => r.tenancy);
+  }
+
+  async putRetentionPolicy(tenancy: string, name: string, rules: string, at: number, mode: "create" | "update" | "upsert"): Promise<boolean> {
+    if (mode === "update") {
+      const result = await this.db.updateTable("retention_policies").set({ rules, changed_at: at }).where("tenancy", "=", tenancy).where("name", "=", name).executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    }
+    const insert = this.db.insertInto("retention_policies").values({ tenancy, name, rules, created_at: at, changed_at: at });
+    const query =
+      mode === "create"
+        ? insert.onConflict((oc) => oc.columns(["tenancy", "name"]).doNothing())
+        : insert.onConflict((oc) => oc.columns(["tenancy", "name"]).doUpdateSet({ rules, changed_at: at }));
+    const result = await query.executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async deleteRetentionPolicy(tenancy: string, name: string): Promise<boolean> {
+    return writeTransaction(this.base, async (trx) => {
+      await trx.deleteFrom("retention_repositories").where("tenancy", "=", tenancy).where("policy", "=", name).execute();
+      const result = await trx.deleteFrom("retention_policies").where("tenancy", "=", tenancy).where("name", "=", name).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  async addRetentionRepository(tenancy: string, name: string, repository: string, at: number): Promise<"added" | "present" | "no-policy" | { heldBy: string }> {
+    return writeTransaction(this.base, async (trx) => {
+      const touched = await trx.updateTable("retention_policies").set({ changed_at: at }).where("tenancy", "=", tenancy).where("name", "=", name).executeTakeFirst();
+      if (Number(touched.numUpdatedRows) === 0) return "no-policy";
+      // The primary key decides a race between two overrides: one insert wins, the other sees its row.
+      const inserted = await trx
+        .insertInto("retention_repositories")
+        .values({ repository, tenancy, policy: name, added_at: at })
+        .onConflict((oc) => oc.column("repository").doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return "added";
+      const holder = await trx.selectFrom("retention_repositories").select("policy").where("repository", "=", repository).executeTakeFirstOrThrow();
+      return holder.policy === name ? "present" : { heldBy: holder.policy };
+    });
+  }
+
+  async removeRetentionRepository(tenancy: string, name: string, repository: string, at: number): Promise<boolean> {
+    return writeTransaction(this.base, async (trx) => {
+      const result = await trx.deleteFrom("retention_repositories").where("repository", "=", repository).where("tenancy", "=", tenancy).where("policy", "=", name).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return false;
+      await trx.updateTable("retention_policies").set({ changed_at: at }).where("tenancy", "=", tenancy).where("name", "=", name).execute();
+      return true;
+    });
+  }
+
+  async retentionImages(repository: string): Promise<RetentionImage[]> {
+    const found = await sql<{ digest: string; pushed_at: number | string; last_pulled_at: number | string | null; untagged_since: number | string | null }>`
+      select m.digest, m.pushed_at, m.last_pulled_at, m.untagged_since from manifests m
+      where m.repository = ${repository} and m.subject is null
+      and not exists (select 1 from manifest_refs r where r.repository = m.repository and r.child = m.digest and r.kind = 'manifest')
+      order by m.digest`.execute(this.db);
+    const tags = await this.db.selectFrom("tags").select(["name", "digest"]).where("repository", "=", repository).orderBy("name").execute();
+    const byDigest = new Map<string, string[]>();
+    for (const t of tags) byDigest.set(t.digest, [...(byDigest.get(t.digest) ?? []), t.name]);
+    return found.rows.map((r) => ({
+      digest: r.digest,
+      tags: byDigest.get(r.digest) ?? [],
+      pushedAt: Number(r.pushed_at),
+      lastPulledAt: r.last_pulled_at === null ? null : Number(r.last_pulled_at),
+      untaggedSince: r.untagged_since === null ? null : Number(r.untagged_since),
+    }));
   }
 
   /**

@@ -131,6 +131,30 @@ export interface PullEvent {
   count: number;
 }
 
+/** A retention policy as stored: `rules` is RetentionRules (src/lifecycle/retention-rules.ts) as JSON. */
+export interface RetentionPolicyRecord {
+  tenancy: string;
+  /** GLOBAL_RETENTION_POLICY for the tenancy's global one */
+  name: string;
+  rules: string;
+  createdAt: number;
+  /** the last change of its rules or repositories: the cooling period counts from here */
+  changedAt: number;
+  /** repositories in it, sorted (none for the global one) */
+  repositories: string[];
+}
+
+export const GLOBAL_RETENTION_POLICY = "global";
+
+/** An image as retention sees it: a manifest of its repository that no index lists and that refers to no subject. */
+export interface RetentionImage {
+  digest: string;
+  tags: string[];
+  pushedAt: number;
+  lastPulledAt: number | null;
+  untaggedSince: number | null;
+}
+
 /**
  * The metadata database cannot be used, for a reason its one-line message says (unreachable,
  * wrong credentials, migrated by a newer Berth): the server stops with that line.
@@ -242,7 +266,8 @@ export interface MetadataStore {
 
   resolveTag(repository: string, tag: string): Promise<string | undefined>;
   listTags(repository: string, page: Page): Promise<string[]>;
-  deleteTag(repository: string, tag: string): Promise<boolean>;
+  /** Removes a tag; the manifest it pointed at, left without tags, is untagged since `at`. */
+  deleteTag(repository: string, tag: string, at?: number): Promise<boolean>;
   /** Tags with the digest each points at, sorted by name, after `page.last`. */
   listTagRecords(repository: string, page: Page): Promise<TagRecord[]>;
   /** Manifests sorted by digest, after `page.last`, each with its tags. */
@@ -313,4 +338,26 @@ export interface MetadataStore {
   claimedBlobs(limit: number): Promise<BlobRecord[]>;
   /** Removes the records of claimed blobs whose bytes are gone. */
   forgetBlobs(digests: string[]): Promise<void>;
+
+  // --- retention policies (src/lifecycle/retention.ts) ---
+  /** A tenancy's stored policies (the global one only once written), by name. */
+  retentionPolicies(tenancy: string): Promise<RetentionPolicyRecord[]>;
+  /** Tenancies holding at least one stored policy, sorted. */
+  retentionTenancies(): Promise<string[]>;
+  /**
+   * Writes a policy's rules and sets its changedAt to `at`: "create" only a new one, "update" only
+   * an existing one, "upsert" either (the global one); false when the mode found the other case.
+   */
+  putRetentionPolicy(tenancy: string, name: string, rules: string, at: number, mode: "create" | "update" | "upsert"): Promise<boolean>;
+  /** Deletes an override with its repository list; false when there is none. */
+  deleteRetentionPolicy(tenancy: string, name: string): Promise<boolean>;
+  /**
+   * Puts `repository` in override `name` (moving the policy's changedAt to `at`): "added", "present" (already
+   * in it), "no-policy", or the name of the other override that holds it (a repository is in at most one).
+   */
+  addRetentionRepository(tenancy: string, name: string, repository: string, at: number): Promise<"added" | "present" | "no-policy" | { heldBy: string }>;
+  /** Takes `repository` out of override `name` (moving its changedAt to `at`); false when it was not in it. */
+  removeRetentionRepository(tenancy: string, name: string, repository: string, at: number): Promise<boolean>;
+  /** The images of a repository (see RetentionImage), with their tags. */
+  retentionImages(repository: string): Promise<RetentionImage[]>;
 }

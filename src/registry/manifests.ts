@@ -98,7 +98,7 @@ export class ManifestService {
     const reference = toLookupReference(referenceParam);
     const deleted =
       reference.kind === "tag"
-        ? await this.ctx.meta.deleteTag(repository, reference.tag)
+        ? await this.ctx.meta.deleteTag(repository, reference.tag, this.ctx.now())
         : await this.ctx.meta.deleteManifest(repository, reference.digest.digest);
     if (!deleted) throw manifestUnknown(referenceParam);
   }

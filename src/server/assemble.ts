@@ -81,6 +81,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     operatorNamespace: config.auth.operator.namespace,
     defaultRepositoryLimit: config.tenancy.repositorylimit,
     maxTokensPerUser: 2,
+    retentionCooling: config.retention.cooling,
   };
 
   let auth: Auth | undefined;

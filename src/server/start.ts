@@ -10,6 +10,7 @@ import type { Config } from "../config/config.js";
 import { purgeUploadsJob } from "../lifecycle/upload-purger.js";
 import { JobRunner } from "../jobs/runner.js";
 import { gcJob } from "../lifecycle/run.js";
+import { retentionJobOf } from "../lifecycle/retention-job.js";
 import { assemble, bootstrapOperator, operatorNeverLoggedIn, type App } from "./assemble.js";
 import { createRequestListener, type ExtraHandler } from "./http.js";
 import { ConnectionLimits } from "./limits.js";
@@ -102,6 +103,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const purging = config.storage.maintenance.uploadpurging;
   if (purging.enabled) runner.start(purgeUploadsJob(app.registry.uploads, purging.age, purging.interval, Date.now, log));
   if (config.gc.enabled) runner.start(gcJob(app, log));
+  if (config.retention.enabled) runner.start(retentionJobOf(app, log));
 
   // Nothing may await between receiving the socket and listening on it (see StartOptions).
   const handed = await options.listener();
