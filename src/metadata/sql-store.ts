@@ -593,7 +593,8 @@ export class SqlMetadataStore implements MetadataStore {
 
   async addRetentionRepository(tenancy: string, name: string, repository: string, at: number): Promise<"added" | "present" | "no-policy" | { heldBy: string }> {
     return writeTransaction(this.base, async (trx) => {
-      const touched = await trx.updateTable("retention_policies").set({ changed_at: at }).where("tenancy", "=", tenancy).where("name", "=", name).executeTakeFirst();
+      // Taking the policy's row first (an update) orders this against a concurrent delete of it.
+      const touched = await trx.updateTable("retention_policies").set({ name }).where("tenancy", "=", tenancy).where("name", "=", name).executeTakeFirst();
       if (Number(touched.numUpdatedRows) === 0) return "no-policy";
       // The primary key decides a race between two overrides: one insert wins, the other sees its row.
       const inserted = await trx
@@ -601,7 +602,10 @@ export class SqlMetadataStore implements MetadataStore {
         .values({ repository, tenancy, policy: name, added_at: at })
         .onConflict((oc) => oc.column("repository").doNothing())
         .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return "added";
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+        await trx.updateTable("retention_policies").set({ changed_at: at }).where("tenancy", "=", tenancy).where("name", "=", name).execute();
+        return "added";
+      }
       const holder = await trx.selectFrom("retention_repositories").select("policy").where("repository", "=", repository).executeTakeFirstOrThrow();
       return holder.policy === name ? "present" : { heldBy: holder.policy };
     });

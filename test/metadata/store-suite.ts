@@ -381,6 +381,70 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       assert.equal((await store.getUpload("u1"))?.lease, undefined);
       await store.close();
     });
+
+    it("retention: untagged_since follows the last tag (moved, deleted), is the push for a digest push, and images leave out index children and referrers", async () => {
+      const store = await open();
+      const repo = "t/app";
+      await store.putManifest(manifest(repo, D(1), { pushedAt: 100 }), [], "v1");
+      await store.putManifest(manifest(repo, D(2), { pushedAt: 200 }), [], "v2");
+      await store.putManifest(manifest(repo, D(3), { pushedAt: 300 }), []);
+      const facts = async () => new Map((await store.retentionImages(repo)).map((i) => [i.digest, i]));
+      assert.equal((await facts()).get(D(1))!.untaggedSince, null);
+      assert.equal((await facts()).get(D(3))!.untaggedSince, 300, "pushed by digest: untagged since its push");
+      // v1 moves from D(1) to D(2): D(1) lost its last tag then; D(2) keeps one.
+      await store.putManifest(manifest(repo, D(2), { pushedAt: 400 }), [], "v1");
+      assert.equal((await facts()).get(D(1))!.untaggedSince, 400);
+      assert.deepEqual((await facts()).get(D(2))!.tags, ["v1", "v2"]);
+      // Deleting one of two tags leaves it tagged; the second untags it.
+      assert.equal(await store.deleteTag(repo, "v2", 500), true);
+      assert.equal((await facts()).get(D(2))!.untaggedSince, null);
+      assert.equal(await store.deleteTag(repo, "v1", 600), true);
+      assert.equal((await facts()).get(D(2))!.untaggedSince, 600);
+      // Tagged again: tagged.
+      await store.putManifest(manifest(repo, D(3), { pushedAt: 700 }), [], "again");
+      assert.equal((await facts()).get(D(3))!.untaggedSince, null);
+      assert.equal((await facts()).get(D(3))!.pushedAt, 300, "a re-put keeps the first push");
+      // An index's children and a referrer are not images of their own.
+      await store.putManifest(manifest(repo, D(4), { pushedAt: 800 }), [], undefined);
+      await store.putManifest(manifest(repo, D(5), { pushedAt: 800, mediaType: "application/vnd.oci.image.index.v1+json" }), [{ child: D(4), kind: "manifest" }], "multi");
+      await store.putManifest(manifest(repo, D(6), { pushedAt: 800, subject: D(5) }), []);
+      assert.deepEqual([...(await facts()).keys()], [D(1), D(2), D(3), D(5)]);
+      await store.close();
+    });
+
+    it("retention: policies by tenancy; a repository is in at most one override; deleting an override frees its repositories", async () => {
+      const store = await open();
+      assert.deepEqual(await store.retentionPolicies("t"), []);
+      assert.equal(await store.putRetentionPolicy("t", "global", '{"a":1}', 10, "upsert"), true);
+      assert.equal(await store.putRetentionPolicy("t", "global", '{"a":2}', 20, "upsert"), true);
+      assert.equal(await store.putRetentionPolicy("t", "ci", "{}", 30, "create"), true);
+      assert.equal(await store.putRetentionPolicy("t", "ci", "{}", 31, "create"), false, "exists");
+      assert.equal(await store.putRetentionPolicy("t", "none", "{}", 31, "update"), false, "no such policy");
+      assert.equal(await store.putRetentionPolicy("t", "web", "{}", 40, "create"), true);
+      assert.equal(await store.putRetentionPolicy("u", "global", "{}", 40, "upsert"), true);
+      assert.equal(await store.addRetentionRepository("t", "ci", "t/a", 50), "added");
+      assert.equal(await store.addRetentionRepository("t", "ci", "t/a", 51), "present");
+      assert.deepEqual(await store.addRetentionRepository("t", "web", "t/a", 52), { heldBy: "ci" });
+      assert.equal(await store.addRetentionRepository("t", "nope", "t/b", 52), "no-policy");
+      const policies = await store.retentionPolicies("t");
+      assert.deepEqual(
+        policies.map((p) => [p.name, p.rules, p.changedAt, p.repositories]),
+        [
+          ["ci", "{}", 50, ["t/a"]],
+          ["global", '{"a":2}', 20, []],
+          ["web", "{}", 40, []],
+        ],
+      );
+      assert.equal(policies.find((p) => p.name === "global")!.createdAt, 10);
+      assert.deepEqual(await store.retentionTenancies(), ["t", "u"]);
+      assert.equal(await store.removeRetentionRepository("t", "web", "t/a", 60), false, "not in that one");
+      assert.equal(await store.deleteRetentionPolicy("t", "ci"), true);
+      assert.equal(await store.deleteRetentionPolicy("t", "ci"), false);
+      assert.equal(await store.addRetentionRepository("t", "web", "t/a", 70), "added", "free again");
+      assert.equal(await store.removeRetentionRepository("t", "web", "t/a", 80), true);
+      assert.equal((await store.retentionPolicies("t")).find((p) => p.name === "web")!.changedAt, 80);
+      await store.close();
+    });
   });
 }
 
