@@ -104,6 +104,7 @@ export const OPERATOR_REACH: ReadonlySet<Operation> = new Set<Operation>([
   "ReadUsage",
   "ReadAuditEvents",
   "UnlockUser",
+  "GetRetentionPolicy",
 ]);
 
 /** Operations a policy statement can grant (they carry a repository permission). */

@@ -23,7 +23,8 @@ it("0010_blobs backfills one record per linked digest: first link as created, la
   // Back to the schema of a Berth before the blob model, links kept.
   const raw = new Sqlite(path);
   raw.exec(`drop table blobs; drop table blob_holds; drop index manifest_refs_child_any;
-    delete from kysely_migration where name = '0010_blobs'`);
+    drop table retention_policies; drop table retention_repositories; alter table manifests drop column untagged_since;
+    delete from kysely_migration where name in ('0010_blobs', '0011_retention')`);
   raw.close();
 
   const upgraded = await openSqliteStore(path);

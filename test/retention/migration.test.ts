@@ -1,0 +1,43 @@
+// A registry from before retention: migration 0011_retention starts the "untagged for N days"
+// count of its untagged manifests at the upgrade (since when they were untagged is unknown).
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Sqlite from "better-sqlite3";
+import { after, it } from "node:test";
+import { openSqliteStore } from "../../src/metadata/sqlite.js";
+
+const D = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
+const dir = await mkdtemp(join(tmpdir(), "berth-retention-migration-"));
+after(() => rm(dir, { recursive: true, force: true }));
+
+it("0011_retention: untagged manifests count as untagged from the upgrade, tagged ones not at all", async () => {
+  const path = join(dir, "meta.db");
+  const store = await openSqliteStore(path);
+  const manifest = (digest: string) => ({
+    repository: "t/app",
+    digest,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    artifactType: null,
+    size: 2,
+    content: Buffer.from("{}"),
+    subject: null,
+    annotations: null,
+    pushedAt: 100,
+  });
+  await store.putManifest(manifest(D(1)), [], "v1");
+  await store.putManifest(manifest(D(2)), []);
+  await store.close();
+  const raw = new Sqlite(path);
+  raw.exec(`drop table retention_policies; drop table retention_repositories; alter table manifests drop column untagged_since;
+    delete from kysely_migration where name = '0011_retention'`);
+  raw.close();
+
+  const before = Date.now();
+  const upgraded = await openSqliteStore(path);
+  const images = new Map((await upgraded.retentionImages("t/app")).map((i) => [i.digest, i]));
+  assert.equal(images.get(D(1))!.untaggedSince, null);
+  assert.ok(images.get(D(2))!.untaggedSince! >= before, "counted from the upgrade, not from the push");
+  await upgraded.close();
+});
