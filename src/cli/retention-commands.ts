@@ -5,9 +5,9 @@ import type { CommandSpec, GroupSpec, OptionSpec, Opts } from "./commands.js";
 
 const seg = encodeURIComponent;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-/** A day count or K: a whole number ≥ 1, or `off` to turn the rule off. */
-const countOrOff = (value: string): number | null => {
-  if (value === "off") return null;
+/** A day count or K: a whole number ≥ 1, or `off` to turn the rule off (kept as "off": commander cannot hold a null). */
+const countOrOff = (value: string): number | "off" => {
+  if (value === "off") return "off";
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("a whole number from 1, or off");
   return n;
@@ -26,7 +26,8 @@ const ruleOpts: OptionSpec[] = [
 
 /** The rules given on the command line; those not given are left out (off on create, unchanged on update). */
 function rulesOf(o: Opts): Record<string, unknown> {
-  const rules: Record<string, unknown> = { notPulledForDays: o.notPulledDays, untaggedForDays: o.untaggedDays, keepNewest: o.keepNewest };
+  const count = (v: unknown) => (v === "off" ? null : v);
+  const rules: Record<string, unknown> = { notPulledForDays: count(o.notPulledDays), untaggedForDays: count(o.untaggedDays), keepNewest: count(o.keepNewest) };
   rules.exemptTags = o.clearExemptTags ? [] : o.exemptTag;
   return Object.fromEntries(Object.entries(rules).filter(([, v]) => v !== undefined));
 }
