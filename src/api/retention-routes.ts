@@ -36,7 +36,7 @@ export const retentionPreview = z.object({
       effectiveAt: time.nullable(),
       inEffect: z.boolean(),
       deletions: z.array(
-        z.object({ repository: z.string(), digest: z.string(), tags: z.array(z.string()), reasons: z.array(z.enum(["not-pulled", "untagged", "beyond-newest"])) }),
+        z.object({ repository: z.string(), digest: z.string(), tags: z.array(z.string()), reasons: z.array(z.enum(["not-pulled", "untagged", "beyond-newest", "index-deleted"])) }),
       ),
     }),
   ),

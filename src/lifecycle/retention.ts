@@ -27,7 +27,8 @@ export interface PlannedDeletion {
   repository: string;
   digest: string;
   tags: string[];
-  reasons: RetentionReason[];
+  /** why the rules select it; `index-deleted` for an untagged child that only a deleted index listed */
+  reasons: (RetentionReason | "index-deleted")[];
 }
 
 /** Deletes one image as the admin API does (src/admin/images.ts), audited as `RetentionDeleteImage` by `retention-policy:<name>`. */
@@ -82,7 +83,21 @@ export async function planRetention(meta: MetadataStore, tenancy: string, now: n
     for (const repository of repositories) {
       const plan = plans.get(overrideOf.get(repository) ?? GLOBAL_RETENTION_POLICY)!;
       if ((only !== undefined && plan.name !== only) || retainsAll(plan.rules)) continue;
-      for (const d of imagesToDelete(await meta.retentionImages(repository), plan.rules, now)) plan.deletions.push({ repository, ...d });
+      const images = await meta.retentionImages(repository);
+      const deletions = imagesToDelete(images, plan.rules, now);
+      for (const d of deletions) plan.deletions.push({ repository, ...d });
+      // An index's untagged children go with it, unless an index that stays lists them too.
+      const gone = new Set(deletions.map((d) => d.digest));
+      const kept = new Set(images.filter((i) => !gone.has(i.digest)).flatMap((i) => i.children.map((c) => c.digest)));
+      const freed = new Set<string>();
+      for (const image of images) {
+        if (!gone.has(image.digest)) continue;
+        for (const child of image.children) {
+          if (child.tagged || kept.has(child.digest) || gone.has(child.digest) || freed.has(child.digest)) continue;
+          freed.add(child.digest);
+          plan.deletions.push({ repository, digest: child.digest, tags: [], reasons: ["index-deleted"] });
+        }
+      }
     }
     if (repositories.length < 500) break;
     last = repositories[repositories.length - 1];

@@ -629,12 +629,23 @@ export class SqlMetadataStore implements MetadataStore {
     const tags = await this.db.selectFrom("tags").select(["name", "digest"]).where("repository", "=", repository).orderBy("name").execute();
     const byDigest = new Map<string, string[]>();
     for (const t of tags) byDigest.set(t.digest, [...(byDigest.get(t.digest) ?? []), t.name]);
+    const refs = await this.db
+      .selectFrom("manifest_refs")
+      .select(["parent", "child"])
+      .where("repository", "=", repository)
+      .where("kind", "=", "manifest")
+      .orderBy("parent")
+      .orderBy("child")
+      .execute();
+    const children = new Map<string, { digest: string; tagged: boolean }[]>();
+    for (const r of refs) children.set(r.parent, [...(children.get(r.parent) ?? []), { digest: r.child, tagged: byDigest.has(r.child) }]);
     return found.rows.map((r) => ({
       digest: r.digest,
       tags: byDigest.get(r.digest) ?? [],
       pushedAt: Number(r.pushed_at),
       lastPulledAt: r.last_pulled_at === null ? null : Number(r.last_pulled_at),
       untaggedSince: r.untagged_since === null ? null : Number(r.untagged_since),
+      children: children.get(r.digest) ?? [],
     }));
   }
 

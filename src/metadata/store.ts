@@ -153,6 +153,8 @@ export interface RetentionImage {
   pushedAt: number;
   lastPulledAt: number | null;
   untaggedSince: number | null;
+  /** the manifests it lists (an index's children), each with whether a tag points at it */
+  children: { digest: string; tagged: boolean }[];
 }
 
 /**

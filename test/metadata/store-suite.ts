@@ -409,6 +409,8 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.putManifest(manifest(repo, D(5), { pushedAt: 800, mediaType: "application/vnd.oci.image.index.v1+json" }), [{ child: D(4), kind: "manifest" }], "multi");
       await store.putManifest(manifest(repo, D(6), { pushedAt: 800, subject: D(5) }), []);
       assert.deepEqual([...(await facts()).keys()], [D(1), D(2), D(3), D(5)]);
+      assert.deepEqual((await facts()).get(D(5))!.children, [{ digest: D(4), tagged: false }]);
+      assert.deepEqual((await facts()).get(D(1))!.children, []);
       await store.close();
     });
 

@@ -72,12 +72,16 @@ describe("retention run", () => {
     const fresh = makeImage();
     const child = makeImage();
     const index = makeIndex([child]);
+    const child2 = makeImage();
+    const oldIndex = makeIndex([child2, child]);
     await push(repo, stale, "v1");
     await push(repo, released, "release-1");
     await push(repo, loose);
     await push(repo, fresh, "v4");
     await push(repo, child);
     await push(repo, index, "multi");
+    await push(repo, child2);
+    await push(repo, oldIndex, "oldmulti");
     const referrer = makeArtifact({ subject: descriptorOf(stale) });
     await push(repo, referrer);
     const base = Date.now();
@@ -86,6 +90,7 @@ describe("retention run", () => {
     age(repo, loose.digest, base, { pushed: 10, untagged: 10 });
     age(repo, child.digest, base, { pushed: 60, untagged: 60 });
     age(repo, referrer.digest, base, { pushed: 60, untagged: 60 });
+    age(repo, oldIndex.digest, base, { pushed: 60 });
 
     const policy = await app.admin.retention.updateGlobal(LOCAL_OPERATOR, ns, { notPulledForDays: 20, untaggedForDays: 7, exemptTags: ["release-*"] });
     assert.equal(policy.effectiveAt, policy.changedAt! + DAY, "the default cooling period is 24 h");
@@ -94,7 +99,9 @@ describe("retention run", () => {
     assert.equal(preview.policies.length, 1);
     const global = preview.policies[0]!;
     assert.equal(global.inEffect, false);
-    assert.deepEqual(digestsOf(global), [stale.digest, loose.digest].sort());
+    // The old index goes, and with it the child only it lists; the child the kept index lists too stays.
+    assert.deepEqual(digestsOf(global), [stale.digest, loose.digest, oldIndex.digest, child2.digest].sort());
+    assert.deepEqual(global.deletions.find((d) => d.digest === child2.digest)!.reasons, ["index-deleted"]);
     assert.deepEqual(global.deletions.find((d) => d.digest === stale.digest), { repository: repo, digest: stale.digest, tags: ["v1"], reasons: ["not-pulled"] });
     assert.deepEqual(global.deletions.find((d) => d.digest === loose.digest)!.reasons, ["untagged"]);
 
@@ -114,7 +121,7 @@ describe("retention run", () => {
 
     const events = await app.admin.audit(LOCAL_OPERATOR, ns, 100);
     const deletions = events.filter((e) => e.action === "RetentionDeleteImage");
-    assert.equal(deletions.length, 2);
+    assert.equal(deletions.length, 4);
     const staleEvent = deletions.find((e) => e.target === `${repo}@${stale.digest}`)!;
     assert.equal(staleEvent.actor, "retention-policy:global");
     assert.equal(staleEvent.tenancy, ns);
