@@ -68,14 +68,14 @@ export class RetentionAdmin {
     if (!(await this.ctx.meta.putRetentionPolicy(tenancy, input.name, JSON.stringify(rules), this.ctx.now(), "create"))) {
       throw conflict(`retention policy ${input.name} already exists in ${tenancy}`);
     }
-    this.audit(actor, "CreateRetentionPolicy", tenancy, input.name, rules);
     try {
-      for (const repository of repositories) await this.add(actor, tenancy, input.name, repository);
+      for (const repository of repositories) await this.add(actor, tenancy, input.name, repository, false);
     } catch (err) {
       // All or nothing: a repository held by another override undoes the creation.
       await this.ctx.meta.deleteRetentionPolicy(tenancy, input.name);
       throw err;
     }
+    this.audit(actor, "CreateRetentionPolicy", tenancy, input.name, { rules, repositories });
     return this.get(actor, tenancy, input.name);
   }
 
@@ -117,11 +117,11 @@ export class RetentionAdmin {
     return { at, policies: await planRetention(this.ctx.meta, tenancy, at, this.cooling, name) };
   }
 
-  private async add(actor: Principal, tenancy: string, name: string, repository: string): Promise<void> {
+  private async add(actor: Principal, tenancy: string, name: string, repository: string, audited = true): Promise<void> {
     const outcome = await this.ctx.meta.addRetentionRepository(tenancy, name, repository, this.ctx.now());
     if (outcome === "no-policy") throw notFound(`retention policy ${tenancy}/${name}`);
     if (typeof outcome === "object") throw conflict(`repository ${repository} is in retention policy ${outcome.heldBy} already; remove it there first`);
-    if (outcome === "added") this.audit(actor, "UpdateRetentionPolicy", tenancy, name, { added: repository });
+    if (outcome === "added" && audited) this.audit(actor, "UpdateRetentionPolicy", tenancy, name, { added: repository });
   }
 
   private view(p: RetentionPolicyRecord): RetentionPolicyView {

@@ -83,26 +83,31 @@ export async function planRetention(meta: MetadataStore, tenancy: string, now: n
     for (const repository of repositories) {
       const plan = plans.get(overrideOf.get(repository) ?? GLOBAL_RETENTION_POLICY)!;
       if ((only !== undefined && plan.name !== only) || retainsAll(plan.rules)) continue;
-      const images = await meta.retentionImages(repository);
-      const deletions = imagesToDelete(images, plan.rules, now);
-      for (const d of deletions) plan.deletions.push({ repository, ...d });
-      // An index's untagged children go with it, unless an index that stays lists them too.
-      const gone = new Set(deletions.map((d) => d.digest));
-      const kept = new Set(images.filter((i) => !gone.has(i.digest)).flatMap((i) => i.children.map((c) => c.digest)));
-      const freed = new Set<string>();
-      for (const image of images) {
-        if (!gone.has(image.digest)) continue;
-        for (const child of image.children) {
-          if (child.tagged || kept.has(child.digest) || gone.has(child.digest) || freed.has(child.digest)) continue;
-          freed.add(child.digest);
-          plan.deletions.push({ repository, digest: child.digest, tags: [], reasons: ["index-deleted"] });
-        }
-      }
+      plan.deletions.push(...(await planRepository(meta, repository, plan.rules, now)));
     }
     if (repositories.length < 500) break;
     last = repositories[repositories.length - 1];
   }
   return [...plans.values()].filter((p) => only === undefined || p.name === only);
+}
+
+/** What `rules` delete in one repository at `now`: the images they select, then the untagged children only those listed. */
+export async function planRepository(meta: MetadataStore, repository: string, rules: RetentionRules, now: number): Promise<PlannedDeletion[]> {
+  const images = await meta.retentionImages(repository);
+  const deletions: PlannedDeletion[] = imagesToDelete(images, rules, now).map((d) => ({ repository, ...d }));
+  // An index's untagged children go with it, unless an index that stays lists them too.
+  const gone = new Set(deletions.map((d) => d.digest));
+  const kept = new Set(images.filter((i) => !gone.has(i.digest)).flatMap((i) => i.children.map((c) => c.digest)));
+  const freed = new Set<string>();
+  for (const image of images) {
+    if (!gone.has(image.digest)) continue;
+    for (const child of image.children) {
+      if (child.tagged || kept.has(child.digest) || gone.has(child.digest) || freed.has(child.digest)) continue;
+      freed.add(child.digest);
+      deletions.push({ repository, digest: child.digest, tags: [], reasons: ["index-deleted"] });
+    }
+  }
+  return deletions;
 }
 
 export interface RetentionResult {
@@ -115,7 +120,12 @@ export async function applyRetention(deps: RetentionDeps, signal?: AbortSignal):
   for (const tenancy of await deps.meta.retentionTenancies()) {
     for (const plan of await planRetention(deps.meta, tenancy, deps.now(), deps.cooling)) {
       if (!plan.inEffect) continue;
-      for (const d of plan.deletions) {
+      // Each repository is looked at again just before its deletions, so the window in which a
+      // pull or a new tag goes unseen is one repository's, not the whole tenancy's.
+      const repositories = [...new Set(plan.deletions.map((d) => d.repository))];
+      const fresh: PlannedDeletion[] = [];
+      for (const repository of repositories) fresh.push(...(await planRepository(deps.meta, repository, plan.rules, deps.now())));
+      for (const d of fresh) {
         signal?.throwIfAborted();
         const detail = JSON.stringify({ tags: d.tags, reasons: d.reasons });
         try {
