@@ -200,6 +200,25 @@ for (const backend of backends) {
       assert.equal((await app.meta.retentionImages("ret2other/ci")).length, 3);
     });
 
+    it("an image pulled after the preview is spared: the run looks at its repository again", async () => {
+      const ns = "ret3";
+      await app.admin.tenancies.create(LOCAL_OPERATOR, { namespace: ns });
+      const repo = `${ns}/app`;
+      const [a, b] = [makeImage(), makeImage()];
+      await push(repo, a, "a");
+      await push(repo, b, "b");
+      const base = Date.now();
+      for (const image of [a, b]) await age(repo, image.digest, base, { pushed: 40 });
+      await app.admin.retention.updateGlobal(LOCAL_OPERATOR, ns, { notPulledForDays: 30 });
+      const preview = await app.admin.retention.preview(LOCAL_OPERATOR, ns);
+      assert.deepEqual(digestsOf(preview.policies[0]!), [a.digest, b.digest].sort());
+      const clock = base + DAY + 60_000;
+      await app.meta.recordPulls([{ repository: repo, digest: a.digest, at: clock - 1000, count: 1 }]);
+      const { deleted } = await applyRetention(retentionDeps(app, log, () => clock));
+      assert.deepEqual(digestsOf({ deletions: deleted }), [b.digest]);
+      assert.ok(await app.meta.getManifest(repo, a.digest));
+    });
+
     it("runs as the leased job `retention`, once per interval across processes", async () => {
       const runner = new JobRunner(app.jobs, log, { lease: 60_000, poll: 60_000 });
       const job = retentionJobOf(app, log);
