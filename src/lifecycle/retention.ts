@@ -122,19 +122,18 @@ export async function applyRetention(deps: RetentionDeps, signal?: AbortSignal):
       if (!plan.inEffect) continue;
       // Each repository is looked at again just before its deletions, so the window in which a
       // pull or a new tag goes unseen is one repository's, not the whole tenancy's.
-      const repositories = [...new Set(plan.deletions.map((d) => d.repository))];
-      const fresh: PlannedDeletion[] = [];
-      for (const repository of repositories) fresh.push(...(await planRepository(deps.meta, repository, plan.rules, deps.now())));
-      for (const d of fresh) {
-        signal?.throwIfAborted();
-        const detail = JSON.stringify({ tags: d.tags, reasons: d.reasons });
-        try {
-          await deps.deleteImage(plan.name, d.repository, d.digest, detail);
-          deleted.push(d);
-        } catch (err) {
-          // Deleted meanwhile (by a client, or the repository): nothing left to do for it.
-          if (err instanceof RegistryError && (err.code === "MANIFEST_UNKNOWN" || err.code === "NAME_UNKNOWN")) continue;
-          throw err;
+      for (const repository of new Set(plan.deletions.map((d) => d.repository))) {
+        for (const d of await planRepository(deps.meta, repository, plan.rules, deps.now())) {
+          signal?.throwIfAborted();
+          const detail = JSON.stringify({ tags: d.tags, reasons: d.reasons });
+          try {
+            await deps.deleteImage(plan.name, d.repository, d.digest, detail);
+            deleted.push(d);
+          } catch (err) {
+            // Deleted meanwhile (by a client, or the repository): nothing left to do for it.
+            if (err instanceof RegistryError && (err.code === "MANIFEST_UNKNOWN" || err.code === "NAME_UNKNOWN")) continue;
+            throw err;
+          }
         }
       }
     }
