@@ -88,6 +88,8 @@ export class TenancyAdmin {
       throw notFound(`tenancy ${namespace}`);
     }
     this.ctx.access.invalidate(namespace);
+    // Its retention policies go too: a tenancy created later under the name must not inherit them.
+    await this.ctx.meta.deleteRetentionPolicies(namespace);
     this.ctx.audit.record({ actor, action: "DeleteTenancy", target: namespace, outcome: "ok", tenancy: namespace });
   }
 }

@@ -591,6 +591,13 @@ export class SqlMetadataStore implements MetadataStore {
     });
   }
 
+  async deleteRetentionPolicies(tenancy: string): Promise<void> {
+    await writeTransaction(this.base, async (trx) => {
+      await trx.deleteFrom("retention_repositories").where("tenancy", "=", tenancy).execute();
+      await trx.deleteFrom("retention_policies").where("tenancy", "=", tenancy).execute();
+    });
+  }
+
   async addRetentionRepository(tenancy: string, name: string, repository: string, at: number): Promise<"added" | "present" | "no-policy" | { heldBy: string }> {
     return writeTransaction(this.base, async (trx) => {
       // Taking the policy's row first (an update) orders this against a concurrent delete of it.

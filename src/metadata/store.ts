@@ -360,6 +360,8 @@ export interface MetadataStore {
   addRetentionRepository(tenancy: string, name: string, repository: string, at: number): Promise<"added" | "present" | "no-policy" | { heldBy: string }>;
   /** Takes `repository` out of override `name` (moving its changedAt to `at`); false when it was not in it. */
   removeRetentionRepository(tenancy: string, name: string, repository: string, at: number): Promise<boolean>;
+  /** Forgets every policy of a tenancy (the tenancy is deleted: a new one of the same name starts afresh). */
+  deleteRetentionPolicies(tenancy: string): Promise<void>;
   /** The images of a repository (see RetentionImage), with their tags. */
   retentionImages(repository: string): Promise<RetentionImage[]>;
 }

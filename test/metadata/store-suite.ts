@@ -445,6 +445,12 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       assert.equal(await store.addRetentionRepository("t", "web", "t/a", 70), "added", "free again");
       assert.equal(await store.removeRetentionRepository("t", "web", "t/a", 80), true);
       assert.equal((await store.retentionPolicies("t")).find((p) => p.name === "web")!.changedAt, 80);
+      await store.addRetentionRepository("t", "web", "t/a", 90);
+      await store.deleteRetentionPolicies("t");
+      assert.deepEqual(await store.retentionPolicies("t"), []);
+      assert.deepEqual(await store.retentionTenancies(), ["u"]);
+      assert.equal(await store.putRetentionPolicy("t", "x", "{}", 100, "create"), true);
+      assert.equal(await store.addRetentionRepository("t", "x", "t/a", 100), "added", "the repository went with its policy");
       await store.close();
     });
   });

@@ -22,6 +22,7 @@ describe("retention admin API", () => {
   let user: Client;
   let rival: Client;
   let anonymous: Client;
+  let rivalToken: string;
 
   before(async () => {
     registry = await startAuthRegistry({ BERTH_AUTH_RATELIMIT_PERUSERADDRESS: "1000", BERTH_AUTH_RATELIMIT_PERADDRESS: "1000" });
@@ -30,7 +31,8 @@ describe("retention admin API", () => {
     expectStatus(shop, 201, "tenancy");
     admin = client(registry, "shop/boss", shop.body.data.token);
     const other = await operator.post("/tenancies", { namespace: "rival", adminUser: "boss" });
-    rival = client(registry, "rival/boss", other.body.data.token);
+    rivalToken = other.body.data.token;
+    rival = client(registry, "rival/boss", rivalToken);
     anonymous = client(registry, "nobody/none", "not-a-valid-token-123");
     const people: Record<string, string> = {};
     for (const [name, group] of [["mia", "MANAGERS"], ["uli", "USERS"]] as const) {
@@ -122,6 +124,14 @@ describe("retention admin API", () => {
         ["b", []],
       ],
     );
+    // A deleted tenancy's policies go with it: one created later under its name starts afresh.
+    const operator = api(registry, OPERATOR, registry.operatorToken);
+    expectStatus(await call(`${registry.url}/api/v1/tenancies/rival/retention/global`, { method: "PUT", headers: { Authorization: basic("rival/boss", rivalToken) }, json: { keepNewest: 1 } }), 200, "rival's global");
+    expectStatus(await operator.delete("/tenancies/rival"), 204, "delete rival");
+    const again = await operator.post("/tenancies", { namespace: "rival", adminUser: "boss" });
+    const fresh = await api(registry, "rival/boss", again.body.data.token).get("/tenancies/rival/retention/global");
+    assert.deepEqual([fresh.body.data.rules.keepNewest, fresh.body.data.changedAt], [null, null]);
+
     const preview = await manager.get("/tenancies/shop/retention/preview");
     assert.deepEqual(preview.body.data.policies.map((p: { name: string; inEffect: boolean }) => [p.name, p.inEffect]), [["global", false], ["a", false], ["b", false]]);
   });
