@@ -5,6 +5,7 @@ import { parseRepositoryName } from "../admin/repositories.js";
 import type { AuditEvent, AuditPosition } from "../iam/store.js";
 import type { Principal } from "../iam/principal.js";
 import { repositoryTarget } from "./decision.js";
+import { gcRoutes } from "./gc-routes.js";
 import { cursorKey, decodeCursor, encodeCursor, pageOfOneMore, paginate } from "./pagination.js";
 import { openApiDocument } from "./openapi.js";
 import type { PageRequest, Paged, Route, Target, TargetFacts } from "./route.js";
@@ -331,6 +332,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       status: 200,
       action: async ({ principal }) => ({ kid: await a.rotateSigningKey(principal) }),
     },
+    ...gcRoutes(a),
   ];
   return routes;
 }

@@ -57,6 +57,19 @@ export interface Database {
   signing_keys: { kid: string; private_jwk: string; public_jwk: string; created_at: Int; retired_at: Int | null };
   /** one row per background job: who holds its lease, until when, and when it is next due */
   jobs: { name: string; holder: string | null; lease_until: Int; next_run_at: Int };
+  /** one row per run of a background job (src/jobs/runs.ts) */
+  job_runs: {
+    id: string;
+    job: string;
+    trigger: string;
+    dry_run: number;
+    state: string;
+    progress: string;
+    error: string | null;
+    started_at: Int;
+    finished_at: Int | null;
+    heartbeat_at: Int;
+  };
   audit_events: {
     at: Int;
     tenancy: string | null;
