@@ -7,7 +7,14 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import pino from "pino";
+import { loadConfig } from "../../src/config/config.js";
+import { GcBusy, startGc } from "../../src/lifecycle/run.js";
 import { openSqliteStores } from "../../src/metadata/sqlite.js";
+import { Registry } from "../../src/registry/registry.js";
+import { MemoryDriver } from "../../src/storage/drivers/memory.js";
+import { until } from "../helpers/until.js";
+import { makeImage } from "../protocol/support.js";
 import { BERTH_MAIN } from "../helpers/registry.js";
 import { api, basic, digest, expectStatus, OPERATOR, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
 
@@ -160,5 +167,51 @@ describe("berth gc: on demand, remote and offline", () => {
     const status = await berth(["gc", "status", "--offline", "--root", root, "--output", "json"]);
     assert.equal(status.code, 0, status.stderr);
     assert.equal(JSON.parse(status.stdout).data.id, offline.id);
+  });
+});
+
+describe("a collection's run record", () => {
+  it("shows a running collection's progress to any reader, refuses a second one, and ends with the result", async () => {
+    const log = pino({ level: "silent" });
+    const { meta, jobs, runs } = await openSqliteStores(":memory:");
+    const storage = new MemoryDriver();
+    const registry = new Registry({ storage, meta, now: Date.now, deleteEnabled: true, log });
+    const config = loadConfig({ env: {}, flags: { "gc.grace": "0s" } });
+    const app = { config, storage, meta, jobs, registry, runs };
+    const image = makeImage({ layers: 2 });
+    for (const blob of image.blobs) await registry.uploads.putWhole("p/app", blob.digest, (async function* () { yield blob.data; })());
+    await registry.manifests.put("p/app", "v1", image.bytes, image.mediaType);
+    await registry.manifests.delete("p/app", image.digest);
+    // The run stops at its upload phase, after the blobs, until the test lets it go on.
+    let letGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    const purge = registry.uploads.purgeStale.bind(registry.uploads);
+    registry.uploads.purgeStale = async (before) => (await gate, purge(before));
+    try {
+      const started = await startGc(app, { trigger: "tester" });
+      const running = await until("the blobs counted in the record", async () => {
+        const run = await runs.get(started.id!, Date.now(), config.jobs.lease);
+        return run?.state === "running" && run.progress.blobs === 3 ? run : undefined;
+      });
+      assert.equal(running.trigger, "tester");
+      assert.equal(running.progress.phase, "blobs");
+      await assert.rejects(startGc(app, { dryRun: true }), GcBusy, "one at a time, dry runs too");
+      assert.equal((await runs.latest("gc", Date.now(), config.jobs.lease))?.id, started.id);
+      letGo();
+      const result = await started.done;
+      const bytes = image.blobs.reduce((sum, b) => sum + b.size, 0);
+      assert.deepEqual(result, { manifests: 0, blobs: 3, bytes, uploads: 0 });
+      const ended = await runs.get(started.id!, Date.now(), config.jobs.lease);
+      assert.equal(ended?.state, "succeeded");
+      assert.deepEqual(ended?.progress, { phase: "done", ...result });
+      assert.ok(ended!.finishedAt! >= ended!.startedAt);
+      // A run whose process died stops beating: it reads `interrupted` once the lease has passed.
+      const orphan = await runs.begin("gc", "schedule", false, Date.now());
+      assert.equal((await runs.get(orphan, Date.now(), config.jobs.lease))?.state, "running");
+      assert.equal((await runs.get(orphan, Date.now() + config.jobs.lease + 1, config.jobs.lease))?.state, "interrupted");
+    } finally {
+      letGo();
+      await meta.close();
+    }
   });
 });
