@@ -13,6 +13,7 @@
 //   --keep              keep the temporary directory
 //   --json FILE         also write the results as JSON
 //   --no-bounds         skip the machine bounds
+//   --gc-images N       rows G: this many images (5 blobs each) instead of 10,000 (S3: 400; quick: 100, S3 10)
 //   (full runs, or --only nodes: 1 vs 3 Berth nodes behind haproxy, bench/cluster.ts, at the end)
 import { createHash, randomBytes, randomFillSync, type Hash } from "node:crypto";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
@@ -60,7 +61,7 @@ import {
 import { ab, curlDownload, curlUpload, wrk } from "./lib/tools.js";
 import { benchBucket, benchGateway, dropBucket, gatewayConfigured, missingGatewayTools, RGW_PACKAGES, type S3Server } from "./lib/s3.js";
 import { summarise } from "./cpuprofile.js";
-import { GC_FULL, GC_QUICK, gcRows } from "./gc.js";
+import { GC_FULL, GC_FULL_S3, GC_QUICK, GC_QUICK_S3, gcRows, type GcSizes } from "./gc.js";
 
 interface Sizes {
   big: number;
@@ -159,6 +160,7 @@ const { values: args } = parseArgs({
     keep: { type: "boolean", default: false },
     json: { type: "string" },
     "no-bounds": { type: "boolean", default: false },
+    "gc-images": { type: "string" },
   },
 });
 
@@ -1039,8 +1041,13 @@ function peakRss(): void {
 /** Rows G and G-S3 (bench/gc.ts), each registry fresh; the other rows' servers are stopped first. */
 async function gcBench(mainJs: string): Promise<void> {
   await stopAll();
-  const gcSizes = args.quick ? GC_QUICK : GC_FULL;
-  const options = { mainJs, workDir, sizes: gcSizes, names, log };
+  const scaled = (base: GcSizes): GcSizes => {
+    if (args["gc-images"] === undefined) return base;
+    const manifests = Number(args["gc-images"]);
+    if (!Number.isSafeInteger(manifests) || manifests < 2) throw new Error(`--gc-images: not a whole number ≥ 2: ${args["gc-images"]}`);
+    return { ...base, manifests };
+  };
+  const options = { mainJs, workDir, sizes: scaled(args.quick ? GC_QUICK : GC_FULL), names, log };
   if (wantedGc("fs")) await step("G", async () => void rows.push(...(await gcRows(options))));
   if (!wantedGc("s3")) return;
   await step("G-S3", async () => {
@@ -1052,7 +1059,7 @@ async function gcBench(mainJs: string): Promise<void> {
     const buckets: Partial<Record<RegistryName, S3Bucket>> = {};
     try {
       for (const name of names) buckets[name] = await benchBucket(gateway);
-      rows.push(...(await gcRows({ ...options, s3: buckets })));
+      rows.push(...(await gcRows({ ...options, sizes: scaled(args.quick ? GC_QUICK_S3 : GC_FULL_S3), s3: buckets })));
     } finally {
       if (gatewayConfigured()) for (const bucket of Object.values(buckets)) await dropBucket(gateway, bucket).catch((err: Error) => log(`removing bucket ${bucket.bucket}: ${err.message}`));
     }
