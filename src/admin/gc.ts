@@ -1,6 +1,7 @@
 // Garbage collection for operators (`berth gc`, `POST/GET /api/v1/gc`): start a collection in
 // this process and report the last or current one from its run record, wherever it runs.
 import type { Logger } from "pino";
+import type { AuditLog } from "../iam/audit.js";
 import type { Principal } from "../iam/principal.js";
 import type { JobRun, JobRuns } from "../jobs/runs.js";
 import type { GcResult } from "../lifecycle/gc.js";
@@ -31,6 +32,7 @@ export class GcAdmin {
     private readonly app: GcApp & { runs: JobRuns },
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    private readonly audit?: AuditLog,
   ) {}
 
   /** Starts a collection here and answers at once; CONFLICT while one runs anywhere. */
@@ -44,6 +46,7 @@ export class GcAdmin {
     }
     // Its outcome is in its run record; a failure is logged here, never an unhandled rejection.
     started.done.catch((err) => this.log.error({ err }, "garbage collection failed"));
+    this.audit?.record({ actor, action: "RunGarbageCollection", target: "registry", outcome: "ok", tenancy: null, detail: `run ${started.id}${dryRun ? ", dry" : ""}` });
     return this.status(started.id);
   }
 

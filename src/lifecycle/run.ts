@@ -14,6 +14,7 @@ import type { StorageDriver } from "../storage/driver.js";
 import { collectGarbage, type GcDeps, type GcProgress, type GcResult, type GcSettings } from "./gc.js";
 
 export const GC_JOB = "gc";
+const STOPPED = "stopped before the end (lease lost or process stopping)";
 
 /** What a collection needs of the assembled application (`App` of src/server/assemble.ts). */
 export interface GcApp {
@@ -93,7 +94,8 @@ export async function startGc(app: GcApp, options: RunGcOptions = {}): Promise<S
           options.onProgress?.(progress);
         },
       });
-      await record?.end("succeeded", { phase: "done", ...result });
+      // A run that lost its lease stopped between batches: what it did is recorded, as failed.
+      await record?.end(abort.signal.aborted ? "failed" : "succeeded", { phase: "done", ...result }, abort.signal.aborted ? STOPPED : null);
       return result;
     } catch (err) {
       await record?.end("failed", undefined, (err as Error).message ?? String(err));
@@ -120,7 +122,7 @@ export function gcJob(app: GcApp, log: Logger, now: () => number = Date.now): Jo
       const record = app.runs && (await RunRecorder.begin(app.runs, "schedule", false, now, app.config.jobs.lease, log));
       try {
         const result = await collectGarbage(deps, settingsOf(app.config), { signal, onProgress: (p) => record?.progress(p) });
-        await record?.end(signal.aborted ? "failed" : "succeeded", { phase: "done", ...result }, signal.aborted ? "stopped before the end (lease lost or process stopping)" : null);
+        await record?.end(signal.aborted ? "failed" : "succeeded", { phase: "done", ...result }, signal.aborted ? STOPPED : null);
       } catch (err) {
         await record?.end("failed", undefined, (err as Error).message ?? String(err));
         throw err;

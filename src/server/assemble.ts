@@ -100,7 +100,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     const sessions = new SessionService(iam, credentials, audit, session, now);
     auth = { authorizer, keys, sessions, tokenEndpoint: new TokenEndpoint(tokens, credentials, authz, repositoryExists, authorizer, keys, now) };
   }
-  const gc = new GcAdmin({ config, storage, meta, jobs, registry, runs }, log, now);
+  const gc = new GcAdmin({ config, storage, meta, jobs, registry, runs }, log, now, audit);
   const admin = new AdminServices({ iam, meta, registry, access, authz, audit, now, log, settings }, auth?.keys, gc);
   const authenticator: Authenticator = auth?.authorizer ?? new OpenAuthenticator();
   const v2Authz = auth ? authz : OPEN_REGISTRY;

@@ -157,6 +157,13 @@ describe("berth gc: on demand, remote and offline", () => {
       assert.equal(digest(Buffer.from(await blob.arrayBuffer())), d);
     }
 
+    // Each start is in the registry's audit log, with its run.
+    await until("the starts in the audit log", async () => {
+      const events = (await operator.get("/audit?limit=100")).body.data as { action: string; actor: string; detail: string | null }[];
+      const starts = events.filter((e) => e.action === "RunGarbageCollection" && e.actor === OPERATOR);
+      return starts.some((e) => e.detail === `run ${dry.id}, dry`) && starts.some((e) => e.detail === `run ${last.body.data.id}`) ? true : undefined;
+    });
+
     // Offline, with the server stopped: the other image goes too.
     expectStatus(await operator.delete(`/repositories/berth%2Fapp/images/${keep.manifest}`), 204, "delete the other image");
     await stop();
