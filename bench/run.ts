@@ -270,7 +270,7 @@ async function ensureTools(): Promise<void> {
   ];
   const missing = needed.filter(([cmd]) => (cmd.startsWith("/") ? !existsSync(cmd) : !which(cmd))).map(([, pkg]) => pkg);
   // A full run starts its own S3 gateway unless BERTH_TEST_S3_* names one; --quick never does.
-  if (wantedS3() && !args.quick && !gatewayConfigured() && missingGatewayTools().length > 0) missing.push(...RGW_PACKAGES);
+  if ((wantedS3() || wantedGc("s3")) && !args.quick && !gatewayConfigured() && missingGatewayTools().length > 0) missing.push(...RGW_PACKAGES);
   if (missing.length === 0 || !names.includes("Distribution") && missing.every((p) => p === "docker-registry")) return;
   if (process.getuid?.() !== 0) throw new Error(`missing tools; install them with: sudo apt-get install -y ${missing.join(" ")}`);
   log(`installing ${missing.join(" ")} with apt-get`);
