@@ -66,7 +66,8 @@ export async function gcRows(o: GcRowOptions): Promise<Row[]> {
   const s = o.sizes;
   const where = o.s3 ? "RGW (S3)" : "filesystem";
   const suffix = o.s3 ? "-s3" : "";
-  o.log(`G${suffix}: ${s.manifests} images of ${s.blobsPerImage} blobs in ${s.repos} repositories; half deleted, then collected (${where})`);
+  const id = o.s3 ? "G-S3" : "G";
+  o.log(`${id}: ${s.manifests} images of ${s.blobsPerImage} blobs in ${s.repos} repositories; half deleted, then collected (${where})`);
   const images = makeImages(s);
   const garbage = images.filter((_, i) => i % 2 === 1);
   const kept = images.filter((_, i) => i % 2 === 0);
@@ -88,7 +89,7 @@ export async function gcRows(o: GcRowOptions): Promise<Row[]> {
         for (let b = 0; b < image.blobs.length; b++) await client.pushBlob(image.repo, image.bytes.blobs[b]!, image.blobs[b]!.digest);
         await client.putManifest(image.repo, image.tag, image.bytes.manifest, image.manifest);
       });
-      o.log(`G${suffix} ${name}: pushed ${images.length} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      o.log(`${id} ${name}: pushed ${images.length} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       await pool(garbage, s.concurrency, async (image) => {
         await client.expect([202], "DELETE", `/v2/${image.repo}/manifests/${image.manifest}`);
       });
@@ -103,7 +104,7 @@ export async function gcRows(o: GcRowOptions): Promise<Row[]> {
         if (result.blobs !== expected) throw new BenchError(`Berth's collection removed ${result.blobs} blobs, expected ${expected}`);
         seconds.Berth = wall;
         pullP99 = percentile(latencies, 99);
-        o.log(`G${suffix} Berth: collected ${result.blobs} blobs in ${wall.toFixed(2)} s (the run itself ${inRun.toFixed(2)} s); ${latencies.length} pulls meanwhile, p99 ${pullP99.toFixed(1)} ms (idle ${idleP99.toFixed(1)} ms)`);
+        o.log(`${id} Berth: collected ${result.blobs} blobs in ${wall.toFixed(2)} s (the run itself ${inRun.toFixed(2)} s); ${latencies.length} pulls meanwhile, p99 ${pullP99.toFixed(1)} ms (idle ${idleP99.toFixed(1)} ms)`);
         await verify(client, kept, garbage);
       } else {
         await server.stop();
@@ -121,7 +122,7 @@ export async function gcRows(o: GcRowOptions): Promise<Row[]> {
           if (existsSync(join(dataDir, "docker/registry/v2/blobs/sha256", hex.slice(0, 2), hex, "data"))) throw new BenchError("Distribution kept a garbage blob");
         }
         seconds.Distribution = wall;
-        o.log(`G${suffix} Distribution: garbage-collect removed ${removed} blobs in ${wall.toFixed(2)} s (registry stopped)`);
+        o.log(`${id} Distribution: garbage-collect removed ${removed} blobs in ${wall.toFixed(2)} s (registry stopped)`);
       }
     } finally {
       client.close();
@@ -131,8 +132,8 @@ export async function gcRows(o: GcRowOptions): Promise<Row[]> {
 
   const workload = `GC of ${s.manifests.toLocaleString("en-US")} manifests / ${(s.manifests * s.blobsPerImage).toLocaleString("en-US")} blobs, half garbage, on ${where}: Berth online vs Distribution offline`;
   return [
-    { id: `G${suffix}`, workload, metric: "wall time (Berth's includes its CLI start-up)", unit: "s", values: seconds, target: ratioAtMost(0.1, "D/B ≥ 10×"), note: runSeconds === undefined ? undefined : `Berth's run itself (its record's start to end): ${runSeconds.toFixed(2)} s` },
-    { id: `G${suffix}`, workload: `pulls during Berth's collection (${s.pullers} loops of manifest + blob GET)`, metric: `p99 latency (idle: ${idleP99?.toFixed(1) ?? "—"} ms)`, unit: "ms", values: { Berth: pullP99 }, target: below(50, "ms") },
+    { id, workload, metric: "wall time (Berth's includes its CLI start-up)", unit: "s", values: seconds, target: ratioAtMost(0.1, "D/B ≥ 10×"), note: runSeconds === undefined ? undefined : `Berth's run itself (its record's start to end): ${runSeconds.toFixed(2)} s` },
+    { id, workload: `pulls during Berth's collection (${s.pullers} loops of manifest + blob GET)`, metric: `p99 latency (idle: ${idleP99?.toFixed(1) ?? "—"} ms)`, unit: "ms", values: { Berth: pullP99 }, target: below(50, "ms") },
   ];
 }
 
