@@ -5,13 +5,15 @@
 //   --quick             tiny sizes and durations (CI smoke): fails only on broken functionality
 //   --only 1,4,7        run only these workloads (1 mono push, 2 chunked push, 3 blob GET,
 //                       4 manifest GET/HEAD (4get, 4head: one of them), 5 4 KiB blob GET,
-//                       6 small images, 7 pages; s: the S3 rows, s1-s5: one of them)
+//                       6 small images, 7 pages; s: the S3 rows, s1-s5: one of them;
+//                       g: garbage collection, gfs / gs3: on the filesystem / on S3)
 //   --registries NAMES  berth,distribution (default both)
 //   --profile DIR       Berth only, under `node --cpu-prof`; prints the profile's top functions
 //   --dir DIR           where the temporary data goes (default: the OS temp dir)
 //   --keep              keep the temporary directory
 //   --json FILE         also write the results as JSON
 //   --no-bounds         skip the machine bounds
+//   --gc-images N       rows G: this many images (5 blobs each) instead of 10,000 (S3: 400; quick: 100, S3 10)
 //   (full runs, or --only nodes: 1 vs 3 Berth nodes behind haproxy, bench/cluster.ts, at the end)
 import { createHash, randomBytes, randomFillSync, type Hash } from "node:crypto";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
@@ -59,6 +61,7 @@ import {
 import { ab, curlDownload, curlUpload, wrk } from "./lib/tools.js";
 import { benchBucket, benchGateway, dropBucket, gatewayConfigured, missingGatewayTools, RGW_PACKAGES, type S3Server } from "./lib/s3.js";
 import { summarise } from "./cpuprofile.js";
+import { GC_FULL, GC_FULL_S3, GC_QUICK, GC_QUICK_S3, gcRows, type GcSizes } from "./gc.js";
 
 interface Sizes {
   big: number;
@@ -157,6 +160,7 @@ const { values: args } = parseArgs({
     keep: { type: "boolean", default: false },
     json: { type: "string" },
     "no-bounds": { type: "boolean", default: false },
+    "gc-images": { type: "string" },
   },
 });
 
@@ -165,6 +169,8 @@ const only = args.only ? new Set(args.only.split(",").map((s) => s.trim().toLowe
 /** `--only 4` selects workload 4; `--only 4get` / `4head` one half of it. */
 const wanted = (n: number, part = "") => !only || only.has(String(n)) || (part ? only.has(`${n}${part}`) : [...only].some((o) => o.startsWith(String(n))));
 /** `--only s` selects the S3 rows, `--only s2` one of them. */
+/** `--only g` selects both GC rows, `gfs` / `gs3` one. */
+const wantedGc = (on: "fs" | "s3") => !only || only.has("g") || only.has(`g${on}`);
 const wantedS3 = (n?: number) => !only || only.has("s") || (n === undefined ? [...only].some((o) => o.startsWith("s")) : only.has(`s${n}`));
 const names: RegistryName[] = args.profile
   ? ["Berth"]
@@ -216,6 +222,7 @@ async function main(): Promise<void> {
   peakRss();
   if (wanted(9) && names.includes("Berth")) await step("9", () => authCost(mainJs));
   if (wantedS3()) await step("S", () => s3Rows(mainJs, files));
+  if (wantedGc("fs") || wantedGc("s3")) await gcBench(mainJs);
 
   await stopAll();
   report(bounds);
@@ -263,7 +270,7 @@ async function ensureTools(): Promise<void> {
   ];
   const missing = needed.filter(([cmd]) => (cmd.startsWith("/") ? !existsSync(cmd) : !which(cmd))).map(([, pkg]) => pkg);
   // A full run starts its own S3 gateway unless BERTH_TEST_S3_* names one; --quick never does.
-  if (wantedS3() && !args.quick && !gatewayConfigured() && missingGatewayTools().length > 0) missing.push(...RGW_PACKAGES);
+  if ((wantedS3() || wantedGc("s3")) && !args.quick && !gatewayConfigured() && missingGatewayTools().length > 0) missing.push(...RGW_PACKAGES);
   if (missing.length === 0 || !names.includes("Distribution") && missing.every((p) => p === "docker-registry")) return;
   if (process.getuid?.() !== 0) throw new Error(`missing tools; install them with: sudo apt-get install -y ${missing.join(" ")}`);
   log(`installing ${missing.join(" ")} with apt-get`);
@@ -1028,6 +1035,34 @@ function peakRss(): void {
     unit: "MiB",
     values: valuesOf(rss),
     target: ratioAtMost(1),
+  });
+}
+
+/** Rows G and G-S3 (bench/gc.ts), each registry fresh; the other rows' servers are stopped first. */
+async function gcBench(mainJs: string): Promise<void> {
+  await stopAll();
+  const scaled = (base: GcSizes): GcSizes => {
+    if (args["gc-images"] === undefined) return base;
+    const manifests = Number(args["gc-images"]);
+    if (!Number.isSafeInteger(manifests) || manifests < 2) throw new Error(`--gc-images: not a whole number ≥ 2: ${args["gc-images"]}`);
+    return { ...base, manifests };
+  };
+  const options = { mainJs, workDir, sizes: scaled(args.quick ? GC_QUICK : GC_FULL), names, log };
+  if (wantedGc("fs")) await step("G", async () => void rows.push(...(await gcRows(options))));
+  if (!wantedGc("s3")) return;
+  await step("G-S3", async () => {
+    gateway ??= await benchGateway(!args.quick, S3_CAPACITY);
+    if (!gateway) {
+      rows.push({ id: "G-S3", workload: "GC on S3", metric: "skipped (no S3 gateway: BERTH_TEST_S3_* unset)", unit: "", values: {} });
+      return;
+    }
+    const buckets: Partial<Record<RegistryName, S3Bucket>> = {};
+    try {
+      for (const name of names) buckets[name] = await benchBucket(gateway);
+      rows.push(...(await gcRows({ ...options, sizes: scaled(args.quick ? GC_QUICK_S3 : GC_FULL_S3), s3: buckets })));
+    } finally {
+      if (gatewayConfigured()) for (const bucket of Object.values(buckets)) await dropBucket(gateway, bucket).catch((err: Error) => log(`removing bucket ${bucket.bucket}: ${err.message}`));
+    }
   });
 }
 

@@ -3,6 +3,7 @@ import type { KeyRing } from "../auth/keys.js";
 import type { Principal } from "../iam/principal.js";
 import type { AuditEvent, AuditPosition } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
+import type { GcAdmin } from "./gc.js";
 import { IdentityAdmin } from "./identities.js";
 import { ImageAdmin } from "./images.js";
 import { Overview } from "./overview.js";
@@ -27,6 +28,8 @@ export class AdminServices {
   constructor(
     readonly ctx: AdminContext,
     private readonly keys?: KeyRing,
+    /** garbage collection on demand (absent where no registry storage is open) */
+    readonly gc?: GcAdmin,
   ) {
     this.tokens = new TokenAdmin(ctx);
     this.tenancies = new TenancyAdmin(ctx, this.tokens);

@@ -80,7 +80,7 @@ function success(route: Route): Json {
     : route.list
       ? { type: "object", properties: { data: { type: "array", items: data }, next: { type: "string" } }, required: ["data"], additionalProperties: false }
       : { type: "object", properties: { data }, required: ["data"], additionalProperties: false };
-  return { description: route.status === 201 ? "Created" : "OK", content: { "application/json": { schema } } };
+  return { description: route.status === 201 ? "Created" : route.status === 202 ? "Accepted: under way" : "OK", content: { "application/json": { schema } } };
 }
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Json {

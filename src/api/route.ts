@@ -61,7 +61,7 @@ export interface Route<Body = any> {
   response?: z.ZodType;
   /** a cursor-paginated list: the action returns Paged<item> */
   list?: boolean;
-  status: 200 | 201 | 204;
+  status: 200 | 201 | 202 | 204;
   /** answered as it is, without `{"data": …}` (the OpenAPI document, which tools read directly) */
   raw?: boolean;
   action(call: RouteCall<Body>): Promise<unknown>;

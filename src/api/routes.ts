@@ -6,6 +6,7 @@ import type { AuditEvent, AuditPosition } from "../iam/store.js";
 import type { Principal } from "../iam/principal.js";
 import { repositoryTarget } from "./decision.js";
 import { retentionRoutes } from "./retention-routes.js";
+import { gcRoutes } from "./gc-routes.js";
 import { cursorKey, decodeCursor, encodeCursor, pageOfOneMore, paginate } from "./pagination.js";
 import { openApiDocument } from "./openapi.js";
 import type { PageRequest, Paged, Route, Target, TargetFacts } from "./route.js";
@@ -333,6 +334,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       action: async ({ principal }) => ({ kid: await a.rotateSigningKey(principal) }),
     },
     ...retentionRoutes(a),
+    ...gcRoutes(a),
   ];
   return routes;
 }

@@ -22,6 +22,7 @@ export const bodies = {
   updatePolicy: z.strictObject({ description: text.optional(), statements: z.array(z.string()).optional() }),
   createRepository: z.strictObject({ name, isPublic: z.boolean().optional() }),
   updateRepository: z.strictObject({ isPublic: z.boolean() }),
+  startGc: z.strictObject({ dryRun: z.boolean().optional() }),
 };
 
 export const tenancy = z.object({ namespace: z.string(), description: z.string(), repositoryLimit: z.number().int(), createdAt: time });
@@ -87,6 +88,19 @@ export const whoami = z.object({
   groups: z.array(z.string()).optional(),
 });
 export const signingKey = z.object({ kid: z.string() });
+const gcCounts = { manifests: z.number().int(), blobs: z.number().int(), bytes: z.number().int(), uploads: z.number().int() };
+export const gcRun = z.object({
+  id: z.string(),
+  state: z.enum(["running", "succeeded", "failed", "interrupted"]),
+  dryRun: z.boolean(),
+  trigger: z.string(),
+  startedAt: time,
+  finishedAt: time.nullable(),
+  updatedAt: time,
+  progress: z.object({ phase: z.string(), ...gcCounts }),
+  result: z.object(gcCounts).nullable(),
+  error: z.string().nullable(),
+});
 
 /** The OCI error envelope every failure answers with. */
 export const errorEnvelope = z.object({

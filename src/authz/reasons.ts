@@ -49,6 +49,8 @@ const PHRASES: Record<Operation, string> = {
   UpdateTenancyLimit: "change a tenancy's repository limit",
   RotateSigningKey: "rotate the signing keys",
   ViewRegistry: "see the whole registry",
+  RunGarbageCollection: "run garbage collection",
+  ReadGarbageCollection: "see garbage collection runs",
 };
 
 export function phrase(operation: Operation): string {

@@ -9,6 +9,7 @@ import { serve } from "../server/serve.js";
 import { CliError, EXIT, exitCodeOf } from "./exit-codes.js";
 import { registerLoginCommands } from "./login.js";
 import { registerAdminCommands } from "./run.js";
+import { registerGcCommands } from "./gc-commands.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -59,6 +60,7 @@ program
 
 registerLoginCommands(program);
 registerAdminCommands(program);
+registerGcCommands(program);
 
 program.parseAsync().catch((err) => {
   if (err instanceof CommanderError) {

@@ -92,7 +92,7 @@ function print(format: Format, body: unknown, spec: CommandSpec, o: Opts): void 
 }
 
 /** --offline (or --root/--config) runs in-process; otherwise the profile's user over HTTP. */
-async function openTransport(o: Opts): Promise<{ transport: Transport; remote: boolean }> {
+export async function openTransport(o: Opts): Promise<{ transport: Transport; remote: boolean }> {
   if (o.offline || o.root !== undefined || o.config !== undefined) return { transport: await openOffline({ root: o.root, config: o.config }), remote: false };
   const name = profileName(o.profile);
   const profile = await new Profiles().get(name);

@@ -85,6 +85,9 @@ export const OPERATIONS = {
   RotateSigningKey: "OPERATOR",
   /** registry-wide views: every tenancy's repositories, usage and audit */
   ViewRegistry: "OPERATOR",
+  /** garbage collection on demand (`berth gc`), and reading how the last or current run went */
+  RunGarbageCollection: "OPERATOR",
+  ReadGarbageCollection: "OPERATOR",
 } as const satisfies Record<string, Requirement>;
 
 export type Operation = keyof typeof OPERATIONS;

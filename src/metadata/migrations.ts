@@ -292,6 +292,26 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("retention_repositories_policy").on("retention_repositories").columns(["tenancy", "policy"]).execute();
       },
     },
+    "0013_job_runs": {
+      async up(db: Kysely<any>) {
+        // Runs of background jobs (src/jobs/runs.ts), so any process on any node can tell what the
+        // last or current one did: `berth gc` polls its run here. `progress`: the job's counters (JSON).
+        await db.schema
+          .createTable("job_runs")
+          .addColumn("id", text, (c) => c.primaryKey())
+          .addColumn("job", text, (c) => c.notNull())
+          .addColumn("trigger", text, (c) => c.notNull())
+          .addColumn("dry_run", "integer", (c) => c.notNull())
+          .addColumn("state", text, (c) => c.notNull())
+          .addColumn("progress", text, (c) => c.notNull())
+          .addColumn("error", text)
+          .addColumn("started_at", "bigint", (c) => c.notNull())
+          .addColumn("finished_at", "bigint")
+          .addColumn("heartbeat_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("job_runs_started").on("job_runs").columns(["job", "started_at"]).execute();
+      },
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { MetadataUnavailable } from "./store.js";
 import { SqlJobLeases } from "../jobs/leases.js";
+import { SqlJobRuns } from "../jobs/runs.js";
 import { SqlIamStore } from "./sql-iam-store.js";
 import { SqlMetadataStore, type MetadataStoreOptions } from "./sql-store.js";
 
@@ -134,7 +135,7 @@ export function describe(url: string): string {
 export async function openPostgresStores(
   options: PostgresOptions,
   storeOptions: MetadataStoreOptions = {},
-): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore; jobs: SqlJobLeases }> {
+): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore; jobs: SqlJobLeases; runs: SqlJobRuns }> {
   const db = await openPostgresDatabase(options);
-  return { meta: new SqlMetadataStore(db, storeOptions), iam: new SqlIamStore(db), jobs: new SqlJobLeases(db.kysely) };
+  return { meta: new SqlMetadataStore(db, storeOptions), iam: new SqlIamStore(db), jobs: new SqlJobLeases(db.kysely), runs: new SqlJobRuns(db.kysely) };
 }

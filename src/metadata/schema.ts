@@ -63,6 +63,19 @@ export interface Database {
   retention_policies: { tenancy: string; name: string; rules: string; created_at: Int; changed_at: Int };
   /** the override policy a repository is in: at most one, by the primary key */
   retention_repositories: { repository: string; tenancy: string; policy: string; added_at: Int };
+  /** one row per run of a background job (src/jobs/runs.ts) */
+  job_runs: {
+    id: string;
+    job: string;
+    trigger: string;
+    dry_run: number;
+    state: string;
+    progress: string;
+    error: string | null;
+    started_at: Int;
+    finished_at: Int | null;
+    heartbeat_at: Int;
+  };
   audit_events: {
     at: Int;
     tenancy: string | null;

@@ -7,6 +7,7 @@ import { LOCK_WAIT_MS, type DirectAccess, type DirectWrite, type SqlDatabase } f
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { SqlJobLeases } from "../jobs/leases.js";
+import { SqlJobRuns } from "../jobs/runs.js";
 import { SqlIamStore } from "./sql-iam-store.js";
 import { SqlMetadataStore, type MetadataStoreOptions } from "./sql-store.js";
 import { SqliteWriteLock, WriterFirstSqliteDialect } from "./sqlite-driver.js";
@@ -110,7 +111,7 @@ export async function openSqliteStore(path: string, options: MetadataStoreOption
 export async function openSqliteStores(
   path: string,
   options: MetadataStoreOptions & SqliteOptions = {},
-): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore; jobs: SqlJobLeases }> {
+): Promise<{ meta: SqlMetadataStore; iam: SqlIamStore; jobs: SqlJobLeases; runs: SqlJobRuns }> {
   const db = await openSqliteDatabase(path, options);
-  return { meta: new SqlMetadataStore(db, options), iam: new SqlIamStore(db), jobs: new SqlJobLeases(db.kysely) };
+  return { meta: new SqlMetadataStore(db, options), iam: new SqlIamStore(db), jobs: new SqlJobLeases(db.kysely), runs: new SqlJobRuns(db.kysely) };
 }

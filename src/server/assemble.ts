@@ -2,6 +2,7 @@
 // Shared by `berth serve` and the offline CLI, so both see the same system.
 import type { Logger } from "pino";
 import { AdminError } from "../admin/errors.js";
+import { GcAdmin } from "../admin/gc.js";
 import { AdminServices } from "../admin/services.js";
 import { OpenAuthenticator, type Authenticator } from "../auth/authorizer.js";
 import { CredentialVerifier } from "../auth/credentials.js";
@@ -20,6 +21,7 @@ import { isValidIdentifier, isValidNamespace } from "../iam/names.js";
 import { LOCAL_OPERATOR } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
 import type { JobLeases } from "../jobs/leases.js";
+import type { JobRuns } from "../jobs/runs.js";
 import { openSqliteStores } from "../metadata/sqlite.js";
 import type { MetadataStore } from "../metadata/store.js";
 import { faultOf } from "../registry/errors.js";
@@ -45,6 +47,8 @@ export interface App {
   iam: IamStore;
   /** leases on background jobs, in the metadata database */
   jobs: JobLeases;
+  /** runs of background jobs (the gc run `berth gc` follows), in the metadata database */
+  runs: JobRuns;
   registry: Registry;
   audit: AuditLog;
   admin: AdminServices;
@@ -66,7 +70,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
   const driver = await openStorage(config);
   // Tenancies and their repository limits exist only with auth; an open registry has neither.
   const opened = await openMetadataStores(config);
-  const { iam, jobs } = opened;
+  const { iam, jobs, runs } = opened;
   const storage = metrics ? timedStore(driver, "blob", metrics) : driver;
   const meta = metrics ? timedStore<MetadataStore>(opened.meta, "metadata", metrics) : opened.meta;
   const now = Date.now;
@@ -97,7 +101,8 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     const sessions = new SessionService(iam, credentials, audit, session, now);
     auth = { authorizer, keys, sessions, tokenEndpoint: new TokenEndpoint(tokens, credentials, authz, repositoryExists, authorizer, keys, now) };
   }
-  const admin = new AdminServices({ iam, meta, registry, access, authz, audit, now, log, settings }, auth?.keys);
+  const gc = new GcAdmin({ config, storage, meta, jobs, registry, runs }, log, now, audit);
+  const admin = new AdminServices({ iam, meta, registry, access, authz, audit, now, log, settings }, auth?.keys, gc);
   const authenticator: Authenticator = auth?.authorizer ?? new OpenAuthenticator();
   const v2Authz = auth ? authz : OPEN_REGISTRY;
   if (auth) admin.tokens.onRevoked((id) => auth.authorizer.forgetToken(id));
@@ -108,6 +113,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     meta,
     iam,
     jobs,
+    runs,
     registry,
     audit,
     admin,

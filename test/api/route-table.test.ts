@@ -109,6 +109,9 @@ const ROWS: Row[] = [
   { method: "GET", template: "/audit", path: "/audit", operation: "ReadAuditEvents", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
   { method: "GET", template: "/usage", path: "/usage", operation: "ReadUsage", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
   { method: "POST", template: "/signing-keys/rotate", path: "/signing-keys/rotate", body: {}, operation: "RotateSigningKey", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
+  { method: "POST", template: "/gc", path: "/gc", body: { dryRun: true }, operation: "RunGarbageCollection", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
+  { method: "GET", template: "/gc", path: "/gc", operation: "ReadGarbageCollection", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
+  { method: "GET", template: "/gc/{id}", path: "/gc/ghost", operation: "ReadGarbageCollection", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
 ];
 
 /** Routes of other modules, tested with them (test/sessions). */

@@ -12,9 +12,10 @@ export interface AuthRegistry extends RunningRegistry {
   operatorToken: string;
 }
 
-export async function startAuthRegistry(env: Record<string, string> = {}): Promise<AuthRegistry> {
+/** `root`: a data directory to use (kept on close). */
+export async function startAuthRegistry(env: Record<string, string> = {}, root?: string): Promise<AuthRegistry> {
   const operatorToken = randomBytes(18).toString("base64url");
-  const registry = await startRegistry({ env: { BERTH_AUTH_ENABLED: "true", BERTH_AUTH_OPERATOR_TOKEN: operatorToken, ...env } });
+  const registry = await startRegistry({ env: { BERTH_AUTH_ENABLED: "true", BERTH_AUTH_OPERATOR_TOKEN: operatorToken, ...env }, root });
   return Object.assign(registry, { operatorToken });
 }
 
