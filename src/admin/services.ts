@@ -11,6 +11,7 @@ import { PolicyAdmin } from "./policies.js";
 import { RepositoryAdmin } from "./repositories.js";
 import { TenancyAdmin } from "./tenancies.js";
 import { TokenAdmin } from "./tokens.js";
+import { UsageAdmin } from "./usage.js";
 
 export class AdminServices {
   readonly tokens: TokenAdmin;
@@ -21,6 +22,7 @@ export class AdminServices {
   readonly images: ImageAdmin;
   readonly overview: Overview;
   readonly passwords: PasswordAdmin;
+  readonly usage: UsageAdmin;
 
   constructor(
     readonly ctx: AdminContext,
@@ -34,6 +36,7 @@ export class AdminServices {
     this.images = new ImageAdmin(ctx);
     this.overview = new Overview(ctx);
     this.passwords = new PasswordAdmin(ctx);
+    this.usage = new UsageAdmin(ctx);
   }
 
   /** The audit log of a tenancy, newest first (its Administrators only); `after` continues a page. */

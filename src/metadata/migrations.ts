@@ -266,6 +266,22 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           select digest, max(size), min(created_at), max(created_at) from repo_blobs group by digest`.execute(db);
       },
     },
+    "0012_usage": {
+      async up(db: Kysely<any>) {
+        // Bytes a tenancy may store (null: no quota); tags of a repository that may not move.
+        await db.schema.alterTable("tenancies").addColumn("storage_quota", "bigint").execute();
+        await db.schema.alterTable("repositories").addColumn("immutable_tags", "integer", (c) => c.notNull().defaultTo(0)).execute();
+        // Pulls and egress per repository and UTC day (days since the epoch), added to in batches.
+        await db.schema
+          .createTable("usage_daily")
+          .addColumn("repository", text, (c) => c.notNull())
+          .addColumn("day", "integer", (c) => c.notNull())
+          .addColumn("pulls", "bigint", (c) => c.notNull())
+          .addColumn("egress_bytes", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("usage_daily_pk", ["repository", "day"])
+          .execute();
+      },
+    },
   };
 }
 
