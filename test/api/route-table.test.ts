@@ -98,6 +98,10 @@ const ROWS: Row[] = [
   { method: "GET", template: "/audit", path: "/audit", operation: "ReadAuditEvents", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
   { method: "GET", template: "/usage", path: "/usage", operation: "ReadUsage", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
   { method: "POST", template: "/signing-keys/rotate", path: "/signing-keys/rotate", body: {}, operation: "RotateSigningKey", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
+  // Usage, storage quotas and immutable tags (issue 20)
+  { method: "GET", template: "/repositories/{name}/usage", path: "/repositories/acme%2Fapp/usage?days=7", operation: "GetContainerRepository", target: "acme/app", allow: INSPECTORS },
+  { method: "PATCH", template: "/tenancies/{ns}", path: "/tenancies/acme", body: { storageQuota: null }, operation: "UpdateTenancyLimit", target: "acme", allow: ["operator"] },
+  { method: "PATCH", template: "/repositories/{name}", path: "/repositories/acme%2Fapp", body: { immutableTags: false }, operation: "UpdateContainerRepository", target: "acme/app", allow: MANAGERS },
 ];
 
 /** Routes of other modules, tested with them (test/sessions). */
