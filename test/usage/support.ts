@@ -55,8 +55,8 @@ export async function pushChunked(t: Tenant, repo: string, blob: Buffer): Promis
     body: blob as unknown as BodyInit,
     headers: { Authorization: t.auth, "Content-Type": "application/octet-stream", "Content-Range": `0-${blob.length - 1}` },
   });
-  await patched.arrayBuffer();
-  if (patched.status !== 202) return { status: patched.status, headers: patched.headers, text: "" };
+  const refusal = await patched.text();
+  if (patched.status !== 202) return { status: patched.status, headers: patched.headers, text: refusal };
   const url = new URL(patched.headers.get("location")!, t.registry.url);
   url.searchParams.set("digest", digestOf(blob));
   const res = await fetch(url, { method: "PUT", headers: { Authorization: t.auth } });
