@@ -8,12 +8,18 @@ const DAY_MS = 86_400_000;
 /** Tenancies past this many count their egress under one series (`OTHER_TENANCIES`). */
 const TENANCY_SERIES = 1000;
 export const OTHER_TENANCIES = "(other)";
+const REPOSITORIES_REMEMBERED = 10_000;
 
 export class PullRecorder {
   private pending = new Map<string, PullEvent>();
+  /** by repository, of the day each was last counted on (no key to build per request) */
   private usage = new Map<string, UsageEvent>();
+  /** events of days that ended before they were written */
+  private earlier: UsageEvent[] = [];
   /** bytes this process has sent since it started, by tenancy (the metrics' counter) */
-  private readonly egressTotals = new Map<string, number>();
+  private readonly egressTotals = new Map<string, { bytes: number }>();
+  /** each repository's tenancy's entry of egressTotals */
+  private readonly totalOf = new Map<string, { bytes: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -44,8 +50,8 @@ export class PullRecorder {
   }
 
   /** Bytes sent by this process since it started, by tenancy (bounded: see TENANCY_SERIES). */
-  egressByTenancy(): ReadonlyMap<string, number> {
-    return this.egressTotals;
+  egressByTenancy(): [string, number][] {
+    return [...this.egressTotals].map(([tenancy, total]) => [tenancy, total.bytes]);
   }
 
   /** Writes what was counted; a failed write is counted again with the next flush and reported once. */
@@ -62,20 +68,29 @@ export class PullRecorder {
 
   private day(repository: string, at: number, pulls: number, bytes: number): void {
     const day = Math.floor(at / DAY_MS);
-    const key = `${repository}\n${day}`;
-    const usage = this.usage.get(key);
-    if (usage) {
-      usage.pulls += pulls;
-      usage.egressBytes += bytes;
-    } else {
-      this.usage.set(key, { repository, day, pulls, egressBytes: bytes });
+    let usage = this.usage.get(repository);
+    if (usage === undefined || usage.day !== day) {
+      if (usage !== undefined) this.earlier.push(usage);
+      usage = { repository, day, pulls: 0, egressBytes: 0 };
+      this.usage.set(repository, usage);
     }
-    if (bytes > 0) {
-      const slash = repository.indexOf("/");
-      let tenancy = slash < 0 ? repository : repository.slice(0, slash);
-      if (!this.egressTotals.has(tenancy) && this.egressTotals.size >= TENANCY_SERIES) tenancy = OTHER_TENANCIES;
-      this.egressTotals.set(tenancy, (this.egressTotals.get(tenancy) ?? 0) + bytes);
-    }
+    usage.pulls += pulls;
+    usage.egressBytes += bytes;
+    if (bytes > 0) this.tenancyTotal(repository).bytes += bytes;
+  }
+
+  private tenancyTotal(repository: string): { bytes: number } {
+    let total = this.totalOf.get(repository);
+    if (total !== undefined) return total;
+    const slash = repository.indexOf("/");
+    let tenancy = slash < 0 ? repository : repository.slice(0, slash);
+    if (!this.egressTotals.has(tenancy) && this.egressTotals.size >= TENANCY_SERIES) tenancy = OTHER_TENANCIES;
+    total = this.egressTotals.get(tenancy);
+    if (total === undefined) this.egressTotals.set(tenancy, (total = { bytes: 0 }));
+    // A cache, not a record: dropped whole when a process has met very many repositories.
+    if (this.totalOf.size >= REPOSITORIES_REMEMBERED) this.totalOf.clear();
+    this.totalOf.set(repository, total);
+    return total;
   }
 
   private async flushPulls(): Promise<{ err: unknown } | undefined> {
@@ -97,22 +112,15 @@ export class PullRecorder {
   }
 
   private async flushUsage(): Promise<{ err: unknown } | undefined> {
-    if (this.usage.size === 0) return undefined;
-    const batch = [...this.usage.values()];
+    if (this.usage.size === 0 && this.earlier.length === 0) return undefined;
+    const batch = [...this.earlier, ...this.usage.values()];
     this.usage = new Map();
+    this.earlier = [];
     try {
       await this.meta.recordUsage(batch);
     } catch (err) {
-      for (const e of batch) {
-        const key = `${e.repository}\n${e.day}`;
-        const later = this.usage.get(key);
-        if (later) {
-          later.pulls += e.pulls;
-          later.egressBytes += e.egressBytes;
-        } else {
-          this.usage.set(key, e);
-        }
-      }
+      // Nothing of the batch was written (one transaction); each event adds, so it is written as it is next time.
+      this.earlier.push(...batch);
       return { err };
     }
     return undefined;
