@@ -95,7 +95,7 @@ describe("storage quota", () => {
 describe("storage quota and garbage collection", () => {
   let t: Tenant;
   before(async () => {
-    t = await startTenant({ BERTH_GC_INTERVAL: "200ms", BERTH_GC_GRACE: "1s" });
+    t = await startTenant({ BERTH_GC_INTERVAL: "200ms", BERTH_GC_GRACE: "5s" });
   });
   after(() => t?.registry.close());
 
@@ -115,7 +115,7 @@ describe("storage quota and garbage collection", () => {
     await until(
       "the deleted image's blobs to be collected",
       async () => ((await t.admin.get("/tenancies/acme/usage")).body.data.storedBytes === 0 ? true : undefined),
-      20_000,
+      30_000,
     );
     assert.equal((await t.admin.get("/repositories/acme%2Fapp/usage")).body.data.storedBytes, 0);
     const second = await pushImage(t, "acme/app", "v2", config, [other]);
