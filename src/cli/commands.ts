@@ -124,13 +124,13 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       nsOpt,
       { flags: "--repository-limit <n>", description: "repositories it may hold", parse: int },
-      { flags: "--storage-quota <bytes>", description: "bytes it may store, each blob once (`none` removes the quota)", parse: (v: string) => (v === "none" ? null : int(v)) },
+      { flags: "--storage-quota <bytes>", description: "bytes it may store, each blob once (`none` removes the quota)", parse: (v: string) => (v === "none" ? v : int(v)) },
       descOpt,
     ],
     call: (o) => ({
       method: "PATCH",
       path: t(o.namespace),
-      body: defined({ repositoryLimit: o.repositoryLimit, storageQuota: o.storageQuota, description: o.description }),
+      body: defined({ repositoryLimit: o.repositoryLimit, storageQuota: o.storageQuota === "none" ? null : o.storageQuota, description: o.description }),
     }),
   },
   {

@@ -2,7 +2,9 @@
 // the bytes where the request says how many, exactly at the commit otherwise, racing pushes never
 // pass it together, deduplicated blobs never count twice, and garbage collection gives room back.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { BERTH_MAIN } from "../helpers/registry.js";
 import { until } from "../helpers/until.js";
 import { expectStatus } from "../iam/support.js";
 import { answerBeforeBody, bytes, digestOf, pushChunked, pushImage, pushWhole, startTenant, v2, type Tenant } from "./support.js";
@@ -33,6 +35,19 @@ describe("storage quota", () => {
     assert.equal(raised.status, 403);
     const bad = await t.operator.patch("/tenancies/acme", { storageQuota: -1 });
     assert.equal(bad.status, 400);
+    // The CLI: a number of bytes, or `none`.
+    const berth = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [BERTH_MAIN, "iam", "tenancy", "update", "--namespace", "acme", ...args, "--offline", "--root", t.registry.root, "-o", "json"], { env: { ...process.env, ...t.registry.metadataEnv, BERTH_AUTH_ENABLED: "true" } }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const none = await berth("--storage-quota", "none");
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(JSON.parse(none.stdout).data.storageQuota, null);
+    const some = await berth("--storage-quota", "2048");
+    assert.equal(JSON.parse(some.stdout).data.storageQuota, 2048);
+    assert.equal((await berth("--storage-quota", "lots")).code, 2);
   });
 
   it("a blob whose declared length passes it is refused before its bytes, with the quota and the usage", async () => {
