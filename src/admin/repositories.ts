@@ -51,6 +51,19 @@ export class RepositoryAdmin {
     return this.get(actor, name);
   }
 
+  /** Changes visibility and/or tag immutability; each change audited. */
+  async update(actor: Principal, name: string, changes: { isPublic?: boolean; immutableTags?: boolean }): Promise<RepositoryView> {
+    const { namespace } = this.parse(name);
+    if (changes.isPublic === undefined && changes.immutableTags === undefined) throw invalid("nothing to change: give isPublic and/or immutableTags");
+    if (changes.isPublic !== undefined) await this.setVisibility(actor, name, changes.isPublic);
+    if (changes.immutableTags !== undefined) {
+      if (!(await this.ctx.iam.setRepositoryImmutableTags(name, changes.immutableTags))) throw notFound(`repository ${name}`);
+      const detail = changes.immutableTags ? "immutable tags" : "mutable tags";
+      this.ctx.audit.record({ actor, action: "UpdateContainerRepository", target: name, outcome: "ok", tenancy: namespace, detail });
+    }
+    return this.get(actor, name);
+  }
+
   async delete(actor: Principal, name: string): Promise<void> {
     const { namespace } = this.parse(name);
     if (!(await this.ctx.meta.deleteRepository(name))) throw notFound(`repository ${name}`);

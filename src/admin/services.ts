@@ -13,6 +13,7 @@ import { RepositoryAdmin } from "./repositories.js";
 import { RetentionAdmin } from "./retention.js";
 import { TenancyAdmin } from "./tenancies.js";
 import { TokenAdmin } from "./tokens.js";
+import { UsageAdmin } from "./usage.js";
 
 export class AdminServices {
   readonly tokens: TokenAdmin;
@@ -24,6 +25,7 @@ export class AdminServices {
   readonly overview: Overview;
   readonly passwords: PasswordAdmin;
   readonly retention: RetentionAdmin;
+  readonly usage: UsageAdmin;
 
   constructor(
     readonly ctx: AdminContext,
@@ -40,6 +42,7 @@ export class AdminServices {
     this.overview = new Overview(ctx);
     this.passwords = new PasswordAdmin(ctx);
     this.retention = new RetentionAdmin(ctx);
+    this.usage = new UsageAdmin(ctx);
   }
 
   /** The audit log of a tenancy, newest first (its Administrators only); `after` continues a page. */

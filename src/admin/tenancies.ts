@@ -33,7 +33,7 @@ export class TenancyAdmin {
     if (input.adminUser !== undefined && !isValidIdentifier(input.adminUser)) throw invalid(`invalid user name "${input.adminUser}"`);
     if (await this.ctx.iam.getTenancy(input.namespace)) throw conflict(`tenancy ${input.namespace} already exists`);
     const now = this.ctx.now();
-    const tenancy: Tenancy = { namespace: input.namespace, description: input.description ?? "", repositoryLimit: limit, createdAt: now };
+    const tenancy: Tenancy = { namespace: input.namespace, description: input.description ?? "", repositoryLimit: limit, storageQuota: null, createdAt: now };
     await this.ctx.iam.createTenancy(tenancy);
     const group = { id: randomUUID(), tenancy: tenancy.namespace, name: ADMINISTRATORS, description: "May do everything in this tenancy", createdAt: now };
     await this.ctx.iam.createGroup(group);
@@ -63,10 +63,13 @@ export class TenancyAdmin {
     return t;
   }
 
-  async update(actor: Principal, namespace: string, changes: { repositoryLimit?: number; description?: string }): Promise<Tenancy> {
-    // The limit is the operator's to set; a tenancy's admins may edit its description.
+  async update(actor: Principal, namespace: string, changes: { repositoryLimit?: number; description?: string; storageQuota?: number | null }): Promise<Tenancy> {
+    // The limits are the operator's to set; a tenancy's admins may edit its description.
     if (changes.repositoryLimit !== undefined && (!Number.isSafeInteger(changes.repositoryLimit) || changes.repositoryLimit < 0)) {
       throw invalid("repositoryLimit must be a non-negative integer");
+    }
+    if (changes.storageQuota !== undefined && changes.storageQuota !== null && (!Number.isSafeInteger(changes.storageQuota) || changes.storageQuota < 0)) {
+      throw invalid("storageQuota must be a non-negative number of bytes, or null for none");
     }
     if (!(await this.ctx.iam.updateTenancy(namespace, changes))) throw notFound(`tenancy ${namespace}`);
     this.ctx.audit.record({ actor, action: "UpdateTenancy", target: namespace, outcome: "ok", tenancy: namespace, detail: JSON.stringify(changes) });

@@ -11,6 +11,8 @@ import { cursorKey, decodeCursor, encodeCursor, pageOfOneMore, paginate } from "
 import { openApiDocument } from "./openapi.js";
 import type { PageRequest, Paged, Route, Target, TargetFacts } from "./route.js";
 import * as s from "./schemas.js";
+import { usageRoutes } from "./usage-routes.js";
+import { usageDays } from "../admin/usage.js";
 
 const tenancyOf = ({ params }: TargetFacts): Target => ({ kind: "tenancy", tenancy: params.ns! });
 const userOf = ({ params }: TargetFacts): Target => ({ kind: "user", tenancy: params.ns!, user: params.user! });
@@ -55,15 +57,15 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     {
       method: "PATCH",
       path: "/tenancies/{ns}",
-      summary: "Change a tenancy's description, or (operators) its repository limit",
-      access: { operation: ({ body }) => (body?.repositoryLimit === undefined ? "UpdateTenancy" : "UpdateTenancyLimit"), target: tenancyOf },
+      summary: "Change a tenancy's description, or (operators) its repository limit and storage quota",
+      access: { operation: ({ body }) => (body?.repositoryLimit === undefined && body?.storageQuota === undefined ? "UpdateTenancy" : "UpdateTenancyLimit"), target: tenancyOf },
       body: s.bodies.updateTenancy,
       response: s.tenancy,
       status: 200,
       action: ({ principal, params, body }) => a.tenancies.update(principal, params.ns!, body),
     },
     { method: "DELETE", path: "/tenancies/{ns}", summary: "Delete an empty tenancy", access: { operation: "DeleteTenancy", target: tenancyOf }, status: 204, action: ({ principal, params }) => a.tenancies.delete(principal, params.ns!) },
-    { method: "GET", path: "/tenancies/{ns}/usage", summary: "What a tenancy uses: repositories, tags, images, bytes, pulls", access: { operation: "ReadUsage", target: tenancyOf }, response: s.usage, status: 200, action: ({ principal, params }) => a.overview.tenancyUsage(params.ns!) },
+    { method: "GET", path: "/tenancies/{ns}/usage", summary: "What a tenancy uses: repositories, tags, images, stored bytes and quota, pulls and egress per day (?days=, 30)", access: { operation: "ReadUsage", target: tenancyOf }, response: s.usage, status: 200, action: ({ params, query }) => a.overview.tenancyUsage(params.ns!, usageDays(query.get("days"))) },
 
     // Users and their auth tokens
     {
@@ -263,12 +265,12 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     {
       method: "PATCH",
       path: "/repositories/{name}",
-      summary: "Make a repository public or private",
+      summary: "Make a repository public or private, or its tags immutable or mutable",
       access: { operation: "UpdateContainerRepository", target: repositoryOf },
       body: s.bodies.updateRepository,
       response: s.repository,
       status: 200,
-      action: ({ principal, params, body }) => a.repositories.setVisibility(principal, params.name!, body.isPublic),
+      action: ({ principal, params, body }) => a.repositories.update(principal, params.name!, body),
     },
     { method: "DELETE", path: "/repositories/{name}", summary: "Delete a repository with its images and tags", access: { operation: "DeleteContainerRepository", target: repositoryOf }, status: 204, action: ({ principal, params }) => a.repositories.delete(principal, params.name!) },
     {
@@ -316,12 +318,13 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     {
       method: "GET",
       path: "/usage",
-      summary: "What every tenancy uses (operators)",
+      summary: "What every tenancy uses (operators; ?days=, 30)",
       access: { operation: "ReadUsage", target: registry },
       response: s.usage,
       list: true,
       status: 200,
-      action: async ({ page }) => pageOfOneMore(await a.overview.usage({ limit: page.limit + 1, last: cursorKey(page) }), page.limit, (u) => u.namespace),
+      action: async ({ page, query }) =>
+        pageOfOneMore(await a.overview.usage({ limit: page.limit + 1, last: cursorKey(page) }, usageDays(query.get("days"))), page.limit, (u) => u.namespace),
     },
     {
       method: "POST",
@@ -335,6 +338,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     },
     ...retentionRoutes(a),
     ...gcRoutes(a),
+    ...usageRoutes(a),
   ];
   return routes;
 }

@@ -14,18 +14,29 @@ export const bodies = {
     repositoryLimit: z.number().int().min(0).optional(),
     adminUser: name.optional(),
   }),
-  updateTenancy: z.strictObject({ description: text.optional(), repositoryLimit: z.number().int().min(0).optional() }),
+  updateTenancy: z.strictObject({
+    description: text.optional(),
+    repositoryLimit: z.number().int().min(0).optional(),
+    /** bytes; null removes the quota */
+    storageQuota: z.number().int().min(0).nullable().optional(),
+  }),
   createNamed: z.strictObject({ name, description: text.optional() }),
   createAuthToken: z.strictObject({ description: text.optional() }),
   addMember: z.strictObject({ user: name }),
   createPolicy: z.strictObject({ name, description: text.optional(), statements: z.array(z.string()) }),
   updatePolicy: z.strictObject({ description: text.optional(), statements: z.array(z.string()).optional() }),
   createRepository: z.strictObject({ name, isPublic: z.boolean().optional() }),
-  updateRepository: z.strictObject({ isPublic: z.boolean() }),
+  updateRepository: z.strictObject({ isPublic: z.boolean().optional(), immutableTags: z.boolean().optional() }),
   startGc: z.strictObject({ dryRun: z.boolean().optional() }),
 };
 
-export const tenancy = z.object({ namespace: z.string(), description: z.string(), repositoryLimit: z.number().int(), createdAt: time });
+export const tenancy = z.object({
+  namespace: z.string(),
+  description: z.string(),
+  repositoryLimit: z.number().int(),
+  storageQuota: z.number().int().nullable(),
+  createdAt: time,
+});
 export const user = z.object({ id: z.string(), tenancy: z.string(), name: z.string(), description: z.string(), createdAt: time });
 export const group = user;
 export const policy = z.object({
@@ -43,6 +54,7 @@ export const userDetail = z.object({ user, groups: z.array(group) });
 export const repository = z.object({
   name: z.string(),
   isPublic: z.boolean(),
+  immutableTags: z.boolean(),
   createdAt: time,
   tags: z.number().int(),
   manifests: z.number().int(),
@@ -71,6 +83,12 @@ export const auditEvent = z.object({
   address: z.string().nullable(),
   detail: z.string().nullable(),
 });
+const usageWindow = z.object({
+  days: z.number().int(),
+  pulls: z.number().int(),
+  egressBytes: z.number().int(),
+  daily: z.array(z.object({ date: z.iso.date(), pulls: z.number().int(), egressBytes: z.number().int() })),
+});
 export const usage = z.object({
   namespace: z.string(),
   repositoryLimit: z.number().int(),
@@ -79,6 +97,18 @@ export const usage = z.object({
   manifests: z.number().int(),
   size: z.number().int(),
   pulls: z.number().int(),
+  storedBytes: z.number().int(),
+  storageQuota: z.number().int().nullable(),
+  window: usageWindow,
+});
+export const repositoryUsage = z.object({
+  name: z.string(),
+  storedBytes: z.number().int(),
+  manifests: z.number().int(),
+  tags: z.number().int(),
+  immutableTags: z.boolean(),
+  totalPulls: z.number().int(),
+  window: usageWindow,
 });
 export const whoami = z.object({
   kind: z.enum(["user", "local", "anonymous"]),

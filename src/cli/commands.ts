@@ -5,6 +5,7 @@ import { InvalidArgumentError } from "commander";
 import { CliError, EXIT } from "./exit-codes.js";
 import { RETENTION_COMMANDS, RETENTION_GROUPS } from "./retention-commands.js";
 import type { ApiCall } from "./transport.js";
+import { USAGE_COMMANDS } from "./usage-commands.js";
 
 export type Opts = Record<string, any>;
 
@@ -56,12 +57,12 @@ const repoOpt = (flag = "--name"): OptionSpec => ({ flags: `${flag} <ns/repo>`, 
 const t = (ns: string) => `/tenancies/${seg(ns)}`;
 const r = (name: string) => `/repositories/${seg(name)}`;
 
-const TENANCY = ["namespace", "description", "repositoryLimit", "createdAt"];
+const TENANCY = ["namespace", "description", "repositoryLimit", "storageQuota", "createdAt"];
 const USER = ["name", "description", "createdAt"];
 const GROUP = ["name", "description", "createdAt"];
 const POLICY = ["name", "statements", "description", "createdAt"];
 const TOKEN = ["id", "description", "createdAt", "lastUsedAt"];
-const REPO = ["name", "isPublic", "tags", "manifests", "size", "pulls", "lastPushedAt", "createdAt"];
+const REPO = ["name", "isPublic", "immutableTags", "tags", "manifests", "size", "pulls", "lastPushedAt", "createdAt"];
 const AUDIT = ["at", "tenancy", "actor", "action", "target", "outcome", "address", "detail"];
 
 export const GROUPS: GroupSpec[] = [
@@ -120,10 +121,19 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     path: ["iam", "tenancy", "update"],
-    summary: "change a tenancy's repository limit or description",
-    examples: ["berth iam tenancy update --namespace acme --repository-limit 1000"],
-    options: [nsOpt, { flags: "--repository-limit <n>", description: "repositories it may hold", parse: int }, descOpt],
-    call: (o) => ({ method: "PATCH", path: t(o.namespace), body: defined({ repositoryLimit: o.repositoryLimit, description: o.description }) }),
+    summary: "change a tenancy's repository limit, storage quota or description",
+    examples: ["berth iam tenancy update --namespace acme --repository-limit 1000", "berth iam tenancy update --namespace acme --storage-quota 10737418240"],
+    options: [
+      nsOpt,
+      { flags: "--repository-limit <n>", description: "repositories it may hold", parse: int },
+      { flags: "--storage-quota <bytes>", description: "bytes it may store, each blob once (`none` removes the quota)", parse: (v: string) => (v === "none" ? v : int(v)) },
+      descOpt,
+    ],
+    call: (o) => ({
+      method: "PATCH",
+      path: t(o.namespace),
+      body: defined({ repositoryLimit: o.repositoryLimit, storageQuota: o.storageQuota === "none" ? null : o.storageQuota, description: o.description }),
+    }),
   },
   {
     path: ["iam", "tenancy", "delete"],
@@ -346,12 +356,24 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     path: ["repo", "update"],
-    summary: "make a repository public or private",
-    examples: ["berth repo update --name ourtenant/oxar --public"],
-    options: [repoOpt(), { flags: "--public", description: "make it public" }, { flags: "--private", description: "make it private" }],
+    summary: "make a repository public or private, or its tags immutable or mutable",
+    examples: ["berth repo update --name ourtenant/oxar --public", "berth repo update --name ourtenant/oxar --immutable-tags"],
+    options: [
+      repoOpt(),
+      { flags: "--public", description: "make it public" },
+      { flags: "--private", description: "make it private" },
+      { flags: "--immutable-tags", description: "a pushed tag never moves nor is deleted" },
+      { flags: "--mutable-tags", description: "tags may move and be deleted again" },
+    ],
     call: (o) => {
-      if (Boolean(o.public) === Boolean(o.private)) throw new CliError("give exactly one of --public or --private", EXIT.invalid);
-      return { method: "PATCH", path: r(o.name), body: { isPublic: Boolean(o.public) } };
+      if (o.public && o.private) throw new CliError("give one of --public or --private, not both", EXIT.invalid);
+      if (o.immutableTags && o.mutableTags) throw new CliError("give one of --immutable-tags or --mutable-tags, not both", EXIT.invalid);
+      const isPublic = o.public ? true : o.private ? false : undefined;
+      const immutableTags = o.immutableTags ? true : o.mutableTags ? false : undefined;
+      if (isPublic === undefined && immutableTags === undefined) {
+        throw new CliError("give --public or --private, and/or --immutable-tags or --mutable-tags", EXIT.invalid);
+      }
+      return { method: "PATCH", path: r(o.name), body: defined({ isPublic, immutableTags }) };
     },
   },
   {
@@ -399,4 +421,5 @@ export const COMMANDS: CommandSpec[] = [
     done: (o) => `deleted image ${o.repo}@${o.digest}`,
   },
   ...RETENTION_COMMANDS,
+  ...USAGE_COMMANDS,
 ];

@@ -27,7 +27,7 @@ export async function startUpload(ctx: HandlerContext): Promise<void> {
   }
   const digest = query.get("digest");
   if (digest !== null) {
-    const { digest: committed } = await ctx.registry.uploads.putWhole(name, digest, requestBody(ctx.req));
+    const { digest: committed } = await ctx.registry.uploads.putWhole(name, digest, requestBody(ctx.req), contentLength(ctx.req));
     return blobCreated(ctx, committed);
   }
   const state = await ctx.registry.uploads.start(name);
@@ -42,7 +42,7 @@ export async function uploadStatus(ctx: HandlerContext): Promise<void> {
 
 /** `PATCH /v2/<name>/blobs/uploads/<id>`: one chunk (with Content-Range) or a stream (without). */
 export async function appendChunk(ctx: HandlerContext): Promise<void> {
-  const state = await ctx.registry.uploads.append(ctx.name, ctx.ref, requestBody(ctx.req), contentRange(ctx.req));
+  const state = await ctx.registry.uploads.append(ctx.name, ctx.ref, requestBody(ctx.req), contentRange(ctx.req), contentLength(ctx.req));
   sessionResponse(ctx, state, 202);
 }
 
@@ -50,7 +50,7 @@ export async function appendChunk(ctx: HandlerContext): Promise<void> {
 export async function completeUpload(ctx: HandlerContext): Promise<void> {
   const range = contentRange(ctx.req);
   const chunk = hasBody(ctx.req) ? requestBody(ctx.req) : undefined;
-  const { digest } = await ctx.registry.uploads.complete(ctx.name, ctx.ref, ctx.query.get("digest"), chunk, range);
+  const { digest } = await ctx.registry.uploads.complete(ctx.name, ctx.ref, ctx.query.get("digest"), chunk, range, contentLength(ctx.req));
   blobCreated(ctx, digest);
 }
 
@@ -70,6 +70,12 @@ function sessionResponse(ctx: HandlerContext, state: UploadState, status: number
     "Docker-Upload-UUID": state.id,
     Range: rangeHeader(state.size),
   });
+}
+
+/** The body's declared length (for the storage quota's check before the bytes), if it declares one. */
+function contentLength(req: IncomingMessage): number | undefined {
+  const header = req.headers["content-length"];
+  return header !== undefined && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
 }
 
 /** `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefixes and `/total` are tolerated). */

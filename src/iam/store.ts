@@ -5,6 +5,8 @@ export interface Tenancy {
   namespace: string;
   description: string;
   repositoryLimit: number;
+  /** bytes its repositories may store together, each blob once (null or absent: no quota) */
+  storageQuota?: number | null;
   createdAt: number;
 }
 
@@ -58,6 +60,8 @@ export interface SessionRecord {
 export interface RepositoryInfo {
   name: string;
   isPublic: boolean;
+  /** a pushed tag never moves to another digest, and is never deleted */
+  immutableTags: boolean;
   createdAt: number;
 }
 
@@ -100,7 +104,7 @@ export interface IamStore {
   createTenancy(t: Tenancy): Promise<void>;
   getTenancy(namespace: string): Promise<Tenancy | undefined>;
   listTenancies(): Promise<Tenancy[]>;
-  updateTenancy(namespace: string, changes: { repositoryLimit?: number; description?: string }): Promise<boolean>;
+  updateTenancy(namespace: string, changes: { repositoryLimit?: number; description?: string; storageQuota?: number | null }): Promise<boolean>;
   /**
    * Removes the tenancy and everything in its IAM (console passwords and sessions too); false when
    * there is no such tenancy or it still holds repositories (the caller deletes those first).
@@ -158,6 +162,8 @@ export interface IamStore {
   listRepositoryInfos(namespace: string): Promise<RepositoryInfo[]>;
   countRepositories(namespace: string): Promise<number>;
   setRepositoryPublic(name: string, isPublic: boolean): Promise<boolean>;
+  /** false when there is no such repository */
+  setRepositoryImmutableTags(name: string, immutable: boolean): Promise<boolean>;
 
   /** Failed logins for `key` in its current window; undefined when none (or the window has passed). */
   loginFailures(key: string, now: number): Promise<LoginFailures | undefined>;

@@ -4,7 +4,7 @@
 // lists exactly what a run at the same moment deletes (the run skips policies still cooling).
 import type { Logger } from "pino";
 import type { Job } from "../jobs/runner.js";
-import { GLOBAL_RETENTION_POLICY, type MetadataStore, type RetentionPolicyRecord } from "../metadata/store.js";
+import { GLOBAL_RETENTION_POLICY, TagImmutable, type MetadataStore, type RetentionPolicyRecord } from "../metadata/store.js";
 import { RegistryError } from "../registry/errors.js";
 import { imagesToDelete, inEffect, RETAIN_ALL, retainsAll, type RetentionReason, type RetentionRules } from "./retention-rules.js";
 
@@ -132,6 +132,11 @@ export async function applyRetention(deps: RetentionDeps, signal?: AbortSignal):
           } catch (err) {
             // Deleted meanwhile (by a client, or the repository): nothing left to do for it.
             if (err instanceof RegistryError && (err.code === "MANIFEST_UNKNOWN" || err.code === "NAME_UNKNOWN")) continue;
+            // A tagged image of a repository whose tags are immutable stays: retention never deletes such a tag.
+            if (err instanceof TagImmutable) {
+              deps.log.info({ repository: d.repository, digest: d.digest }, "retention kept an image whose tags are immutable");
+              continue;
+            }
             throw err;
           }
         }

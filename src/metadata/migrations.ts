@@ -292,6 +292,22 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("retention_repositories_policy").on("retention_repositories").columns(["tenancy", "policy"]).execute();
       },
     },
+    "0012_usage": {
+      async up(db: Kysely<any>) {
+        // Bytes a tenancy may store (null: no quota); tags of a repository that may not move.
+        await db.schema.alterTable("tenancies").addColumn("storage_quota", "bigint").execute();
+        await db.schema.alterTable("repositories").addColumn("immutable_tags", "integer", (c) => c.notNull().defaultTo(0)).execute();
+        // Pulls and egress per repository and UTC day (days since the epoch), added to in batches.
+        await db.schema
+          .createTable("usage_daily")
+          .addColumn("repository", text, (c) => c.notNull())
+          .addColumn("day", "integer", (c) => c.notNull())
+          .addColumn("pulls", "bigint", (c) => c.notNull())
+          .addColumn("egress_bytes", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("usage_daily_pk", ["repository", "day"])
+          .execute();
+      },
+    },
     "0013_job_runs": {
       async up(db: Kysely<any>) {
         // Runs of background jobs (src/jobs/runs.ts), so any process on any node can tell what the

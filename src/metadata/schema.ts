@@ -5,7 +5,7 @@ import type { ColumnType, Generated } from "kysely";
 type Int = ColumnType<number | string, number, number>;
 
 export interface Database {
-  repositories: { name: string; created_at: Int; is_public: Generated<number> };
+  repositories: { name: string; created_at: Int; is_public: Generated<number>; immutable_tags: Generated<number> };
   repo_blobs: { repository: string; digest: string; size: Int; created_at: Int };
   manifests: {
     repository: string;
@@ -43,7 +43,9 @@ export interface Database {
     writer_state: string | null;
     checkpoint: string | null;
   };
-  tenancies: { namespace: string; description: string; repository_limit: number; created_at: Int };
+  tenancies: { namespace: string; description: string; repository_limit: number; created_at: Int; storage_quota: ColumnType<number | string | null, number | null | undefined, number | null> };
+  /** pulls and egress bytes per repository and UTC day (`day`: days since the epoch), 0012_usage */
+  usage_daily: { repository: string; day: number; pulls: Int; egress_bytes: Int };
   users: { id: string; tenancy: string; name: string; description: string; created_at: Int };
   groups: { id: string; tenancy: string; name: string; name_key: string; description: string; created_at: Int };
   group_members: { group_id: string; user_id: string };

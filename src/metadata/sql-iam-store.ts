@@ -35,7 +35,7 @@ export class SqlIamStore implements IamStore {
   async createTenancy(t: Tenancy): Promise<void> {
     await this.db
       .insertInto("tenancies")
-      .values({ namespace: t.namespace, description: t.description, repository_limit: t.repositoryLimit, created_at: t.createdAt })
+      .values({ namespace: t.namespace, description: t.description, repository_limit: t.repositoryLimit, storage_quota: t.storageQuota ?? null, created_at: t.createdAt })
       .execute();
   }
 
@@ -48,9 +48,10 @@ export class SqlIamStore implements IamStore {
     return (await this.db.selectFrom("tenancies").selectAll().orderBy("namespace").execute()).map(toTenancy);
   }
 
-  async updateTenancy(namespace: string, changes: { repositoryLimit?: number; description?: string }): Promise<boolean> {
-    const set: { repository_limit?: number; description?: string } = {};
+  async updateTenancy(namespace: string, changes: { repositoryLimit?: number; description?: string; storageQuota?: number | null }): Promise<boolean> {
+    const set: { repository_limit?: number; description?: string; storage_quota?: number | null } = {};
     if (changes.repositoryLimit !== undefined) set.repository_limit = changes.repositoryLimit;
+    if (changes.storageQuota !== undefined) set.storage_quota = changes.storageQuota;
     if (changes.description !== undefined) set.description = changes.description;
     if (Object.keys(set).length === 0) return (await this.getTenancy(namespace)) !== undefined;
     const r = await this.db.updateTable("tenancies").set(set).where("namespace", "=", namespace).executeTakeFirst();
@@ -344,6 +345,11 @@ export class SqlIamStore implements IamStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  async setRepositoryImmutableTags(name: string, immutable: boolean): Promise<boolean> {
+    const r = await this.db.updateTable("repositories").set({ immutable_tags: immutable ? 1 : 0 }).where("name", "=", name).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async loginFailures(key: string, now: number): Promise<LoginFailures | undefined> {
     // Asked on every login, also with Basic on every request: from memory while the database is unchanged.
     const found = await this.failuresSeen.remember(key, version(this.base), async () => {
@@ -440,6 +446,7 @@ const toTenancy = (r: Selectable<Database["tenancies"]>): Tenancy => ({
   namespace: r.namespace,
   description: r.description,
   repositoryLimit: Number(r.repository_limit),
+  storageQuota: r.storage_quota === null ? null : Number(r.storage_quota),
   createdAt: Number(r.created_at),
 });
 
@@ -489,5 +496,6 @@ const toSession = (r: Selectable<Database["sessions"]>): SessionRecord => ({
 const toRepository = (r: Selectable<Database["repositories"]>): RepositoryInfo => ({
   name: r.name,
   isPublic: Number(r.is_public) === 1,
+  immutableTags: Number(r.immutable_tags) === 1,
   createdAt: Number(r.created_at),
 });

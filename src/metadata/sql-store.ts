@@ -3,10 +3,16 @@ import { sql, type Kysely, type Selectable } from "kysely";
 import { first, lockRows, requireRow, rows, version, writeAll, writeTransaction, type Compilable, type Requirement, type SqlDatabase } from "./direct.js";
 import { ReadCache } from "./read-cache.js";
 import { RepositoryCreation } from "./repository-creation.js";
+import { StorageQuota } from "./storage-quota.js";
 import type { Database } from "./schema.js";
 import {
   BlobBeingCollected,
   MissingReferences,
+  StorageQuotaExceeded,
+  TagImmutable,
+  type DailyUsage,
+  type UsageEvent,
+  type UsageScope,
   type BlobLink,
   type BlobRecord,
   type ManifestKey,
@@ -38,6 +44,8 @@ export class SqlMetadataStore implements MetadataStore {
 
   private readonly creation: RepositoryCreation;
 
+  private readonly quota: StorageQuota;
+
   private readonly db: Kysely<Database>;
 
   constructor(
@@ -46,6 +54,7 @@ export class SqlMetadataStore implements MetadataStore {
   ) {
     this.db = base.kysely;
     this.creation = new RepositoryCreation(base, options.repositoryLimits ?? false);
+    this.quota = new StorageQuota(base, options.repositoryLimits ?? false);
   }
 
   async close(): Promise<void> {
@@ -137,18 +146,18 @@ export class SqlMetadataStore implements MetadataStore {
 
   async linkBlob(repository: string, digest: string, size: number, at: number): Promise<void> {
     const link = { repository, digest, size, at };
-    if (await writeAll(this.base, [...this.creation.writes(repository, at), ...this.touchBlob(link), unclaimed(digest), this.insertLink(link)])) return;
+    if (await writeAll(this.base, [...this.creation.writes(repository, at), ...this.quotaKept(link), ...this.touchBlob(link), unclaimed(digest), this.insertLink(link)])) return;
     if ((await this.getBlob(digest))?.claimed) throw new BlobBeingCollected(digest);
-    throw await this.creation.refusal(repository);
+    throw await this.refusal(link);
   }
 
   async mountBlob(repository: string, digest: string, size: number, from: string, at: number): Promise<boolean> {
     const link = { repository, digest, size, at };
     const source = requireRow(sql`select 1 from repo_blobs where repository = ${from} and digest = ${digest}`);
-    const writes = [...this.creation.writes(repository, at), ...this.touchBlob(link), unclaimed(digest), source, this.insertLink(link)];
+    const writes = [...this.creation.writes(repository, at), ...this.quotaKept(link), ...this.touchBlob(link), unclaimed(digest), source, this.insertLink(link)];
     if (await writeAll(this.base, writes)) return true;
     if ((await this.getBlob(digest))?.claimed || (await this.linkedBlobSize(from, digest)) === undefined) return false;
-    throw await this.creation.refusal(repository);
+    throw await this.refusal(link);
   }
 
   async getBlob(digest: string): Promise<BlobRecord | undefined> {
@@ -173,13 +182,13 @@ export class SqlMetadataStore implements MetadataStore {
     // The hold taken before the bytes moved is still there: no sweep has claimed the digest since.
     const held = requireRow(sql`select 1 from blob_holds where digest = ${blob.digest} and holder = ${id}`);
     const release = this.db.deleteFrom("blob_holds").where("digest", "=", blob.digest).where("holder", "=", id);
-    const writes = [...this.creation.writes(blob.repository, blob.at), ...this.touchBlob(blob), held, release, this.insertLink(blob), endSession];
+    const writes = [...this.creation.writes(blob.repository, blob.at), ...this.quotaKept(blob), ...this.touchBlob(blob), held, release, this.insertLink(blob), endSession];
     if (await writeAll(this.base, writes)) return;
     const hold = await this.db.selectFrom("blob_holds").select("until").where("digest", "=", blob.digest).where("holder", "=", id).executeTakeFirst();
     if (!hold) throw new BlobBeingCollected(blob.digest);
     // The bytes are a blob already; a session that cannot be committed has nothing left to hold.
     await writeAll(this.base, [endSession, release]);
-    throw await this.creation.refusal(blob.repository);
+    throw await this.refusal(blob);
   }
 
   async linkedBlobSize(repository: string, digest: string): Promise<number | undefined> {
@@ -262,17 +271,23 @@ export class SqlMetadataStore implements MetadataStore {
         and digest = (select t.digest from tags t where t.repository = ${repository} and t.name = ${tag})
         and (select count(*) from tags c where c.repository = ${repository} and c.digest = manifests.digest) = 1`);
       writes.push(sql`update manifests set untagged_since = null where repository = ${repository} and digest = ${digest} and untagged_since is not null`);
+      // An immutable repository's tag moves to nothing else: the upsert then changes no row, returns
+      // none, and the whole write is undone. On PostgreSQL the conflicting row is locked and read
+      // afresh, so two racing first pushes of one tag cannot both win.
       writes.push(
-        db
-          .insertInto("tags")
-          .values({ repository, name: tag, digest, updated_at: manifest.pushedAt })
-          .onConflict((oc) => oc.columns(["repository", "name"]).doUpdateSet({ digest, updated_at: manifest.pushedAt })),
+        requireRow(sql`insert into tags (repository, name, digest, updated_at) values (${repository}, ${tag}, ${digest}, ${manifest.pushedAt})
+          on conflict (repository, name) do update set digest = excluded.digest, updated_at = excluded.updated_at
+          where tags.digest = excluded.digest or not ${immutable(repository)} returning name`),
       );
     }
     if (await writeAll(this.base, writes)) return;
     const linked = await this.linkedBlobSizes(repository, blobs);
     const missing = [...blobs.filter((d) => !linked.has(d)), ...(await this.missingManifests(repository, children))];
     if (missing.length > 0) throw new MissingReferences(missing);
+    if (tag !== undefined && (await this.repositoryExists(repository))) {
+      const current = await this.resolveTag(repository, tag);
+      if (current !== undefined && current !== digest) throw new TagImmutable(repository, tag, "move");
+    }
     throw await this.creation.refusal(repository);
   }
 
@@ -313,6 +328,9 @@ export class SqlMetadataStore implements MetadataStore {
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
     return writeTransaction(this.base, async (trx) => {
+      const kept = await sql<{ name: string }>`select name from tags where repository = ${repository} and digest = ${digest} and ${immutable(repository)}
+        order by name limit 1`.execute(trx);
+      if (kept.rows[0]) throw new TagImmutable(repository, kept.rows[0].name, "delete");
       await trx.deleteFrom("tags").where("repository", "=", repository).where("digest", "=", digest).execute();
       await trx.deleteFrom("manifest_refs").where("repository", "=", repository).where("parent", "=", digest).execute();
       const result = await trx
@@ -336,6 +354,49 @@ export class SqlMetadataStore implements MetadataStore {
           .execute();
       }
     });
+  }
+
+  async recordUsage(events: UsageEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await writeTransaction(this.base, async (trx) => {
+      for (const e of events) {
+        await sql`insert into usage_daily (repository, day, pulls, egress_bytes) values (${e.repository}, ${e.day}, ${e.pulls}, ${e.egressBytes})
+          on conflict (repository, day) do update set pulls = usage_daily.pulls + excluded.pulls,
+          egress_bytes = usage_daily.egress_bytes + excluded.egress_bytes`.execute(trx);
+      }
+    });
+  }
+
+  async dailyUsage(scope: UsageScope, fromDay: number): Promise<DailyUsage[]> {
+    const which =
+      "repository" in scope
+        ? sql`repository = ${scope.repository}`
+        : sql`repository > ${`${scope.namespace}/`} and repository < ${`${scope.namespace}0`}`;
+    const found = await sql<{ day: number | string; pulls: number | string; egress: number | string }>`select day, sum(pulls) as pulls,
+      sum(egress_bytes) as egress from usage_daily where ${which} and day >= ${fromDay} group by day order by day`.execute(this.db);
+    return found.rows.map((r) => ({ day: Number(r.day), pulls: Number(r.pulls), egressBytes: Number(r.egress) }));
+  }
+
+  async storedBytes(names: string[]): Promise<Map<string, number>> {
+    const stored = new Map<string, number>(names.map((n) => [n, 0]));
+    for (const batch of batches(unique(names))) {
+      const sums = await this.db
+        .selectFrom("repo_blobs")
+        .select(["repository", (eb) => eb.fn.sum<number | string>("size").as("size")])
+        .where("repository", "in", batch)
+        .groupBy("repository")
+        .execute();
+      for (const r of sums) stored.set(r.repository, Number(r.size ?? 0));
+    }
+    return stored;
+  }
+
+  async tenancyStoredBytes(namespace: string): Promise<number> {
+    return this.quota.used(namespace);
+  }
+
+  async storageRefusal(repository: string, adding: number, digest?: string): Promise<StorageQuotaExceeded | undefined> {
+    return this.quota.refusal(repository, adding, digest);
   }
 
   async resolveTag(repository: string, tag: string): Promise<string | undefined> {
@@ -398,13 +459,18 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async deleteTag(repository: string, tag: string, at = Date.now()): Promise<boolean> {
-    return writeTransaction(this.base, async (trx) => {
-      await sql`update manifests set untagged_since = ${at} where repository = ${repository}
-        and digest = (select t.digest from tags t where t.repository = ${repository} and t.name = ${tag})
-        and (select count(*) from tags c where c.repository = ${repository} and c.digest = manifests.digest) = 1`.execute(trx);
-      const result = await trx.deleteFrom("tags").where("repository", "=", repository).where("name", "=", tag).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+    const deleted = await writeTransaction(this.base, async (trx) => {
+      const gone = await sql<{ digest: string }>`delete from tags where repository = ${repository} and name = ${tag} and not ${immutable(repository)} returning digest`.execute(trx);
+      const digest = gone.rows[0]?.digest;
+      if (digest === undefined) return false;
+      // The manifest left without tags is untagged from now (retention counts from here).
+      await sql`update manifests set untagged_since = ${at} where repository = ${repository} and digest = ${digest}
+        and not exists (select 1 from tags c where c.repository = ${repository} and c.digest = ${digest})`.execute(trx);
+      return true;
     });
+    if (deleted) return true;
+    if ((await this.resolveTag(repository, tag)) !== undefined) throw new TagImmutable(repository, tag, "delete");
+    return false;
   }
 
   async listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]> {
@@ -668,6 +734,17 @@ export class SqlMetadataStore implements MetadataStore {
     ];
   }
 
+  /** The quota's check inside a write that links `link` (none without limits). */
+  private quotaKept(link: Pick<BlobLink, "repository" | "digest" | "size">): Requirement[] {
+    const within = this.quota.within(link.repository, link.digest, link.size);
+    return within ? [within] : [];
+  }
+
+  /** Why a link was refused: the quota, else the repository limit (read after the refused write). */
+  private async refusal(link: Pick<BlobLink, "repository" | "digest" | "size">): Promise<Error> {
+    return (await this.quota.refusal(link.repository, link.size, link.digest)) ?? (await this.creation.refusal(link.repository));
+  }
+
   private insertLink({ repository, digest, size, at }: BlobLink): Compilable {
     return this.db
       .insertInto("repo_blobs")
@@ -681,6 +758,11 @@ const DETACHED = "";
 
 /** No manifest of any repository references the blob (`blobs.digest`). */
 const unreferenced = sql`not exists (select 1 from manifest_refs r where r.child = blobs.digest)`;
+
+/** The repository's tags are immutable (a condition on its row). */
+function immutable(repository: string) {
+  return sql`exists (select 1 from repositories where name = ${repository} and immutable_tags = 1)`;
+}
 
 /** A blob row that no sweep has claimed: the write it is part of is undone otherwise. */
 function unclaimed(digest: string): Requirement {

@@ -157,6 +157,56 @@ export interface RetentionImage {
   children: { digest: string; tagged: boolean }[];
 }
 
+/** Pulls and egress of one repository on one UTC day, added to what is recorded. */
+export interface UsageEvent {
+  repository: string;
+  /** days since the epoch (UTC) */
+  day: number;
+  /** manifest GETs answered 200 */
+  pulls: number;
+  /** bytes of blob and manifest bodies sent */
+  egressBytes: number;
+}
+
+export type DailyUsage = Omit<UsageEvent, "repository">;
+
+/** Whose daily usage: one repository, or every repository of a tenancy. */
+export type UsageScope = { repository: string } | { namespace: string };
+
+/**
+ * Storing a blob would take its tenancy past its storage quota (bytes, each blob once per
+ * tenancy); nothing was linked.
+ */
+export class StorageQuotaExceeded extends Error {
+  constructor(
+    readonly namespace: string,
+    readonly quota: number,
+    /** bytes the tenancy stores now */
+    readonly used: number,
+    /** bytes the refused push would have added */
+    readonly adding: number,
+  ) {
+    super(
+      `tenancy ${namespace} would exceed its storage quota of ${quota} bytes: it stores ${used} bytes and this push adds ${adding}; delete images (then run garbage collection) or ask an operator to raise the quota`,
+    );
+  }
+}
+
+/** A write would move or delete a tag of a repository whose tags are immutable; nothing was written. */
+export class TagImmutable extends Error {
+  constructor(
+    readonly repository: string,
+    readonly tag: string,
+    readonly action: "move" | "delete",
+  ) {
+    super(
+      action === "move"
+        ? `tag ${tag} of ${repository} is immutable; push a new tag`
+        : `tag ${tag} of ${repository} is immutable and cannot be deleted; an administrator can make the repository's tags mutable first`,
+    );
+  }
+}
+
 /**
  * The metadata database cannot be used, for a reason its one-line message says (unreachable,
  * wrong credentials, migrated by a newer Berth): the server stops with that line.
@@ -206,6 +256,8 @@ export class BlobBeingCollected extends Error {
  * link, an upload commit, a manifest, an explicit create) creates it only while its tenancy holds
  * fewer repositories than its limit, decided inside that write's transaction (so racing first
  * pushes cannot pass it); past the limit it throws RepositoryLimitReached and writes nothing.
+ * Such a store also keeps a tenancy's storage quota: a link that would take it past the quota
+ * (commitUpload, linkBlob, mountBlob) throws StorageQuotaExceeded, decided the same way.
  */
 export interface MetadataStore {
   close(): Promise<void>;
@@ -254,7 +306,8 @@ export interface MetadataStore {
    * Stores a manifest with its references and (optionally) points `tag` at it, in one
    * transaction. Re-putting an existing digest keeps its pull statistics. Every referenced blob
    * must be linked into the repository and every referenced manifest stored there, checked in
-   * that transaction (MissingReferences otherwise).
+   * that transaction (MissingReferences otherwise). In a repository whose tags are immutable,
+   * moving an existing tag to another digest throws TagImmutable, decided in that transaction.
    */
   putManifest(manifest: NewManifest, references: ManifestReference[], tag?: string): Promise<void>;
   getManifest(repository: string, digest: string): Promise<ManifestRecord | undefined>;
@@ -262,13 +315,29 @@ export interface MetadataStore {
   getTaggedManifest(repository: string, tag: string): Promise<ManifestRecord | undefined>;
   /** Of `digests`, those not stored as manifests in `repository`. */
   missingManifests(repository: string, digests: string[]): Promise<string[]>;
-  /** Deletes a manifest, its references and every tag pointing at it. */
+  /** Deletes a manifest, its references and every tag pointing at it; TagImmutable when tagged in a repository whose tags are immutable. */
   deleteManifest(repository: string, digest: string): Promise<boolean>;
   recordPulls(events: PullEvent[]): Promise<void>;
 
+  // Usage, quotas and immutable tags (src/admin/usage.ts, src/metadata/storage-quota.ts).
+  /** Adds pulls and egress per repository and day, in one transaction. */
+  recordUsage(events: UsageEvent[]): Promise<void>;
+  /** Daily usage of `scope` from `fromDay` on (days since the epoch), by day; days without any are left out. */
+  dailyUsage(scope: UsageScope, fromDay: number): Promise<DailyUsage[]>;
+  /** Bytes of the blobs linked into each repository, each blob once per repository. */
+  storedBytes(names: string[]): Promise<Map<string, number>>;
+  /** Bytes of the blobs linked into any repository of the tenancy, each blob once. */
+  tenancyStoredBytes(namespace: string): Promise<number>;
+  /**
+   * Before bytes arrive: the refusal a push of `adding` bytes into `repository` would meet at its
+   * commit now (a blob `digest`, when known, that the tenancy stores already adds nothing), or
+   * undefined when it fits or there is no quota. The commit decides again.
+   */
+  storageRefusal(repository: string, adding: number, digest?: string): Promise<StorageQuotaExceeded | undefined>;
+
   resolveTag(repository: string, tag: string): Promise<string | undefined>;
   listTags(repository: string, page: Page): Promise<string[]>;
-  /** Removes a tag; the manifest it pointed at, left without tags, is untagged since `at`. */
+  /** Removes a tag; the manifest it pointed at, left without tags, is untagged since `at`. TagImmutable when the repository's tags are immutable. */
   deleteTag(repository: string, tag: string, at?: number): Promise<boolean>;
   /** Tags with the digest each points at, sorted by name, after `page.last`. */
   listTagRecords(repository: string, page: Page): Promise<TagRecord[]>;

@@ -2,6 +2,7 @@
 // even when the bytes are stored once for everyone.
 import type { ByteRange, ObjectBody } from "../storage/driver.js";
 import type { RegistryContext } from "./context.js";
+import type { PullRecorder } from "./pulls.js";
 import { blobUnknown, RegistryError, unsupported } from "./errors.js";
 import { SmallBlobCache } from "./small-blob-cache.js";
 import { blobKey } from "./storage-keys.js";
@@ -21,7 +22,11 @@ export class BlobService {
   /** 8 MiB per process: a few thousand configs, for a few MiB of memory. */
   private readonly cache = new SmallBlobCache(8 * 1024 * 1024);
 
-  constructor(private readonly ctx: RegistryContext) {}
+  constructor(
+    private readonly ctx: RegistryContext,
+    /** counts the bytes sent (egress), in memory, flushed in batches */
+    private readonly usage?: PullRecorder,
+  ) {}
 
   private async readSmall(digest: string): Promise<Buffer | undefined> {
     const cached = this.cache.get(digest);
@@ -49,6 +54,7 @@ export class BlobService {
     const body = !range && size <= SMALL_BLOB ? await this.readSmall(digest) : await this.ctx.storage.get(blobKey(digest), range);
     // Linked but missing bytes (e.g. deleted by hand): tell the client the truth, not a 500.
     if (!body) throw blobUnknown(digest);
+    this.usage?.egress(repository, range ? range.end - range.start + 1 : size, this.ctx.now());
     return { digest, size, range, body };
   }
 
@@ -61,8 +67,10 @@ export class BlobService {
   async redirect(repository: string, digestParam: string): Promise<{ digest: string; url: string } | undefined> {
     const { storage, redirectExpiry } = this.ctx;
     if (!storage.url || !redirectExpiry) return undefined;
-    const { digest } = await this.stat(repository, digestParam);
+    const { digest, size } = await this.stat(repository, digestParam);
     const url = await storage.url(blobKey(digest), redirectExpiry);
+    // The storage sends the bytes on the registry's behalf: they count as this repository's egress.
+    if (url) this.usage?.egress(repository, size, this.ctx.now());
     return url ? { digest, url } : undefined;
   }
 

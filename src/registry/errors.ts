@@ -1,5 +1,5 @@
 // Domain errors carry the OCI distribution error code; the HTTP layer maps codes to statuses.
-import { RepositoryLimitReached } from "../metadata/store.js";
+import { RepositoryLimitReached, StorageQuotaExceeded, TagImmutable } from "../metadata/store.js";
 
 export type ErrorCode =
   | "BLOB_UNKNOWN"
@@ -75,12 +75,19 @@ const TAKEN = new Set(["SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY
 /**
  * The registry error a storage or database fault means for the client, or undefined for a fault
  * that is ours (a plain 500). Every HTTP surface maps faults through this one function; a store's
- * refusal to create a repository past its tenancy's limit is one too (403 DENIED), and so is a
+ * refusal to create a repository past its tenancy's limit is one too (403 DENIED), as are a push
+ * past the storage quota and a move or delete of an immutable tag, and so is a
  * name taken by a concurrent request (409).
  */
 export function faultOf(err: unknown): RegistryError | undefined {
   if (err instanceof RepositoryLimitReached) {
     return new RegistryError("DENIED", err.message, { namespace: err.namespace, limit: err.limit ?? null }, 403);
+  }
+  if (err instanceof StorageQuotaExceeded) {
+    return new RegistryError("DENIED", err.message, { namespace: err.namespace, quota: err.quota, used: err.used, adding: err.adding }, 403);
+  }
+  if (err instanceof TagImmutable) {
+    return new RegistryError("DENIED", err.message, { repository: err.repository, tag: err.tag }, 403);
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return undefined;

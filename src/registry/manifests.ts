@@ -88,7 +88,7 @@ export class ManifestService {
         mediaType: manifest.mediaType,
       });
     }
-    if (pull) this.pulls.record(repository, manifest.digest, this.ctx.now());
+    if (pull) this.pulls.record(repository, manifest.digest, this.ctx.now(), manifest.size);
     return manifest;
   }
 

@@ -15,7 +15,7 @@ export class Registry {
 
   constructor(readonly ctx: RegistryContext) {
     this.pulls = new PullRecorder(ctx.meta, (err) => ctx.log.error({ err }, "recording pull statistics failed"));
-    this.blobs = new BlobService(ctx);
+    this.blobs = new BlobService(ctx, this.pulls);
     this.uploads = new UploadService(ctx);
     this.manifests = new ManifestService(ctx, this.pulls);
     this.repositories = new RepositoryService(ctx);

@@ -80,9 +80,10 @@ export class UploadService {
    * Appends a chunk. `range`, when the client sent Content-Range, must start where the upload
    * ends and span exactly the body.
    */
-  async append(repository: string, id: string, body: Chunks, range?: ContentRange): Promise<UploadState> {
+  async append(repository: string, id: string, body: Chunks, range?: ContentRange, length?: number): Promise<UploadState> {
     return this.exclusive(repository, id, async (upload, hold) => {
       if (range) checkRange(range, upload.size);
+      await this.refusing(hold, upload, () => this.checkQuota(repository, upload.size, range ? range.end - range.start + 1 : length));
       const hash = this.runningHash(upload);
       const writer = await this.writerOf(upload);
       const size = await this.write(upload, writer, body, hold, hash, range);
@@ -95,11 +96,12 @@ export class UploadService {
    * Appends an optional last chunk, verifies the digest and commits the blob. A digest that does
    * not match, or a fault before the commit, leaves the session as it was before this request.
    */
-  async complete(repository: string, id: string, digestParam: string | null, body: Chunks | undefined, range?: ContentRange) {
+  async complete(repository: string, id: string, digestParam: string | null, body: Chunks | undefined, range?: ContentRange, length?: number) {
     if (digestParam === null) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to complete an upload");
     const expected = toDigest(digestParam);
     return this.exclusive(repository, id, async (upload, hold) => {
       if (range) checkRange(range, upload.size);
+      if (body) await this.refusing(hold, upload, () => this.checkQuota(repository, upload.size, range ? range.end - range.start + 1 : length, expected.digest));
       const writer = await this.writerOf(upload);
       let size = upload.size;
       let actual: string | undefined;
@@ -156,8 +158,9 @@ export class UploadService {
   }
 
   /** Monolithic upload: one request carries the whole blob. */
-  async putWhole(repository: string, digestParam: string, body: Chunks) {
+  async putWhole(repository: string, digestParam: string, body: Chunks, length?: number) {
     const expected = toDigest(digestParam);
+    await this.checkQuota(repository, 0, length, expected.digest);
     const { id } = await this.start(repository);
     try {
       return await this.complete(repository, id, expected.digest, body);
@@ -205,6 +208,17 @@ export class UploadService {
       if (performance.now() - start > HOLD_WAIT_MS) throw collecting(digest);
       await new Promise((resume) => setTimeout(resume, pause));
     }
+  }
+
+  /**
+   * Refuses (403 DENIED) before its bytes a request whose body (`length` bytes, when declared)
+   * would take the blob of `size` bytes so far past its tenancy's storage quota; a blob `digest`
+   * the tenancy stores already adds nothing. The commit decides again, exactly.
+   */
+  private async checkQuota(repository: string, size: number, length: number | undefined, digest?: string): Promise<void> {
+    if (length === undefined || length === 0) return;
+    const refusal = await this.ctx.meta.storageRefusal(repository, size + length, digest);
+    if (refusal) throw faultOf(refusal)!;
   }
 
   /** Removes sessions untouched since `before`; returns how many. */

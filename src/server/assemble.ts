@@ -31,6 +31,7 @@ import { FilesystemDriver } from "../storage/drivers/filesystem.js";
 import { MemoryDriver } from "../storage/drivers/memory.js";
 import type { ServerMetrics } from "./metrics.js";
 import { timedStore } from "./metrics-stores.js";
+import { usageMetrics } from "./usage-metrics.js";
 
 export interface Auth {
   authorizer: TokenAuthorizer;
@@ -76,6 +77,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
   const now = Date.now;
   const redirectExpiry = config.storage.redirect.disable ? undefined : Math.max(1, Math.round(config.storage.redirect.expiry / 1000));
   const registry = new Registry({ storage, meta, now, deleteEnabled: config.storage.delete.enabled, log, redirectExpiry });
+  metrics?.addSource(usageMetrics(opened.meta, iam, registry.pulls, config.auth.enabled));
   const audit = new AuditLog(iam, log, now);
   const access = new AccessControl(iam, log);
   // The admin services always decide by IAM (the offline CLI's local operator may do everything).

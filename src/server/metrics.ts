@@ -9,19 +9,23 @@ import type { RouteKind } from "../distribution/routes.js";
 /** Metric families as prom-client's `getMetricsAsJSON()` gives them: what processes exchange. */
 export type MetricsJson = object[];
 
-interface Sample {
+export interface Sample {
   value: number;
   labels: Record<string, string>;
   metricName?: string;
 }
 
-interface MetricFamily {
+export interface MetricFamily {
   name: string;
   help: string;
   type: "counter" | "gauge" | "histogram";
-  aggregator: "sum";
+  /** how the machine's processes' values are combined: "max" for a value every process reads from the database */
+  aggregator: "sum" | "max";
   values: Sample[];
 }
+
+/** More metric families, computed when scraped (the usage metrics: src/server/usage-metrics.ts). */
+export type MetricSource = () => Promise<MetricFamily[]>;
 
 /** Every kind of request the HTTP layer tells apart: the /v2/ routes and the paths beside them. */
 export type RequestKind = RouteKind | "token" | "api" | "healthz" | "readyz" | "metrics" | "unknown";
@@ -109,6 +113,7 @@ export class ServerMetrics {
   private readonly pulls: RepositoryCounter;
   private readonly authFailures = new Map<AuthFailure, number>();
   private readonly storeCalls: HistogramSeries[] = [];
+  private readonly sources: MetricSource[] = [];
   /** requests being served */
   inFlight = 0;
   /** requests on the upload endpoints being served */
@@ -154,6 +159,10 @@ export class ServerMetrics {
     return series;
   }
 
+  addSource(source: MetricSource): void {
+    this.sources.push(source);
+  }
+
   /** This process's metrics, as prom-client's `getMetricsAsJSON()` shapes them. */
   async json(): Promise<MetricsJson> {
     const requests = [...this.requests.values()].flatMap((byMethod) => [...byMethod.values()].flatMap((byStatus) => [...byStatus.values()]));
@@ -192,7 +201,8 @@ export class ServerMetrics {
         stores.filter((s) => s.failures > 0).map((s) => ({ labels: s.labels, value: s.failures })),
       ),
     ];
-    return [...(await this.processMetrics.getMetricsAsJSON()), ...own];
+    const more = (await Promise.all(this.sources.map((source) => source()))).flat();
+    return [...(await this.processMetrics.getMetricsAsJSON()), ...own, ...more];
   }
 }
 

@@ -62,7 +62,7 @@ describe("AdminApi.dispatch: the admin API in-process", () => {
 
   it("the check against the document refuses what it does not describe", () => {
     const check = (status: number, body: unknown, path = "/api/v1/tenancies/acme", method = "GET") => checkAgainstDocument(document, { method, path, status, body });
-    const tenancy = { namespace: "acme", description: "", repositoryLimit: 500, createdAt: "2026-12-06T22:00:14.123Z" };
+    const tenancy = { namespace: "acme", description: "", repositoryLimit: 500, storageQuota: null, createdAt: "2026-12-06T22:00:14.123Z" };
     assert.deepEqual(check(200, { data: tenancy }), []);
     assert.notDeepEqual(check(200, tenancy), [], "no envelope");
     assert.notDeepEqual(check(200, { data: { ...tenancy, createdAt: 1796594414123 } }), [], "epoch milliseconds");

@@ -130,8 +130,10 @@ describe("admin API: envelope, times, pages, tags and images", () => {
     await pushImage(registry, "beta/tool", "v1", betaAuth).then((s) => assert.equal(s, 201));
     const all = (await operator.get("/repositories?limit=1000")).body.data.map((r: any) => r.name);
     assert.deepEqual(all, ["acme/api", "acme/web/app", "beta/tool"]);
-    const usage = (await admin.get("/tenancies/acme/usage")).body.data;
-    assert.deepEqual({ ...usage, size: usage.size > 0 }, { namespace: "acme", repositoryLimit: 500, repositories: 2, tags: 4, manifests: 4, size: true, pulls: 0 });
+    const { window, storedBytes, ...usage } = (await admin.get("/tenancies/acme/usage")).body.data;
+    assert.deepEqual({ ...usage, size: usage.size > 0 }, { namespace: "acme", repositoryLimit: 500, repositories: 2, tags: 4, manifests: 4, size: true, pulls: 0, storageQuota: null });
+    assert.ok(storedBytes > 0 && storedBytes <= usage.size, "each blob once");
+    assert.equal(window.days, 30);
     const everyone = (await operator.get("/usage")).body.data;
     assert.deepEqual(everyone.map((u: any) => [u.namespace, u.repositories]), [["acme", 2], ["berth", 0], ["beta", 1], ["gamma", 0]]);
     // A denial by an anonymous caller on a private repository belongs to no tenancy: only the operator sees it.

@@ -112,6 +112,10 @@ const ROWS: Row[] = [
   { method: "POST", template: "/gc", path: "/gc", body: { dryRun: true }, operation: "RunGarbageCollection", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
   { method: "GET", template: "/gc", path: "/gc", operation: "ReadGarbageCollection", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
   { method: "GET", template: "/gc/{id}", path: "/gc/ghost", operation: "ReadGarbageCollection", target: "registry", allow: OPS as Exclude<Who, "anonymous">[] },
+  // Usage, storage quotas and immutable tags (issue 20)
+  { method: "GET", template: "/repositories/{name}/usage", path: "/repositories/acme%2Fapp/usage?days=7", operation: "GetContainerRepository", target: "acme/app", allow: INSPECTORS },
+  { method: "PATCH", template: "/tenancies/{ns}", path: "/tenancies/acme", body: { storageQuota: null }, operation: "UpdateTenancyLimit", target: "acme", allow: ["operator"] },
+  { method: "PATCH", template: "/repositories/{name}", path: "/repositories/acme%2Fapp", body: { immutableTags: false }, operation: "UpdateContainerRepository", target: "acme/app", allow: MANAGERS },
 ];
 
 /** Routes of other modules, tested with them (test/sessions). */

@@ -19,14 +19,14 @@ export function iamStoreSuite(name: string, open: () => Promise<Stores>): void {
       await iam.createTenancy({ namespace: "b", description: "B", repositoryLimit: 3, createdAt: 1 });
       await iam.createTenancy({ namespace: "a", description: "A", repositoryLimit: 5, createdAt: 2 });
       await assert.rejects(iam.createTenancy({ namespace: "a", description: "", repositoryLimit: 1, createdAt: 3 }), "a namespace is taken once");
-      assert.deepEqual(await iam.getTenancy("a"), { namespace: "a", description: "A", repositoryLimit: 5, createdAt: 2 });
+      assert.deepEqual(await iam.getTenancy("a"), { namespace: "a", description: "A", repositoryLimit: 5, storageQuota: null, createdAt: 2 });
       assert.equal(await iam.getTenancy("c"), undefined);
       assert.deepEqual((await iam.listTenancies()).map((t) => t.namespace), ["a", "b"]);
       assert.equal(await iam.updateTenancy("a", { repositoryLimit: 7 }), true);
       assert.equal(await iam.updateTenancy("a", { description: "changed" }), true);
       assert.equal(await iam.updateTenancy("a", {}), true);
       assert.equal(await iam.updateTenancy("c", { description: "x" }), false);
-      assert.deepEqual(await iam.getTenancy("a"), { namespace: "a", description: "changed", repositoryLimit: 7, createdAt: 2 });
+      assert.deepEqual(await iam.getTenancy("a"), { namespace: "a", description: "changed", repositoryLimit: 7, storageQuota: null, createdAt: 2 });
       await iam.createTenancy({ namespace: "a-b", description: "", repositoryLimit: 5, createdAt: 2 });
       await meta.createRepository("a/app", 1);
       // Outside tenancy a, though en_US.UTF-8 sorts "a-b/x" between "a/" and "a0".
@@ -178,7 +178,7 @@ export function iamStoreSuite(name: string, open: () => Promise<Stores>): void {
       const { meta, iam } = await open();
       for (const namespace of ["t", "t-other", "t0", "tt", "t.x"]) await iam.createTenancy({ namespace, description: "", repositoryLimit: 10, createdAt: 1 });
       for (const name of ["t/b", "t/a", "t/a/x", "t-other/a", "t0/a", "tt/a", "t.x/a"]) await meta.createRepository(name, 5);
-      assert.deepEqual(await iam.getRepositoryInfo("t/a"), { name: "t/a", isPublic: false, createdAt: 5 });
+      assert.deepEqual(await iam.getRepositoryInfo("t/a"), { name: "t/a", isPublic: false, immutableTags: false, createdAt: 5 });
       assert.equal(await iam.getRepositoryInfo("t/none"), undefined);
       assert.equal(await iam.setRepositoryPublic("t/a", true), true);
       assert.equal(await iam.setRepositoryPublic("t/none", true), false);

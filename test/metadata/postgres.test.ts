@@ -8,6 +8,7 @@ import { openPostgresStores, PostgresUnavailable } from "../../src/metadata/post
 import { newDatabase, postgresAvailable } from "../helpers/postgres.js";
 import { iamStoreSuite } from "./iam-suite.js";
 import { concurrentWritersSuite, metadataStoreSuite } from "./store-suite.js";
+import { usageSuite } from "./usage-suite.js";
 
 if (!postgresAvailable && process.env.CI === "true") throw new Error("PostgreSQL 15 is not installed (.ci/install.sh installs it)");
 const skip = postgresAvailable ? false : "PostgreSQL 15 is not installed";
@@ -26,6 +27,12 @@ describe("postgres", { skip }, () => {
   metadataStoreSuite("postgres (en_US.UTF-8 cluster)", async () => (await stores()).meta);
   iamStoreSuite("postgres (en_US.UTF-8 cluster)", () => stores(true));
   concurrentWritersSuite("postgres (several processes, pools of 4)", async () => {
+    const url = await newDatabase();
+    await (await openPostgresStores({ url })).meta.close();
+    return { driver: "postgres", url };
+  });
+
+  usageSuite("postgres (pools of 4)", async () => {
     const url = await newDatabase();
     await (await openPostgresStores({ url })).meta.close();
     return { driver: "postgres", url };

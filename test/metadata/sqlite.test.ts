@@ -8,6 +8,7 @@ import { openSqliteStore, openSqliteStores } from "../../src/metadata/sqlite.js"
 import { PullRecorder } from "../../src/registry/pulls.js";
 import { iamStoreSuite } from "./iam-suite.js";
 import { concurrentWritersSuite, metadataStoreSuite } from "./store-suite.js";
+import { usageSuite } from "./usage-suite.js";
 
 metadataStoreSuite("sqlite (in memory)", () => openSqliteStore(":memory:"));
 iamStoreSuite("sqlite (in memory)", () => openSqliteStores(":memory:", { repositoryLimits: true }));
@@ -111,6 +112,12 @@ it("sqlite: a write waiting for another process's write lock leaves the event lo
 concurrentWritersSuite("sqlite (one file, several processes)", async () => {
   const path = join(await mkdtemp(join(dir, "writers-")), "meta.db");
   await (await openSqliteStore(path)).close(); // migrated once, as worker 0 does before forking
+  return { driver: "sqlite", path };
+});
+
+usageSuite("sqlite (one file, several connections)", async () => {
+  const path = join(await mkdtemp(join(dir, "usage-")), "meta.db");
+  await (await openSqliteStore(path)).close();
   return { driver: "sqlite", path };
 });
 

@@ -219,6 +219,23 @@ for (const backend of backends) {
       assert.ok(await app.meta.getManifest(repo, a.digest));
     });
 
+    it("a tagged image of a repository whose tags are immutable is kept; the run goes on with the others", async () => {
+      const ns = "ret4";
+      await app.admin.tenancies.create(LOCAL_OPERATOR, { namespace: ns });
+      const [locked, loose] = [`${ns}/locked`, `${ns}/loose`];
+      const [a, b] = [makeImage(), makeImage()];
+      await push(locked, a, "v1");
+      await push(loose, b, "v1");
+      await app.iam.setRepositoryImmutableTags(locked, true);
+      const base = Date.now();
+      await age(locked, a.digest, base, { pushed: 40 });
+      await age(loose, b.digest, base, { pushed: 40 });
+      await app.admin.retention.updateGlobal(LOCAL_OPERATOR, ns, { notPulledForDays: 30 });
+      const { deleted } = await applyRetention(retentionDeps(app, log, () => base + DAY + 60_000));
+      assert.deepEqual(deleted.map((d) => d.repository), [loose]);
+      assert.ok(await app.meta.getManifest(locked, a.digest), "the immutable tag's image stays");
+    });
+
     it("runs as the leased job `retention`, once per interval across processes", async () => {
       const runner = new JobRunner(app.jobs, log, { lease: 60_000, poll: 60_000 });
       const job = retentionJobOf(app, log);
