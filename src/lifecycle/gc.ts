@@ -7,7 +7,7 @@
 // repository, and (gc.untagged) any untagged manifest no index lists and no subject keeps.
 //
 // Two writers of one content address: a commit moving bytes to `blobs/<digest>` and the sweep
-// deleting them. The protocol (docs/ARCHITECTURE.md, "Garbage collection"):
+// deleting them. The protocol (docs/STORAGE.md, "Garbage collection"):
 // - a commit holds the digest (a `blob_holds` row, written unless the digest is claimed) before
 //   it moves bytes, and its linking transaction requires that hold still there;
 // - a mount or a manifest PUT checks, in the transaction that links or references a blob, that
