@@ -22,6 +22,7 @@ import type { ByteRange, ObjectBody, ObjectInfo, ObjectWriter, StorageDriver, Wr
 import { assertKey, assertPrefix } from "../keys.js";
 import { createClient, isNotFound, readInto, S3StorageError, storageError, type S3Options } from "./s3-client.js";
 import { copySource, S3Writer } from "./s3-writer.js";
+import { plainGet } from "./plain-get.js";
 
 export { S3StorageError, type S3Options } from "./s3-client.js";
 
@@ -52,12 +53,15 @@ export class S3Driver implements StorageDriver {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #root: string;
+  /** reads go through plainGet: the endpoint speaks plain HTTP (an in-cluster gateway) */
+  readonly #plainHttp: boolean;
 
   constructor(private readonly options: S3Options) {
     this.#client = createClient(options);
     this.#bucket = options.bucket;
     const root = options.rootDirectory.replace(/^\/+|\/+$/g, "");
     this.#root = root ? `${root}/` : "";
+    this.#plainHttp = options.endpoint?.startsWith("http:") ?? false;
   }
 
   async check(): Promise<void> {
@@ -88,6 +92,10 @@ export class S3Driver implements StorageDriver {
 
   async get(key: string, range?: ByteRange): Promise<ObjectBody | undefined> {
     if (range && (range.start < 0 || range.end < range.start)) throw new RangeError(`invalid byte range ${range.start}-${range.end}`);
+    if (this.#plainHttp) {
+      const body = await this.#plainGet(key, range);
+      if (body) return body;
+    }
     let got;
     try {
       got = await this.#client.send(
@@ -99,15 +107,22 @@ export class S3Driver implements StorageDriver {
       throw storageError("get", key, err);
     }
     const body = got.Body as Readable;
-    if (range) {
-      // S3 serves what it has of a range that runs past the end; the contract says that fails.
-      const total = Number(/\/(\d+)$/.exec(got.ContentRange ?? "")?.[1] ?? Number.NaN);
-      if (!(range.end < total)) {
-        body.destroy();
-        throw new RangeError(`${key}: range ${range.start}-${range.end} is past the end (${total} bytes)`);
-      }
-    }
+    if (range) checkRange(key, range, got.ContentRange, body);
     return body;
+  }
+
+  /**
+   * The object through plainGet (an endpoint on plain HTTP): undefined for anything but the bytes
+   * (a missing key, an error, a dropped connection), which the SDK then asks again and explains.
+   */
+  async #plainGet(key: string, range?: ByteRange): Promise<ObjectBody | undefined> {
+    const url = await getSignedUrl(this.#client, new GetObjectCommand({ Bucket: this.#bucket, Key: this.#objectKey(key) }), { expiresIn: 300 });
+    const headers: Record<string, string> = range ? { Range: `bytes=${range.start}-${range.end}` } : {};
+    const timeouts = { connectTimeout: this.options.connectTimeout ?? 5_000, idleTimeout: this.options.idleTimeout ?? 60_000 };
+    const response = await plainGet(new URL(url), headers, timeouts).catch(() => undefined);
+    if (!response?.body) return undefined;
+    if (range) checkRange(key, range, response.headers.get("content-range"), response.body);
+    return response.body;
   }
 
   async getSmall(key: string): Promise<Buffer | undefined> {
@@ -259,5 +274,14 @@ export class S3Driver implements StorageDriver {
     } catch (err) {
       throw storageError(op, key, err);
     }
+  }
+}
+
+/** S3 serves what it has of a range that runs past the end; the driver contract says that fails. */
+function checkRange(key: string, range: ByteRange, contentRange: string | undefined, body: Readable): void {
+  const total = Number(/\/(\d+)$/.exec(contentRange ?? "")?.[1] ?? Number.NaN);
+  if (!(range.end < total)) {
+    body.destroy();
+    throw new RangeError(`${key}: range ${range.start}-${range.end} is past the end (${total} bytes)`);
   }
 }
