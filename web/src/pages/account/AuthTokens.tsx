@@ -13,6 +13,7 @@ import { useCan } from "../../session/session";
 import { apiPaths } from "../iam/paths";
 import type { AuthToken } from "../iam/types";
 import { GenerateTokenDialog } from "./GenerateTokenDialog";
+import { actionsColumn } from "../iam/actions-column";
 
 /** Berth's fixed limit (src/server/assemble.ts maxTokensPerUser); the API refuses a third anyway. */
 export const MAX_AUTH_TOKENS = 2;
@@ -41,17 +42,11 @@ export function AuthTokens({ tenancy, user }: { tenancy: string; user: string })
           { key: "description", header: "Description", render: (t) => t.description || "—" },
           { key: "created", header: "Created", render: (t) => formatTime(t.createdAt) },
           { key: "lastUsed", header: "Last used", render: (t) => (t.lastUsedAt ? formatTime(t.lastUsedAt) : "Never") },
-          {
-            key: "actions",
-            header: "Actions",
-            align: "end",
-            render: (t) =>
-              canDelete && (
-                <Button variant="danger" onClick={() => setDeleting(t)} aria-label={`Delete token ${t.description || t.id}`}>
-                  Delete
-                </Button>
-              ),
-          },
+          ...actionsColumn<AuthToken>(canDelete, (t) =>
+            <Button variant="danger" onClick={() => setDeleting(t)} aria-label={`Delete token ${t.description || t.id}`}>
+              Delete
+            </Button>
+          ),
         ]}
       />
       {canCreate && (

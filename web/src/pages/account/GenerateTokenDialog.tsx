@@ -53,9 +53,7 @@ export function GenerateTokenDialog(props: { tenancy: string; user: string; onGe
           {SHOWN_ONCE}
         </p>
         <div className="iam-secret-row">
-          <code className="secret" aria-label="The new auth token">
-            {token}
-          </code>
+          <TextField label="Auth token" value={token} onChange={() => {}} readOnly spellCheck={false} className="iam-secret" onFocus={(e) => e.currentTarget.select()} />
           <CopyButton text={token} label="Copy token" />
         </div>
         <p>Log in with it (paste the token as the password):</p>

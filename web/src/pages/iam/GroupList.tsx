@@ -19,6 +19,7 @@ import { isAdministrators } from "./administrators";
 import { NAME_HINT } from "./names";
 import { apiPaths, links } from "./paths";
 import type { Group } from "./types";
+import { actionsColumn } from "./actions-column";
 
 export function GroupList() {
   const { tenancy } = useSession();
@@ -51,18 +52,13 @@ export function GroupList() {
           { key: "name", header: "Name", render: (g) => <Link to={links.group(g.name)}>{g.name}</Link> },
           { key: "description", header: "Description", render: (g) => g.description || "—" },
           { key: "created", header: "Created", render: (g) => formatTime(g.createdAt) },
-          {
-            key: "actions",
-            header: "Actions",
-            align: "end",
-            render: (g) =>
-              canDelete &&
-              !isAdministrators(g.name) && (
-                <Button variant="danger" onClick={() => setDeleting(g)} aria-label={`Delete ${g.name}`}>
-                  Delete
-                </Button>
-              ),
-          },
+          ...actionsColumn<Group>(canDelete, (g) =>
+            isAdministrators(g.name) ? null : (
+              <Button variant="danger" onClick={() => setDeleting(g)} aria-label={`Delete ${g.name}`}>
+                Delete
+              </Button>
+            ),
+          ),
         ]}
       />
       <LoadMore more={groups.more} loading={groups.loading} />

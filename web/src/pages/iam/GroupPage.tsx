@@ -18,6 +18,7 @@ import { loadAll } from "./load-all";
 import { apiPaths, links } from "./paths";
 import type { User } from "./types";
 import { useLoaded } from "./use-loaded";
+import { actionsColumn } from "./actions-column";
 
 export function GroupPage({ group }: { group: string }) {
   const { tenancy } = useSession();
@@ -83,22 +84,16 @@ export function GroupPage({ group }: { group: string }) {
           columns={[
             { key: "name", header: "User", render: (u) => <Link to={links.user(u.name)}>{u.name}</Link> },
             { key: "description", header: "Description", render: (u) => u.description || "—" },
-            {
-              key: "actions",
-              header: "Actions",
-              align: "end",
-              render: (u) =>
-                canRemove && (
-                  <Button
-                    variant="plain"
-                    disabled={busy}
-                    aria-label={`Remove ${u.name} from ${group}`}
-                    onClick={() => void run(() => api.delete(apiPaths.member(tenancy, group, u.name)), `${u.name} removed from ${group}`)}
-                  >
-                    Remove
-                  </Button>
-                ),
-            },
+            ...actionsColumn<User>(canRemove, (u) =>
+              <Button
+                variant="plain"
+                disabled={busy}
+                aria-label={`Remove ${u.name} from ${group}`}
+                onClick={() => void run(() => api.delete(apiPaths.member(tenancy, group, u.name)), `${u.name} removed from ${group}`)}
+              >
+                Remove
+              </Button>
+            ),
           ]}
         />
         <LoadMore more={members.more} loading={members.loading} />

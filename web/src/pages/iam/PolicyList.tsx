@@ -16,6 +16,7 @@ import { useCan, useSession } from "../../session/session";
 import { IamNav } from "./IamNav";
 import { apiPaths, links } from "./paths";
 import type { Policy } from "./types";
+import { actionsColumn } from "./actions-column";
 
 export function PolicyList() {
   const { tenancy } = useSession();
@@ -56,17 +57,11 @@ export function PolicyList() {
           { key: "description", header: "Description", render: (p) => p.description || "—" },
           { key: "statements", header: "Statements", align: "end", render: (p) => p.statements.length },
           { key: "created", header: "Created", render: (p) => formatTime(p.createdAt) },
-          {
-            key: "actions",
-            header: "Actions",
-            align: "end",
-            render: (p) =>
-              canDelete && (
-                <Button variant="danger" onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>
-                  Delete
-                </Button>
-              ),
-          },
+          ...actionsColumn<Policy>(canDelete, (p) =>
+            <Button variant="danger" onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>
+              Delete
+            </Button>
+          ),
         ]}
       />
       <LoadMore more={policies.more} loading={policies.loading} />

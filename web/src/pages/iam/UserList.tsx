@@ -19,6 +19,7 @@ import { NAME_HINT } from "./names";
 import { apiPaths, links } from "./paths";
 import type { User } from "./types";
 import { useMemberships } from "./use-memberships";
+import { actionsColumn } from "./actions-column";
 
 export function UserList() {
   const { tenancy } = useSession();
@@ -69,25 +70,20 @@ export function UserList() {
             render: (u) => (memberships.data ? (memberships.data.get(u.name) ?? []).join(", ") || "—" : "…"),
           },
           { key: "created", header: "Created", render: (u) => formatTime(u.createdAt) },
-          {
-            key: "actions",
-            header: "Actions",
-            align: "end",
-            render: (u) => (
-              <span className="iam-row-actions">
-                {canUnlock && (
-                  <Button variant="plain" onClick={() => void unlock(u).catch((err: Error) => toast(err.message))} aria-label={`Unlock ${u.name}`} title="Lift the failed-login throttle">
-                    Unlock
-                  </Button>
-                )}
-                {canDelete && (
-                  <Button variant="danger" onClick={() => setDeleting(u)} aria-label={`Delete ${u.name}`}>
-                    Delete
-                  </Button>
-                )}
-              </span>
-            ),
-          },
+          ...actionsColumn<User>(canUnlock || canDelete, (u) => (
+            <span className="iam-row-actions">
+              {canUnlock && (
+                <Button variant="plain" onClick={() => void unlock(u).catch((err: Error) => toast(err.message))} aria-label={`Unlock ${u.name}`} title="Lift the failed-login throttle">
+                  Unlock
+                </Button>
+              )}
+              {canDelete && (
+                <Button variant="danger" onClick={() => setDeleting(u)} aria-label={`Delete ${u.name}`}>
+                  Delete
+                </Button>
+              )}
+            </span>
+          )),
         ]}
       />
       <LoadMore more={users.more} loading={users.loading} />

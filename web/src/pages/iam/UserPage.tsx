@@ -20,6 +20,7 @@ import { loadAll } from "./load-all";
 import { apiPaths, links } from "./paths";
 import type { Group, UserDetail } from "./types";
 import { useLoaded } from "./use-loaded";
+import { actionsColumn } from "./actions-column";
 
 export function UserPage({ user }: { user: string }) {
   const session = useSession();
@@ -148,22 +149,16 @@ function Memberships(props: { tenancy: string; user: string; groups: Group[]; on
         columns={[
           { key: "name", header: "Group", render: (g) => <Link to={links.group(g.name)}>{g.name}</Link> },
           { key: "description", header: "Description", render: (g) => g.description || "—" },
-          {
-            key: "actions",
-            header: "Actions",
-            align: "end",
-            render: (g) =>
-              canRemove && (
-                <Button
-                  variant="plain"
-                  disabled={busy}
-                  aria-label={`Remove ${user} from ${g.name}`}
-                  onClick={() => void run(() => api.delete(apiPaths.member(tenancy, g.name, user)), `${user} removed from ${g.name}`)}
-                >
-                  Remove
-                </Button>
-              ),
-          },
+          ...actionsColumn<Group>(canRemove, (g) =>
+            <Button
+              variant="plain"
+              disabled={busy}
+              aria-label={`Remove ${user} from ${g.name}`}
+              onClick={() => void run(() => api.delete(apiPaths.member(tenancy, g.name, user)), `${user} removed from ${g.name}`)}
+            >
+              Remove
+            </Button>
+          ),
         ]}
       />
       {canAdd && (
