@@ -12,6 +12,7 @@ import { openApiDocument } from "./openapi.js";
 import type { PageRequest, Paged, Route, Target, TargetFacts } from "./route.js";
 import * as s from "./schemas.js";
 import { usageRoutes } from "./usage-routes.js";
+import { permissionRoutes } from "./permissions-routes.js";
 import { usageDays } from "../admin/usage.js";
 
 const tenancyOf = ({ params }: TargetFacts): Target => ({ kind: "tenancy", tenancy: params.ns! });
@@ -339,6 +340,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     ...retentionRoutes(a),
     ...gcRoutes(a),
     ...usageRoutes(a),
+    ...permissionRoutes(a),
   ];
   return routes;
 }

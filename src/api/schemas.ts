@@ -118,6 +118,8 @@ export const whoami = z.object({
   groups: z.array(z.string()).optional(),
 });
 export const signingKey = z.object({ kid: z.string() });
+/** the operations asked about that the caller may do, in the order asked */
+export const permissions = z.object({ allowed: z.array(z.string()) });
 const gcCounts = { manifests: z.number().int(), blobs: z.number().int(), bytes: z.number().int(), uploads: z.number().int() };
 export const gcRun = z.object({
   id: z.string(),
