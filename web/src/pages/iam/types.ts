@@ -10,11 +10,8 @@ export type Policy = z.infer<typeof s.policy>;
 export type AuthToken = z.infer<typeof s.authToken>;
 export type CreatedAuthToken = z.infer<typeof s.createdAuthToken>;
 
-/** One statement's verdict from `POST /tenancies/{ns}/policies/check`. */
-export type StatementCheck = { ok: true } | { ok: false; message: string; column: number; length?: number };
-export interface PolicyCheck {
-  statements: StatementCheck[];
-}
+/** `POST /tenancies/{ns}/policies/check`: per statement `{ok: true}` or the reason, 1-based column and token length. */
+export type PolicyCheck = z.infer<typeof s.policyCheck>;
 
 /** What the create and update routes put in `detail` when a statement does not parse. */
 export interface StatementErrorDetail {
