@@ -112,6 +112,19 @@ test("the Identity pages and my account, in a browser", { timeout: 120_000 }, as
     const policy = await boss.get(`/tenancies/${TENANCY}/policies/DevAccess`);
     assert.deepEqual(policy.body.data.statements, ["Allow group Developers to use repos in tenancy", FIXED_LINE]);
 
+    // Editing it: a description, saved with PATCH.
+    await admin.getByLabel("Description", { exact: true }).fill("what developers may do");
+    await admin.getByRole("button", { name: "Save policy" }).click();
+    await admin.getByText("Policy DevAccess saved").waitFor();
+    assert.equal((await boss.get(`/tenancies/${TENANCY}/policies/DevAccess`)).body.data.description, "what developers may do");
+
+    // The server's refusal of a save is shown on the page too.
+    await admin.goto(`${registry.url}/console/iam/policies/+new`);
+    await admin.getByLabel("Name", { exact: true }).fill("DevAccess");
+    await admin.getByLabel("Statements").fill("Allow group Developers to read repos in tenancy");
+    await admin.getByRole("button", { name: "Create policy" }).click();
+    await admin.getByRole("alert").filter({ hasText: "policy DevAccess already exists in acme" }).waitFor();
+
     assert.ok(checks >= 2, "the editor checked while typing");
     assert.ok(checks < TYPO_LINE.length / 2, `checks are debounced (${checks} for ${TYPO_LINE.length} keystrokes)`);
     assert.equal(mostInFlight, 1, "at most one check in flight");
