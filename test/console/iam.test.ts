@@ -56,9 +56,9 @@ test("the Identity pages and my account, in a browser", { timeout: 120_000 }, as
     await admin.getByLabel("Group", { exact: true }).selectOption("Developers");
     await admin.getByRole("button", { name: "Add to group" }).click();
     await admin.getByRole("table", { name: "Groups of dev" }).getByRole("row", { name: /Developers/ }).waitFor();
-    const members = await boss.get(`/tenancies/${TENANCY}/groups/Developers/members`);
+    const developers = await boss.get(`/tenancies/${TENANCY}/groups/Developers/members`);
     assert.deepEqual(
-      members.body.data.map((u: { name: string }) => u.name),
+      developers.body.data.map((u: { name: string }) => u.name),
       ["dev"],
     );
 
@@ -66,6 +66,20 @@ test("the Identity pages and my account, in a browser", { timeout: 120_000 }, as
     const row = admin.getByRole("row", { name: /\bdev\b/ });
     await row.getByRole("cell", { name: "Developers" }).waitFor();
     await row.getByRole("cell", { name: "builds the web image" }).waitFor();
+    // The group's page adds a member picked from the tenancy's users, and removes one.
+    await admin.getByRole("link", { name: "Identity" }).click();
+    await identityTab(admin, "Groups").click();
+    await admin.getByRole("link", { name: "Developers" }).click();
+    const members = admin.getByRole("table", { name: "Members of Developers" });
+    await members.getByRole("row", { name: /\bdev\b/ }).waitFor();
+    await admin.getByLabel("User", { exact: true }).selectOption("viewer");
+    await admin.getByRole("button", { name: "Add member" }).click();
+    await members.getByRole("row", { name: /viewer/ }).waitFor();
+    await admin.getByRole("button", { name: "Remove viewer from Developers" }).click();
+    await members.getByRole("row", { name: /viewer/ }).waitFor({ state: "detached" });
+    assert.deepEqual((await boss.get(`/tenancies/${TENANCY}/users/viewer`)).body.data.groups, []);
+
+    await identityTab(admin, "Users").click();
     await admin.getByRole("button", { name: "Unlock dev" }).click();
     await admin.getByText("Failed-login throttle of dev lifted").waitFor();
     await screenshot(admin, "users");

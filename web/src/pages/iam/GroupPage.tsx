@@ -34,7 +34,7 @@ export function GroupPage({ group }: { group: string }) {
 
   const isMember = new Set(members.items.map((u) => u.name));
   const candidates = (users.data ?? []).filter((u) => !isMember.has(u.name));
-  const chosen = candidates.some((u) => u.name === choice) ? choice : (candidates[0]?.name ?? "");
+  const chosen = candidates.some((u) => u.name === choice) ? choice : "";
 
   async function run(action: () => Promise<unknown>, done: string) {
     setBusy(true);
@@ -99,7 +99,7 @@ export function GroupPage({ group }: { group: string }) {
         <LoadMore more={members.more} loading={members.loading} />
         {canAdd && !members.error && (
           <form className="iam-inline-form" onSubmit={add}>
-            <Select label="User" value={chosen} onChange={setChoice} options={candidates.map((u) => ({ value: u.name, label: u.name }))} />
+            <Select label="User" value={chosen} onChange={setChoice} options={[{ value: "", label: candidates.length ? "Choose a user…" : "No other user" }, ...candidates.map((u) => ({ value: u.name, label: u.name }))]} />
             <Button type="submit" disabled={busy || chosen === ""}>
               Add member
             </Button>

@@ -121,7 +121,8 @@ function Memberships(props: { tenancy: string; user: string; groups: Group[]; on
   const [busy, setBusy] = useState(false);
   const member = new Set(groups.map((g) => g.name));
   const candidates = (all.data ?? []).filter((g) => !member.has(g.name));
-  const chosen = candidates.some((g) => g.name === choice) ? choice : (candidates[0]?.name ?? "");
+  // Nothing is chosen until the user picks: a default would put someone in Administrators by one click.
+  const chosen = candidates.some((g) => g.name === choice) ? choice : "";
 
   async function run(action: () => Promise<unknown>, done: string) {
     setBusy(true);
@@ -169,7 +170,7 @@ function Memberships(props: { tenancy: string; user: string; groups: Group[]; on
             if (chosen) void run(() => api.post(apiPaths.members(tenancy, chosen), { user }), `${user} added to ${chosen}`);
           }}
         >
-          <Select label="Group" value={chosen} onChange={setChoice} options={candidates.map((g) => ({ value: g.name, label: g.name }))} />
+          <Select label="Group" value={chosen} onChange={setChoice} options={[{ value: "", label: candidates.length ? "Choose a group…" : "No other group" }, ...candidates.map((g) => ({ value: g.name, label: g.name }))]} />
           <Button type="submit" disabled={busy || chosen === ""}>
             Add to group
           </Button>

@@ -16,8 +16,9 @@ function ToUsers() {
 }
 
 // Only a tenancy's Administrators (and operators) may list users: the nav entry follows ListUsers.
+// It points at /iam (which opens Users) so that it stays marked on every Identity page.
 export const routes: AreaRoutes = {
-  nav: [{ label: "Identity", to: links.users, operation: "ListUsers" }],
+  nav: [{ label: "Identity", to: "/iam", operation: "ListUsers" }],
   pages: [
     { path: "/iam", render: () => <ToUsers /> },
     { path: "/iam/users", render: () => <UserList /> },
