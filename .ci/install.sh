@@ -30,6 +30,8 @@ PACKAGES=(
   postgresql-15 locales
   # the multi-node tests and bench row: a load balancer in front of several nodes (test/helpers/haproxy.ts)
   haproxy
+  # the console's browser tests: Debian's Chromium, driven by playwright-core (test/helpers/browser.ts)
+  chromium fonts-dejavu-core
 )
 
 mkdir -p "$BERTH_CI_DIR"

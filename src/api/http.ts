@@ -31,6 +31,9 @@ export function apiHandler(api: AdminApi, authentication: ApiAuthentication) {
     });
     const body = answer.body === undefined ? undefined : JSON.stringify(answer.body);
     const headers: Record<string, string | string[] | number> = { ...answer.headers, "Cache-Control": "no-store", "Content-Length": body === undefined ? 0 : Buffer.byteLength(body) };
+    // A browser asks for Basic credentials in a modal prompt, and holds a script's request until
+    // it is answered: the console's (fetch) calls get their 401 without the challenge.
+    if (answer.status === 401 && fromScript(req)) delete headers["WWW-Authenticate"];
     if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
     // A body refused or left unread must not be parsed as the next request.
     if (!req.complete && hasBody(req)) closeAfterAnswer(req, res);
@@ -38,6 +41,12 @@ export function apiHandler(api: AdminApi, authentication: ApiAuthentication) {
     res.end(req.method === "HEAD" ? undefined : body);
     return true;
   };
+}
+
+/** A browser's fetch or XHR (never a navigation); browsers set Sec-Fetch-Mode, scripts cannot. */
+function fromScript(req: IncomingMessage): boolean {
+  const mode = req.headers["sec-fetch-mode"];
+  return mode !== undefined && mode !== "navigate";
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -285,6 +285,8 @@ const schema = z
       })
       .strict()
       .default({ enabled: true, interval: 3_600_000, cooling: 86_400_000 }),
+    /** the web console at /console/ (src/server/console.ts) */
+    console: z.object({ enabled: bool.default(true) }).strict().default({ enabled: true }),
     tenancy: z
       .object({ repositorylimit: z.coerce.number().int().nonnegative().default(500) })
       .strict()
@@ -435,6 +437,7 @@ const EXPECTED: Record<string, string> = {
   "retention.enabled": BOOLEAN,
   "retention.interval": DURATION,
   "retention.cooling": DURATION,
+  "console.enabled": BOOLEAN,
   "tenancy.repositorylimit": "a whole number",
   "log.level": "one of trace, debug, info, warn, error, fatal, silent",
   "log.accesslog.disabled": BOOLEAN,

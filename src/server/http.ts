@@ -188,5 +188,6 @@ const PROBES = new Map<string, RequestKind>([["/healthz", "healthz"], ["/readyz"
 function kindOutsideV2(path: string): RequestKind {
   if (path.startsWith("/auth/")) return "token";
   if (path.startsWith("/api/")) return "api";
+  if (path.startsWith("/console")) return "console";
   return PROBES.get(path) ?? "unknown";
 }

@@ -28,7 +28,7 @@ export interface MetricFamily {
 export type MetricSource = () => Promise<MetricFamily[]>;
 
 /** Every kind of request the HTTP layer tells apart: the /v2/ routes and the paths beside them. */
-export type RequestKind = RouteKind | "token" | "api" | "healthz" | "readyz" | "metrics" | "unknown";
+export type RequestKind = RouteKind | "token" | "api" | "healthz" | "readyz" | "metrics" | "console" | "unknown";
 
 export type AuthFailure = "no_credentials" | "bad_credentials" | "insufficient_scope" | "denied" | "throttled";
 

@@ -11,6 +11,7 @@ import { purgeUploadsJob } from "../lifecycle/upload-purger.js";
 import { JobRunner } from "../jobs/runner.js";
 import { gcJob } from "../lifecycle/run.js";
 import { retentionJobOf } from "../lifecycle/retention-job.js";
+import { consoleHandler } from "./console.js";
 import { assemble, bootstrapOperator, operatorNeverLoggedIn, type App } from "./assemble.js";
 import { createRequestListener, type ExtraHandler } from "./http.js";
 import { ConnectionLimits } from "./limits.js";
@@ -69,6 +70,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       }),
     );
   }
+  if (config.console.enabled) extra.push(consoleHandler({ authEnabled: config.auth.enabled }));
   const http = config.http;
   const limits = new ConnectionLimits(
     { headerTimeout: http.headertimeout, bodyTimeout: http.bodytimeout, perAddress: http.connectionsperaddress },
