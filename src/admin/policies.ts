@@ -22,6 +22,15 @@ export class PolicyAdmin {
     return policy;
   }
 
+  /**
+   * Each statement checked as create and update would check it, without writing or auditing
+   * anything (the console's editor calls this as the user types).
+   */
+  async check(actor: Principal, tenancy: string, statements: readonly string[]): Promise<StatementCheck[]> {
+    if (!(await this.ctx.iam.getTenancy(tenancy))) throw notFound(`tenancy ${tenancy}`);
+    return statements.map((text, index) => (index >= MAX_STATEMENTS ? { ok: false, message: `a policy holds at most ${MAX_STATEMENTS} statements`, column: 1 } : checkStatement(text)));
+  }
+
   async list(actor: Principal, tenancy: string): Promise<Policy[]> {
     return this.ctx.iam.listPolicies(tenancy);
   }
@@ -53,10 +62,24 @@ export class PolicyAdmin {
   }
 }
 
+const MAX_STATEMENTS = 50;
+
+export type StatementCheck = { ok: true } | { ok: false; message: string; column: number; length?: number };
+
+function checkStatement(text: string): StatementCheck {
+  try {
+    parseStatement(text);
+    return { ok: true };
+  } catch (err) {
+    if (!(err instanceof PolicyParseError)) throw err;
+    return err.length === undefined ? { ok: false, message: err.reason, column: err.column } : { ok: false, message: err.reason, column: err.column, length: err.length };
+  }
+}
+
 /** Every statement must parse; the first that does not is refused with its position and reason. */
 function validateStatements(statements: unknown): string[] {
   if (!Array.isArray(statements) || statements.length === 0) throw invalid("a policy needs at least one statement");
-  if (statements.length > 50) throw invalid("a policy holds at most 50 statements");
+  if (statements.length > MAX_STATEMENTS) throw invalid(`a policy holds at most ${MAX_STATEMENTS} statements`);
   return statements.map((text, index) => {
     if (typeof text !== "string") throw invalid(`statement ${index + 1} must be a string`);
     try {

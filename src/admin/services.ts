@@ -8,6 +8,7 @@ import { IdentityAdmin } from "./identities.js";
 import { ImageAdmin } from "./images.js";
 import { Overview } from "./overview.js";
 import { PasswordAdmin } from "./passwords.js";
+import { PermissionAdmin } from "./permissions.js";
 import { PolicyAdmin } from "./policies.js";
 import { RepositoryAdmin } from "./repositories.js";
 import { RetentionAdmin } from "./retention.js";
@@ -26,6 +27,7 @@ export class AdminServices {
   readonly passwords: PasswordAdmin;
   readonly retention: RetentionAdmin;
   readonly usage: UsageAdmin;
+  readonly permissions: PermissionAdmin;
 
   constructor(
     readonly ctx: AdminContext,
@@ -43,6 +45,7 @@ export class AdminServices {
     this.passwords = new PasswordAdmin(ctx);
     this.retention = new RetentionAdmin(ctx);
     this.usage = new UsageAdmin(ctx);
+    this.permissions = new PermissionAdmin(ctx);
   }
 
   /** The audit log of a tenancy, newest first (its Administrators only); `after` continues a page. */

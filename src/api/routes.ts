@@ -13,6 +13,7 @@ import { openApiDocument } from "./openapi.js";
 import type { PageRequest, Paged, Route, Target, TargetFacts } from "./route.js";
 import * as s from "./schemas.js";
 import { usageRoutes } from "./usage-routes.js";
+import { permissionRoutes } from "./permissions-routes.js";
 import { usageDays } from "../admin/usage.js";
 
 const tenancyOf = ({ params }: TargetFacts): Target => ({ kind: "tenancy", tenancy: params.ns! });
@@ -201,6 +202,16 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       status: 201,
       action: ({ principal, params, body }) => a.policies.create(principal, params.ns!, body),
     },
+    {
+      method: "POST",
+      path: "/tenancies/{ns}/policies/check",
+      summary: "Check policy statements as create would, saving nothing: per statement ok, or the reason, its 1-based column and length",
+      access: { operation: "ListPolicies", target: tenancyOf },
+      body: s.bodies.checkPolicy,
+      response: s.policyCheck,
+      status: 200,
+      action: async ({ principal, params, body }) => ({ statements: await a.policies.check(principal, params.ns!, body.statements) }),
+    },
     { method: "GET", path: "/tenancies/{ns}/policies/{policy}", summary: "One policy", access: { operation: "GetPolicy", target: tenancyOf }, response: s.policy, status: 200, action: ({ principal, params }) => a.policies.get(principal, params.ns!, params.policy!) },
     {
       method: "PATCH",
@@ -346,6 +357,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     ...retentionRoutes(a),
     ...gcRoutes(a),
     ...usageRoutes(a),
+    ...permissionRoutes(a),
   ];
   return routes;
 }

@@ -24,6 +24,8 @@ export const bodies = {
   createAuthToken: z.strictObject({ description: text.optional() }),
   addMember: z.strictObject({ user: name }),
   createPolicy: z.strictObject({ name, description: text.optional(), statements: z.array(z.string()) }),
+  /** a policy editor's statements, checked without saving (more than a policy may hold are reported, not refused) */
+  checkPolicy: z.strictObject({ statements: z.array(z.string()).max(200) }),
   updatePolicy: z.strictObject({ description: text.optional(), statements: z.array(z.string()).optional() }),
   createRepository: z.strictObject({ name, isPublic: z.boolean().optional() }),
   updateRepository: z.strictObject({ isPublic: z.boolean().optional(), immutableTags: z.boolean().optional() }),
@@ -46,6 +48,15 @@ export const policy = z.object({
   description: z.string(),
   statements: z.array(z.string()),
   createdAt: time,
+});
+export const policyCheck = z.object({
+  statements: z.array(
+    z.union([
+      z.object({ ok: z.literal(true) }),
+      /** column: 1-based position in the statement (UTF-16 code units, as JavaScript counts); length: of the offending token */
+      z.object({ ok: z.literal(false), message: z.string(), column: z.number().int(), length: z.number().int().optional() }),
+    ]),
+  ),
 });
 export const authToken = z.object({ id: z.string(), userId: z.string(), description: z.string(), createdAt: time, lastUsedAt: time.nullable() });
 export const createdAuthToken = z.object({ token: z.string(), record: authToken });
@@ -118,6 +129,8 @@ export const whoami = z.object({
   groups: z.array(z.string()).optional(),
 });
 export const signingKey = z.object({ kid: z.string() });
+/** the operations asked about that the caller may do, in the order asked */
+export const permissions = z.object({ allowed: z.array(z.string()) });
 const gcCounts = { manifests: z.number().int(), blobs: z.number().int(), bytes: z.number().int(), uploads: z.number().int() };
 export const gcRun = z.object({
   id: z.string(),

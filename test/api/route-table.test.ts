@@ -116,6 +116,9 @@ const ROWS: Row[] = [
   { method: "GET", template: "/repositories/{name}/usage", path: "/repositories/acme%2Fapp/usage?days=7", operation: "GetContainerRepository", target: "acme/app", allow: INSPECTORS },
   { method: "PATCH", template: "/tenancies/{ns}", path: "/tenancies/acme", body: { storageQuota: null }, operation: "UpdateTenancyLimit", target: "acme", allow: ["operator"] },
   { method: "PATCH", template: "/repositories/{name}", path: "/repositories/acme%2Fapp", body: { immutableTags: false }, operation: "UpdateContainerRepository", target: "acme/app", allow: MANAGERS },
+  // The web console (issue 21); asking what one may do decides silently (no denial recorded)
+  { method: "POST", template: "/tenancies/{ns}/policies/check", path: "/tenancies/acme/policies/check", body: { statements: ["Allow group DEV to read repos in tenancy"] }, operation: "ListPolicies", target: "acme", allow: ADMINS },
+  { method: "GET", template: "/permissions", path: "/permissions?operations=DeleteImage,ListUsers&repository=acme%2Fapp", allow: "authenticated" },
 ];
 
 /** Routes of other modules, tested with them (test/sessions). */

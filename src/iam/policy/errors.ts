@@ -7,12 +7,15 @@ export class PolicyParseError extends Error {
   readonly column: number;
   /** the message without the column prefix */
   readonly reason: string;
+  /** how many UTF-16 code units the offending token spans (absent at the end of the statement) */
+  readonly length?: number;
 
-  constructor(position: number, reason: string) {
+  constructor(position: number, reason: string, length?: number) {
     super(`column ${position + 1}: ${reason}`);
     this.name = "PolicyParseError";
     this.position = position;
     this.column = position + 1;
     this.reason = reason;
+    if (length !== undefined) this.length = length;
   }
 }

@@ -38,7 +38,24 @@ export function parseStatement(text: string): Statement {
 const isWord = (t: Token, keyword: string): boolean => t.kind === "word" && t.value.toLowerCase() === keyword;
 
 function fail(t: Token, reason: string): never {
-  throw new PolicyParseError(t.start, reason);
+  throw new PolicyParseError(t.start, reason, tokenLength(t));
+}
+
+/** The token's extent in the text, so an editor can underline it. */
+function tokenLength(t: Token): number | undefined {
+  switch (t.kind) {
+    case "eof":
+      return undefined;
+    case "word":
+      return t.value.length;
+    case "string":
+    case "pattern":
+      return t.value.length + 2;
+    case "neq":
+      return 2;
+    default:
+      return 1;
+  }
 }
 
 function expected(what: string, t: Token): never {
