@@ -10,16 +10,17 @@ import { launchBrowser, newConsolePage, screenshot, signIn } from "../helpers/br
 import { until } from "../helpers/until.js";
 import { api, basic, expectStatus, OPERATOR, pushImage, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
 
-/** The console's byte format (web/src/format.ts), for the few sizes these tests compare. */
+/** The console's byte format (web/src/format.ts's formatBytes), for the sizes these tests compare. */
 function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
   let value = n;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? `${value} B` : `${Number(value.toFixed(1))} ${units[unit]}`;
+  const text = unit === 0 ? String(value) : value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, "");
+  return `${text} ${units[unit]}`;
 }
 
 test("console: retention, usage and audit", async (t) => {
@@ -119,7 +120,7 @@ test("console: retention, usage and audit", async (t) => {
     const chart = page.getByRole("img", { name: /^Storage per repository:/ });
     const label = (await chart.getAttribute("aria-label"))!;
     for (const r of repos) assert.ok(label.includes(`${r.name} ${formatBytes(r.size)}`), `${label} names ${r.name}`);
-    assert.equal(await chart.locator("rect.chart-bar").count(), 3);
+    assert.equal(await chart.locator("rect.usage-chart-bar").count(), 3);
     const usage = (await admin.get("/tenancies/acme/usage")).body.data;
     await page.getByText(formatBytes(usage.storedBytes), { exact: true }).first().waitFor();
     await page.getByRole("img", { name: /^Pulls per day/ }).waitFor();

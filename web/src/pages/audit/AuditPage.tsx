@@ -15,6 +15,7 @@ import { Select } from "../../components/Select";
 import { TextField } from "../../components/TextField";
 import { formatTime } from "../../format";
 import { useSession } from "../../session/session";
+import "./audit.css";
 import { apiQuery, filterOf, isFiltered, OUTCOMES, queryOf, type AuditFilter } from "./filter";
 
 const PAGE = 100;
@@ -47,7 +48,7 @@ export function AuditPage() {
   return (
     <Page title="Audit log" description="Who did what in this tenancy, allowed or denied, newest first.">
       <form
-        className="filters"
+        className="audit-filters"
         role="search"
         aria-label="Filter the audit log"
         onSubmit={(event) => {
@@ -80,13 +81,13 @@ export function AuditPage() {
             rows={log.items.map((e, n) => ({ ...e, n }))}
             rowKey={(e) => String(e.n)}
             columns={[
-              { key: "time", header: "Time", render: (e) => formatTime(e.at) },
+              { key: "time", header: "Time", className: "audit-nowrap", render: (e) => formatTime(e.at) },
               { key: "actor", header: "Actor", render: (e) => e.actor },
               { key: "action", header: "Action", render: (e) => e.action },
-              { key: "target", header: "Target", render: (e) => <span className="break">{e.target}</span> },
-              { key: "outcome", header: "Outcome", render: (e) => <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span> },
+              { key: "target", header: "Target", className: "audit-target", render: (e) => e.target },
+              { key: "outcome", header: "Outcome", render: (e) => <span className={`audit-outcome audit-outcome-${e.outcome}`}>{e.outcome}</span> },
               { key: "address", header: "Address", render: (e) => e.address ?? "" },
-              { key: "detail", header: "Detail", render: (e) => <span className="break">{e.detail ?? ""}</span> },
+              { key: "detail", header: "Detail", className: "audit-detail", render: (e) => e.detail ?? "" },
             ]}
           />
           <LoadMore more={log.more} loading={log.loading} />

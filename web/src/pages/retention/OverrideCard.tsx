@@ -55,10 +55,10 @@ export function OverrideCard({
 
   const choice = available.includes(adding) ? adding : (available[0] ?? "");
   return (
-    <article className="card retention-override" aria-labelledby={titleId}>
-      <div className="card-header">
+    <article className="retention-card retention-override" aria-labelledby={titleId}>
+      <div className="retention-card-header">
         <h3 id={titleId}>{policy.name}</h3>
-        <div className="actions">
+        <div className="retention-actions">
           <Button type="button" variant="plain" onClick={onPreview} aria-label={`Preview ${policy.name}`}>
             Preview
           </Button>
@@ -79,7 +79,7 @@ export function OverrideCard({
         Repositories ({policy.repositories.length})
       </h4>
       {policy.repositories.length === 0 ? (
-        <p className="muted">No repositories yet: this policy applies to none until you add one.</p>
+        <p className="retention-muted">No repositories yet: this policy applies to none until you add one.</p>
       ) : (
         <ul className="retention-repositories" aria-label={`Repositories of ${policy.name}`}>
           {policy.repositories.map((repository) => (
@@ -102,10 +102,10 @@ export function OverrideCard({
       )}
       {canUpdate &&
         (available.length === 0 ? (
-          <p className="hint">Every repository of the tenancy is already in an override.</p>
+          <p className="retention-hint">Every repository of the tenancy is already in an override.</p>
         ) : (
           <form
-            className="toolbar"
+            className="retention-toolbar"
             onSubmit={(event) => {
               event.preventDefault();
               void change(() => api.put(path(choice), {}), `${choice} added to ${policy.name}`);

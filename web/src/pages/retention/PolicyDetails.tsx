@@ -1,14 +1,15 @@
 // A policy's rules, exempt tags and pending change, as the seeds' "Policy Details" read.
 import type { RetentionPolicy } from "../../api/types";
+import { formatDate, formatTime } from "../../format";
 import { describeExempt, describeRules } from "./rules";
 
 /** A policy's rules and exempt tags as the seeds' "Policy Details". */
 export function PolicyDetails({ policy }: { policy: RetentionPolicy }) {
   return (
-    <dl className="details">
+    <dl className="retention-details">
       <dt>Policy details</dt>
       <dd>
-        <ul className="plain-list">
+        <ul className="retention-rule-list">
           {describeRules(policy.rules).map((line) => (
             <li key={line}>{line}</li>
           ))}
@@ -19,7 +20,9 @@ export function PolicyDetails({ policy }: { policy: RetentionPolicy }) {
       {policy.effectiveAt !== null && Date.parse(policy.effectiveAt) > Date.now() && (
         <>
           <dt>Applies</dt>
-          <dd>after the cooling period, {new Date(policy.effectiveAt).toLocaleString()}</dd>
+          <dd>
+            {formatTime(policy.effectiveAt)}, when the cooling period of the last change ends ({formatDate(policy.effectiveAt)})
+          </dd>
         </>
       )}
     </dl>

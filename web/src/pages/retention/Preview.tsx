@@ -38,7 +38,7 @@ export function Preview({ tenancy, policies, policy, onPolicy }: { tenancy: stri
     <section className="retention-preview" aria-labelledby="retention-preview-title">
       <h2 id="retention-preview-title">Preview</h2>
       <p>What the policies would delete if they ran now, ignoring the cooling period.</p>
-      <div className="toolbar">
+      <div className="retention-toolbar">
         <Select
           label="Policy"
           value={policy}
@@ -61,7 +61,7 @@ export function Preview({ tenancy, policies, policy, onPolicy }: { tenancy: stri
                 : `${rows.length} ${rows.length === 1 ? "image" : "images"} would be deleted, freeing ${known ? "" : "at least "}${formatBytes(total)}.`}
             </p>
             {cooling.map((p) => (
-              <p key={p.name} className="hint">
+              <p key={p.name} className="retention-hint">
                 {p.name === "global" ? "The global policy" : `Policy ${p.name}`} applies {formatTime(p.effectiveAt!)}, when its cooling period ends.
               </p>
             ))}
@@ -73,7 +73,7 @@ export function Preview({ tenancy, policies, policy, onPolicy }: { tenancy: stri
                 columns={[
                   { key: "repository", header: "Repository", render: (r) => r.repository },
                   { key: "digest", header: "Digest", render: (r) => <code title={r.digest}>{shortDigest(r.digest)}</code> },
-                  { key: "tags", header: "Tags", render: (r) => (r.tags.length === 0 ? <span className="muted">untagged</span> : r.tags.join(", ")) },
+                  { key: "tags", header: "Tags", render: (r) => (r.tags.length === 0 ? <span className="retention-muted">untagged</span> : r.tags.join(", ")) },
                   { key: "size", header: "Size", align: "end", render: (r) => (sizes.has(key(r)) ? formatBytes(sizes.get(key(r))!) : "…") },
                   { key: "reason", header: "Reason", render: (r) => r.reasons.map((x) => reasonLabels[x] ?? x).join(", ") },
                   ...(policy === ALL ? [{ key: "policy", header: "Policy", render: (r: Row) => r.policy }] : []),

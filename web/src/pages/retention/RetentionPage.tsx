@@ -17,6 +17,7 @@ import { OverrideCard } from "./OverrideCard";
 import { ALL, Preview } from "./Preview";
 import { PolicyDetails } from "./PolicyDetails";
 import { RulesDialog } from "./RulesDialog";
+import "./retention.css";
 
 export function RetentionPage() {
   const { tenancy } = useSession();
@@ -48,8 +49,8 @@ export function RetentionPage() {
 
   return (
     <Page title="Image retention" description="Retention policies delete images that match their rules. Changes apply after a cooling period, so a mistake can be undone before anything is deleted.">
-      <section className="card" aria-labelledby="retention-global-title">
-        <div className="card-header">
+      <section className="retention-card" aria-labelledby="retention-global-title">
+        <div className="retention-card-header">
           <h2 id="retention-global-title">Global policy</h2>
           {canUpdate && global.data && (
             <Button type="button" onClick={() => setDialog({ kind: "global" })}>
@@ -63,8 +64,8 @@ export function RetentionPage() {
         {global.data && <PolicyDetails policy={global.data} />}
       </section>
 
-      <section className="card" aria-labelledby="retention-overrides-title">
-        <div className="card-header">
+      <section className="retention-card" aria-labelledby="retention-overrides-title">
+        <div className="retention-card-header">
           <h2 id="retention-overrides-title">Override policies</h2>
           {canCreate && (
             <Button type="button" variant="primary" onClick={() => setDialog({ kind: "create" })}>

@@ -66,7 +66,7 @@ export function RulesDialog({
       <form id="retention-rules-form" onSubmit={submit} noValidate>
         {withName && <TextField label="Policy name" value={name} onChange={setName} error={nameError} required autoFocus />}
         <RulesForm draft={draft} onChange={setDraft} showErrors={tried} />
-        <p className="hint">Changes apply after the cooling period, so a mistake can be undone before anything is deleted.</p>
+        <p className="retention-hint">Changes apply after the cooling period, so a mistake can be undone before anything is deleted.</p>
         <ErrorMessage error={error} />
       </form>
     </Dialog>

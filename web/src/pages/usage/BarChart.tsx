@@ -16,17 +16,17 @@ export function BarChart({ title, bars, format }: { title: string; bars: Bar[]; 
   const height = bars.length * ROW;
   const described = `${title}: ${bars.map((b) => `${b.label} ${format(b.value)}`).join("; ")}`;
   return (
-    <svg className="chart bar-chart" viewBox={`0 0 ${WIDTH} ${height}`} width="100%" role="img" aria-label={described} preserveAspectRatio="xMinYMin meet">
+    <svg className="usage-chart " viewBox={`0 0 ${WIDTH} ${height}`} width="100%" role="img" aria-label={described} preserveAspectRatio="xMinYMin meet">
       {bars.map((b, i) => {
         const y = i * ROW;
         const width = b.value === 0 ? 0 : Math.max(2, (b.value / max) * span);
         return (
           <g key={b.label} aria-hidden="true">
-            <text className="chart-label" x={LABEL - 8} y={y + ROW / 2} dominantBaseline="middle" textAnchor="end">
+            <text className="usage-chart-label" x={LABEL - 8} y={y + ROW / 2} dominantBaseline="middle" textAnchor="end">
               {truncate(b.label, 32)}
             </text>
-            <rect className="chart-bar" x={LABEL} y={y + 5} width={width} height={ROW - 10} rx="2" />
-            <text className="chart-value" x={LABEL + width + 6} y={y + ROW / 2} dominantBaseline="middle">
+            <rect className="usage-chart-bar" x={LABEL} y={y + 5} width={width} height={ROW - 10} rx="2" />
+            <text className="usage-chart-value" x={LABEL + width + 6} y={y + ROW / 2} dominantBaseline="middle">
               {format(b.value)}
             </text>
           </g>

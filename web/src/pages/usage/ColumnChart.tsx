@@ -24,14 +24,14 @@ export function ColumnChart({ title, columns, unit }: { title: string; columns: 
       ? `${title}: no data`
       : `${title}, ${columns[0]!.date} to ${columns[columns.length - 1]!.date}: ${total} ${unit} in all` + (peak && peak.value > 0 ? `, at most ${peak.value} on ${peak.date}` : "");
   return (
-    <svg className="chart column-chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label={described}>
+    <svg className="usage-chart " viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label={described}>
       <g aria-hidden="true">
-        <line className="chart-axis" x1={LEFT} y1={TOP} x2={LEFT} y2={TOP + plot} />
-        <line className="chart-axis" x1={LEFT} y1={TOP + plot} x2={WIDTH} y2={TOP + plot} />
-        <text className="chart-label" x={LEFT - 6} y={TOP} dominantBaseline="hanging" textAnchor="end">
+        <line className="usage-chart-axis" x1={LEFT} y1={TOP} x2={LEFT} y2={TOP + plot} />
+        <line className="usage-chart-axis" x1={LEFT} y1={TOP + plot} x2={WIDTH} y2={TOP + plot} />
+        <text className="usage-chart-label" x={LEFT - 6} y={TOP} dominantBaseline="hanging" textAnchor="end">
           {max}
         </text>
-        <text className="chart-label" x={LEFT - 6} y={TOP + plot} textAnchor="end">
+        <text className="usage-chart-label" x={LEFT - 6} y={TOP + plot} textAnchor="end">
           0
         </text>
         {columns.map((c, i) => {
@@ -39,11 +39,11 @@ export function ColumnChart({ title, columns, unit }: { title: string; columns: 
           const x = LEFT + i * step + step * 0.15;
           return (
             <g key={c.date}>
-              <rect className="chart-bar" x={x} y={TOP + plot - h} width={step * 0.7} height={h}>
+              <rect className="usage-chart-bar" x={x} y={TOP + plot - h} width={step * 0.7} height={h}>
                 <title>{`${c.date}: ${c.value} ${unit}`}</title>
               </rect>
               {labelled.has(i) && (
-                <text className="chart-label" x={x + step * 0.35} y={HEIGHT - 6} textAnchor={i === 0 ? "start" : i === columns.length - 1 ? "end" : "middle"}>
+                <text className="usage-chart-label" x={x + step * 0.35} y={HEIGHT - 6} textAnchor={i === 0 ? "start" : i === columns.length - 1 ? "end" : "middle"}>
                   {c.date.slice(5)}
                 </text>
               )}

@@ -14,7 +14,7 @@ import { registryHost } from "../../app/registry-host";
 import { BarChart } from "./BarChart";
 import { ColumnChart } from "./ColumnChart";
 import { QuotaBar } from "./QuotaBar";
-import "./charts.css";
+import "./usage.css";
 
 /** Bars beyond these would be too thin to read; the table beneath lists every repository. */
 const CHART_BARS = 15;
@@ -31,9 +31,9 @@ export function UsagePage() {
       <ErrorMessage error={usage.error} />
       {usage.loading && !u && <Loading />}
       {u && (
-        <section className="card" aria-labelledby="usage-storage-title">
+        <section className="usage-card" aria-labelledby="usage-storage-title">
           <h2 id="usage-storage-title">Storage</h2>
-          <dl className="stats">
+          <dl className="usage-stats">
             <div>
               <dt>Stored</dt>
               <dd>{formatBytes(u.storedBytes)}</dd>
@@ -53,11 +53,11 @@ export function UsagePage() {
               <dd>{u.tags}</dd>
             </div>
           </dl>
-          {u.storageQuota === null ? <p className="muted">No storage quota is set for this tenancy.</p> : <QuotaBar used={u.storedBytes} quota={u.storageQuota} />}
+          {u.storageQuota === null ? <p className="usage-muted">No storage quota is set for this tenancy.</p> : <QuotaBar used={u.storedBytes} quota={u.storageQuota} />}
         </section>
       )}
 
-      <section className="card" aria-labelledby="usage-repositories-title">
+      <section className="usage-card" aria-labelledby="usage-repositories-title">
         <h2 id="usage-repositories-title">Storage per repository</h2>
         <ErrorMessage error={repositories.error} />
         {repositories.loading && bySize.length === 0 && <Loading />}
@@ -69,7 +69,7 @@ export function UsagePage() {
         {bySize.length > 0 && (
           <>
             <BarChart title="Storage per repository" bars={bySize.slice(0, CHART_BARS).map((r) => ({ label: r.name, value: r.size }))} format={formatBytes} />
-            {bySize.length > CHART_BARS && <p className="hint">The chart shows the {CHART_BARS} largest repositories; the table lists all {bySize.length}.</p>}
+            {bySize.length > CHART_BARS && <p className="usage-hint">The chart shows the {CHART_BARS} largest repositories; the table lists all {bySize.length}.</p>}
             <DataTable<Repository>
               caption="Storage per repository"
               rows={bySize}
@@ -87,7 +87,7 @@ export function UsagePage() {
       </section>
 
       {u && (
-        <section className="card" aria-labelledby="usage-pulls-title">
+        <section className="usage-card" aria-labelledby="usage-pulls-title">
           <h2 id="usage-pulls-title">Pulls over the last {u.window.days} days</h2>
           <p>
             {u.window.pulls} {u.window.pulls === 1 ? "pull" : "pulls"}, {formatBytes(u.window.egressBytes)} sent.
