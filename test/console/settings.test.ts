@@ -123,9 +123,23 @@ test("console: retention, usage and audit", async (t) => {
     assert.equal(await chart.locator("rect.usage-chart-bar").count(), 3);
     const usage = (await admin.get("/tenancies/acme/usage")).body.data;
     await page.getByText(formatBytes(usage.storedBytes), { exact: true }).first().waitFor();
-    await page.getByRole("img", { name: /^Pulls per day/ }).waitFor();
+    await page.getByRole("img", { name: /^Pulls per day, .*: 0 in all$/ }).waitFor();
     await page.getByText("No storage quota is set for this tenancy.").waitFor();
+
+    // A pull shows on today's column; a quota set by the operator shows as used / quota.
+    const pulled = await fetch(`${registry.url}/v2/acme/api/manifests/v1`, { headers: { Authorization: auth, Accept: "application/vnd.oci.image.manifest.v1+json" } });
+    assert.equal(pulled.status, 200);
+    await pulled.arrayBuffer();
+    await until("the pull counted", async () => ((await admin.get("/tenancies/acme/usage")).body.data.window.pulls === 1 ? true : undefined));
+    expectStatus(await operator.patch("/tenancies/acme", { storageQuota: 10_000 }), 200, "quota");
+    await page.reload();
+    const today = new Date().toISOString().slice(0, 10);
+    await page.getByRole("img", { name: `Storage quota: ${formatBytes(usage.storedBytes)} of ${formatBytes(10_000)} used (${Math.round((usage.storedBytes / 10_000) * 100)}%)` }).waitFor();
+    await page.getByRole("img", { name: new RegExp(`^Pulls per day, .*: 1 in all; at most 1, on ${today}$`) }).waitFor();
+    await page.getByRole("table", { name: "Storage per repository" }).getByRole("row", { name: /acme\/api .* 1$/ }).waitFor();
     await screenshot(page, "usage");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await screenshot(page, "usage-dark");
   });
 
   await t.test("audit: the changes just made with their actor, narrowed by action; another tenancy sees none of it", async () => {

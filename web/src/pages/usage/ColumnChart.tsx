@@ -22,7 +22,7 @@ export function ColumnChart({ title, columns, unit }: { title: string; columns: 
   const described =
     columns.length === 0
       ? `${title}: no data`
-      : `${title}, ${columns[0]!.date} to ${columns[columns.length - 1]!.date}: ${total} ${unit} in all` + (peak && peak.value > 0 ? `, at most ${peak.value} on ${peak.date}` : "");
+      : `${title}, ${columns[0]!.date} to ${columns[columns.length - 1]!.date}: ${total} in all` + (peak && peak.value > 0 ? `; at most ${peak.value}, on ${peak.date}` : "");
   return (
     <svg className="usage-chart " viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label={described}>
       <g aria-hidden="true">
