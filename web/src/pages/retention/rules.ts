@@ -26,12 +26,9 @@ export function draftOf(rules: RetentionRules): RulesDraft {
 
 export const emptyRules: RetentionRules = { notPulledForDays: null, untaggedForDays: null, keepNewest: null, exemptTags: [] };
 
-/**
- * The body the API takes. Numbers are sent as typed (a non-number as NaN → null would hide the
- * mistake), so the server's validation message names the rule; only an empty box is refused here.
- */
+/** The body the API takes; call it once `draftErrors` finds nothing (the server checks the ranges). */
 export function rulesOf(draft: RulesDraft): RetentionRules {
-  const count = (on: boolean, text: string) => (on ? Number(text.trim() === "" ? NaN : text.trim()) : null);
+  const count = (on: boolean, text: string) => (on ? Number(text.trim()) : null);
   return {
     notPulledForDays: count(draft.notPulled, draft.notPulledForDays),
     untaggedForDays: count(draft.untagged, draft.untaggedForDays),
