@@ -2,7 +2,7 @@
 // usage and audit events (tenancy-less ones included). The caller has decided already.
 import { splitRepository } from "../iam/names.js";
 import type { Principal } from "../iam/principal.js";
-import type { AuditEvent, AuditPosition, RepositoryInfo } from "../iam/store.js";
+import type { AuditEvent, AuditPosition, AuditQuery, RepositoryInfo } from "../iam/store.js";
 import type { Page } from "../metadata/store.js";
 import type { AdminContext } from "./context.js";
 import { notFound } from "./errors.js";
@@ -68,9 +68,9 @@ export class Overview {
   }
 
   /** The audit log of every tenancy and of the registry itself, newest first. */
-  async audit(limit: number, after?: AuditPosition): Promise<AuditEvent[]> {
+  async audit(limit: number, after?: AuditPosition, query: AuditQuery = {}): Promise<AuditEvent[]> {
     await this.ctx.audit.flush();
-    return this.ctx.iam.listAudit({ limit, after });
+    return this.ctx.iam.listAudit({ ...query, limit, after });
   }
 
   private async usageOf(namespace: string, days: number): Promise<TenancyUsage> {

@@ -1,7 +1,7 @@
 // The admin services, assembled once: the console API and the CLI both call these.
 import type { KeyRing } from "../auth/keys.js";
 import type { Principal } from "../iam/principal.js";
-import type { AuditEvent, AuditPosition } from "../iam/store.js";
+import type { AuditEvent, AuditPosition, AuditQuery } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
 import type { GcAdmin } from "./gc.js";
 import { IdentityAdmin } from "./identities.js";
@@ -49,9 +49,9 @@ export class AdminServices {
   }
 
   /** The audit log of a tenancy, newest first (its Administrators only); `after` continues a page. */
-  async audit(actor: Principal, tenancy: string, limit: number, after?: AuditPosition): Promise<AuditEvent[]> {
+  async audit(actor: Principal, tenancy: string, limit: number, after?: AuditPosition, query: AuditQuery = {}): Promise<AuditEvent[]> {
     await this.ctx.audit.flush();
-    return this.ctx.iam.listAudit({ tenancy, limit, after });
+    return this.ctx.iam.listAudit({ ...query, tenancy, limit, after });
   }
 
   async rotateSigningKey(actor: Principal): Promise<string> {

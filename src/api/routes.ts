@@ -4,6 +4,7 @@ import type { AdminServices } from "../admin/services.js";
 import { parseRepositoryName } from "../admin/repositories.js";
 import type { AuditEvent, AuditPosition } from "../iam/store.js";
 import type { Principal } from "../iam/principal.js";
+import { auditQuery } from "./audit-query.js";
 import { repositoryTarget } from "./decision.js";
 import { retentionRoutes } from "./retention-routes.js";
 import { gcRoutes } from "./gc-routes.js";
@@ -238,12 +239,15 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     {
       method: "GET",
       path: "/tenancies/{ns}/audit",
-      summary: "A tenancy's audit events, newest first",
+      summary: "A tenancy's audit events, newest first (?actor=, ?action=, ?outcome=, ?since=)",
       access: { operation: "ReadAuditEvents", target: tenancyOf },
       response: s.auditEvent,
       list: true,
       status: 200,
-      action: ({ principal, params, page }) => auditPage(page, (limit, after) => a.audit(principal, params.ns!, limit, after)),
+      action: ({ principal, params, page, query }) => {
+        const filter = auditQuery(query);
+        return auditPage(page, (limit, after) => a.audit(principal, params.ns!, limit, after, filter));
+      },
     },
 
     // Repositories
@@ -319,12 +323,15 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     {
       method: "GET",
       path: "/audit",
-      summary: "Every audit event of the registry, tenancy-less ones included (operators)",
+      summary: "Every audit event of the registry, tenancy-less ones included (operators; ?actor=, ?action=, ?outcome=, ?since=)",
       access: { operation: "ReadAuditEvents", target: registry },
       response: s.auditEvent,
       list: true,
       status: 200,
-      action: ({ page }) => auditPage(page, (limit, after) => a.overview.audit(limit, after)),
+      action: ({ page, query }) => {
+        const filter = auditQuery(query);
+        return auditPage(page, (limit, after) => a.overview.audit(limit, after, filter));
+      },
     },
     {
       method: "GET",

@@ -316,11 +316,21 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["iam", "audit"],
     summary: "the audit log, newest first: a tenancy's, or (operators, without --tenancy) the registry's",
-    examples: ["berth iam audit --tenancy ourtenant --limit 20", "berth iam audit"],
-    options: [{ flags: "--tenancy <ns>", description: "the tenancy (default: registry-wide, operators only)" }],
+    examples: ["berth iam audit --tenancy ourtenant --limit 20", "berth iam audit --tenancy ourtenant --action DeleteImage --since 2026-12-01", "berth iam audit"],
+    options: [
+      { flags: "--tenancy <ns>", description: "the tenancy (default: registry-wide, operators only)" },
+      { flags: "--actor <ns/user>", description: "only this actor's events" },
+      { flags: "--action <name>", description: "only this action (an operation, e.g. DeleteImage)" },
+      { flags: "--outcome <outcome>", description: "only allowed, denied, ok, failed or throttled events" },
+      { flags: "--since <when>", description: "only events since an ISO-8601 date (UTC) or time with its zone" },
+    ],
     list: true,
     columns: AUDIT,
-    call: (o) => ({ method: "GET", path: o.tenancy ? `${t(o.tenancy)}/audit` : "/audit" }),
+    call: (o) => ({
+      method: "GET",
+      path: o.tenancy ? `${t(o.tenancy)}/audit` : "/audit",
+      query: defined({ actor: o.actor, action: o.action, outcome: o.outcome, since: o.since }) as Record<string, string>,
+    }),
   },
   {
     path: ["iam", "rotate-signing-key"],

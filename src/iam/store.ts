@@ -94,6 +94,14 @@ export interface AuditPosition {
   seen: number;
 }
 
+/** What a reader of the audit log narrows it to: each field given must match exactly; `since` is epoch ms, inclusive. */
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  outcome?: AuditEvent["outcome"];
+  since?: number;
+}
+
 export interface LoginFailures {
   count: number;
   /** when the window ends and the count starts again from zero (epoch ms) */
@@ -190,5 +198,5 @@ export interface IamStore {
    * Newest first, in one fixed order (ties on `at` broken by the other fields): `tenancy` only that
    * tenancy's events (all, tenancy-less included, when absent); `after` continues a page.
    */
-  listAudit(filter: { tenancy?: string; limit: number; before?: number; after?: AuditPosition }): Promise<AuditEvent[]>;
+  listAudit(filter: { tenancy?: string; limit: number; before?: number; after?: AuditPosition } & AuditQuery): Promise<AuditEvent[]>;
 }

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable } from "kysely";
 import type {
   AuditEvent,
   AuditPosition,
+  AuditQuery,
   AuthTokenRecord,
   Group,
   IamStore,
@@ -419,7 +420,7 @@ export class SqlIamStore implements IamStore {
     });
   }
 
-  async listAudit(filter: { tenancy?: string; limit: number; before?: number; after?: AuditPosition }): Promise<AuditEvent[]> {
+  async listAudit(filter: { tenancy?: string; limit: number; before?: number; after?: AuditPosition } & AuditQuery): Promise<AuditEvent[]> {
     let q = this.db
       .selectFrom("audit_events")
       .selectAll()
@@ -433,6 +434,10 @@ export class SqlIamStore implements IamStore {
       .limit(filter.limit);
     if (filter.tenancy !== undefined) q = q.where("tenancy", "=", filter.tenancy);
     if (filter.before !== undefined) q = q.where("at", "<", filter.before);
+    if (filter.actor !== undefined) q = q.where("actor", "=", filter.actor);
+    if (filter.action !== undefined) q = q.where("action", "=", filter.action);
+    if (filter.outcome !== undefined) q = q.where("outcome", "=", filter.outcome);
+    if (filter.since !== undefined) q = q.where("at", ">=", filter.since);
     // The events at `after.at` come first among those not newer; the page skips those seen.
     if (filter.after !== undefined) q = q.where("at", "<=", filter.after.at).offset(filter.after.seen);
     return (await q.execute()).map((r) => ({ ...r, at: Number(r.at), outcome: r.outcome as AuditEvent["outcome"] }));

@@ -204,6 +204,8 @@ test("the seed walkthrough through the remote CLI, then podman and skopeo with t
       const events = (await asAdmin("iam", "audit", "--tenancy", "ourtenant", "--limit", "1000")) as Event[];
       return events.some((e) => e.actor === "ourtenant/dockerdev" && e.action === "PushManifest") ? true : undefined;
     });
+    const pushes = (await asAdmin("iam", "audit", "--tenancy", "ourtenant", "--actor", "ourtenant/dockerdev", "--action", "PushManifest", "--since", "2000-01-01")) as Event[];
+    assert.ok(pushes.length > 0 && pushes.every((e) => e.actor === "ourtenant/dockerdev" && e.action === "PushManifest"), "the filters narrow the log");
     const registryWide = await berth(["iam", "audit", "--output", "json"]);
     assert.equal(registryWide.code, 0, `the operator reads the registry-wide audit log: ${registryWide.stderr}`);
     const mine = await berth(["iam", "audit", "--profile", "ourtenant"]);

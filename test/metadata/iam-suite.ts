@@ -254,6 +254,15 @@ export function iamStoreSuite(name: string, open: () => Promise<Stores>): void {
       assert.deepEqual((await iam.listAudit({ tenancy: "z", limit: 2, after: { at: 499, seen: 1 } })).length, 0);
       const everything = await iam.listAudit({ limit: 3 });
       assert.deepEqual(everything.map((e) => [e.actor, e.tenancy]), [["a", null], ["b", "z"], ["c", "z"]], "tenancy-less events too");
+      // Filters narrow the log in the store; a page of a filtered log continues the filtered list.
+      const kinds = Array.from({ length: 12 }, (_, i) => ({ ...event(1000 + i, "f"), actor: i % 3 ? "f/ann" : "f/bob", action: i % 2 ? "Push" : "Pull", outcome: i % 4 ? ("ok" as const) : ("denied" as const) }));
+      await iam.appendAudit(kinds);
+      const ats = (events: { at: number }[]) => events.map((e) => e.at);
+      assert.deepEqual(ats(await iam.listAudit({ tenancy: "f", limit: 100, actor: "f/bob" })), [1009, 1006, 1003, 1000]);
+      assert.deepEqual(ats(await iam.listAudit({ tenancy: "f", limit: 100, action: "Push", outcome: "ok" })), [1011, 1009, 1007, 1005, 1003, 1001]);
+      assert.deepEqual(ats(await iam.listAudit({ tenancy: "f", limit: 100, outcome: "denied", since: 1004 })), [1008, 1004]);
+      assert.deepEqual(ats(await iam.listAudit({ tenancy: "f", limit: 2, action: "Pull", after: { at: 1008, seen: 1 } })), [1006, 1004]);
+      assert.deepEqual(await iam.listAudit({ tenancy: "x", limit: 100, actor: "f/ann" }), [], "filters stay within the tenancy");
       await meta.close();
     });
 

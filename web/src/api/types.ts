@@ -1,6 +1,7 @@
 // The admin API's answers, derived from the server's zod schemas (type-only: no zod in the bundle).
 import type { z } from "zod";
 import type * as s from "../../../src/api/schemas.js";
+import type * as r from "../../../src/api/retention-routes.js";
 
 export type Tenancy = z.infer<typeof s.tenancy>;
 export type User = z.infer<typeof s.user>;
@@ -31,3 +32,6 @@ export interface SessionInfo {
 export interface Permissions {
   allowed: string[];
 }
+export type RetentionPolicy = z.infer<typeof r.retentionPolicy>;
+export type RetentionRules = RetentionPolicy["rules"];
+export type RetentionPreview = z.infer<typeof r.retentionPreview>;

@@ -1,8 +1,7 @@
-// Placeholder: the Image retention area's owner replaces this file with the area's pages.
 import type { AreaRoutes } from "../../app/route-types";
-import { Page } from "../../components/Page";
+import { RetentionPage } from "./RetentionPage";
 
 export const routes: AreaRoutes = {
-  nav: [{ label: "Image retention", to: "/settings/retention", operation: "GetRetentionPolicy" }],
-  pages: [{ path: "/settings/retention", render: () => <Page title="Image retention">{null}</Page> }],
+  nav: [{ label: "Retention", to: "/settings/retention", operation: "GetRetentionPolicy" }],
+  pages: [{ path: "/settings/retention", render: () => <RetentionPage /> }],
 };
