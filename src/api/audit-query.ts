@@ -1,5 +1,6 @@
 // The audit log's filters from the query string: `?actor=` (`ns/user`), `?action=`, `?outcome=`
-// (exact) and `?since=` (an ISO-8601 date or time, inclusive). They narrow the log in the store,
+// (exact), `?since=` (an ISO-8601 date or time, inclusive) and `?repository=` (a repository's
+// history: events about it, its tags and its images). They narrow the log in the store,
 // so a page of a filtered log is full and its cursor continues the same filtered list.
 import type { AuditEvent, AuditQuery } from "../iam/store.js";
 import { ApiError } from "./envelope.js";
@@ -8,7 +9,7 @@ const OUTCOMES: readonly AuditEvent["outcome"][] = ["allowed", "denied", "ok", "
 
 export function auditQuery(query: URLSearchParams): AuditQuery {
   const filter: AuditQuery = {};
-  const text = (key: "actor" | "action") => {
+  const text = (key: "actor" | "action" | "repository") => {
     const value = query.get(key);
     if (value === null || value === "") return;
     if (value.length > 512) throw new ApiError("INVALID", 400, `${key} is longer than 512 characters`, { [key]: value.slice(0, 100) });
@@ -16,6 +17,7 @@ export function auditQuery(query: URLSearchParams): AuditQuery {
   };
   text("actor");
   text("action");
+  text("repository");
   const outcome = query.get("outcome");
   if (outcome !== null && outcome !== "") {
     if (!(OUTCOMES as readonly string[]).includes(outcome)) throw new ApiError("INVALID", 400, `outcome must be one of ${OUTCOMES.join(", ")}`, { outcome: outcome.slice(0, 100) });

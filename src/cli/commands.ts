@@ -345,6 +345,7 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       { flags: "--tenancy <ns>", description: "the tenancy (default: registry-wide, operators only)" },
       { flags: "--actor <ns/user>", description: "only this actor's events" },
+      { flags: "--repo <ns/repo>", description: "only a repository's history: events about it, its tags and its images" },
       { flags: "--action <name>", description: "only this action (an operation, e.g. DeleteImage)" },
       { flags: "--outcome <outcome>", description: "only allowed, denied, ok, failed or throttled events" },
       { flags: "--since <when>", description: "only events since an ISO-8601 date (UTC) or time with its zone" },
@@ -354,7 +355,7 @@ export const COMMANDS: CommandSpec[] = [
     call: (o) => ({
       method: "GET",
       path: o.tenancy ? `${t(o.tenancy)}/audit` : "/audit",
-      query: defined({ actor: o.actor, action: o.action, outcome: o.outcome, since: o.since }) as Record<string, string>,
+      query: defined({ actor: o.actor, action: o.action, outcome: o.outcome, since: o.since, repository: o.repo }) as Record<string, string>,
     }),
   },
   {

@@ -100,6 +100,8 @@ export interface AuditQuery {
   action?: string;
   outcome?: AuditEvent["outcome"];
   since?: number;
+  /** a repository's history: events about it, its tags and its images */
+  repository?: string;
 }
 
 export interface LoginFailures {

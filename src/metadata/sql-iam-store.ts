@@ -17,6 +17,7 @@ import type {
 } from "../iam/store.js";
 import type { Database } from "./schema.js";
 import { first, lockRow, version, writeTransaction, type SqlDatabase } from "./direct.js";
+import { escapeLike } from "./like.js";
 import { ReadCache } from "./read-cache.js";
 
 export class SqlIamStore implements IamStore {
@@ -438,6 +439,12 @@ export class SqlIamStore implements IamStore {
     if (filter.action !== undefined) q = q.where("action", "=", filter.action);
     if (filter.outcome !== undefined) q = q.where("outcome", "=", filter.outcome);
     if (filter.since !== undefined) q = q.where("at", ">=", filter.since);
+    if (filter.repository !== undefined) {
+      // The repository itself, and its tags and images (`name:tag`, `name@digest`): names hold neither `:` nor `@`.
+      const name = filter.repository;
+      const pattern = escapeLike(name);
+      q = q.where((eb) => eb.or([eb("target", "=", name), sql<boolean>`target like ${`${pattern}:%`} escape '!'`, sql<boolean>`target like ${`${pattern}@%`} escape '!'`]));
+    }
     // The events at `after.at` come first among those not newer; the page skips those seen.
     if (filter.after !== undefined) q = q.where("at", "<=", filter.after.at).offset(filter.after.seen);
     return (await q.execute()).map((r) => ({ ...r, at: Number(r.at), outcome: r.outcome as AuditEvent["outcome"] }));

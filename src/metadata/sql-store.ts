@@ -7,6 +7,7 @@ import { ReadCache } from "./read-cache.js";
 import { RepositoryCreation } from "./repository-creation.js";
 import { StorageQuota } from "./storage-quota.js";
 import type { Database } from "./schema.js";
+import { escapeLike } from "./like.js";
 import {
   BlobBeingCollected,
   MissingReferences,
@@ -892,8 +893,7 @@ function* batches<T>(values: T[], size = 500): Iterable<T[]> {
  * escaped (`%`, `_` and the escape character itself match only themselves).
  */
 function nameContains(filter: string) {
-  const escaped = filter.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`);
-  return sql<boolean>`lower(name) like ${`%${escaped}%`} escape '!'`;
+  return sql<boolean>`lower(name) like ${`%${escapeLike(filter.toLowerCase())}%`} escape '!'`;
 }
 
 function platformsOf(content: Uint8Array, mediaType: string): Platform[] {

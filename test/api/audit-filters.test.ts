@@ -1,9 +1,9 @@
-// The audit log's filters (?actor=, ?action=, ?outcome=, ?since=) over a real `berth serve`:
+// The audit log's filters (?actor=, ?action=, ?outcome=, ?since=, ?repository=) over a real `berth serve`:
 // they narrow the log in the store, pages of a filtered log continue it, bad values are 400
 // INVALID, and a filter never reaches into another tenancy's events.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, expectStatus, OPERATOR, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
+import { api, basic, expectStatus, OPERATOR, pushImage, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
 
 type Event = { at: string; tenancy: string | null; actor: string; action: string; target: string; outcome: string };
 
@@ -12,12 +12,14 @@ describe("admin API: audit log filters", () => {
   let admin: ReturnType<typeof api>;
   let rival: ReturnType<typeof api>;
   let operator: ReturnType<typeof api>;
+  let bossToken: string;
 
   before(async () => {
     registry = await startAuthRegistry({ BERTH_AUTH_RATELIMIT_PERUSERADDRESS: "1000", BERTH_AUTH_RATELIMIT_PERADDRESS: "1000" });
     operator = api(registry, OPERATOR, registry.operatorToken);
     const acme = await operator.post("/tenancies", { namespace: "acme", adminUser: "boss" });
-    admin = api(registry, "acme/boss", acme.body.data.token);
+    bossToken = acme.body.data.token;
+    admin = api(registry, "acme/boss", bossToken);
     const other = await operator.post("/tenancies", { namespace: "rival", adminUser: "boss" });
     rival = api(registry, "rival/boss", other.body.data.token);
     for (const name of ["ann", "bob", "cid"]) expectStatus(await admin.post("/tenancies/acme/users", { name }), 201, name);
@@ -65,6 +67,18 @@ describe("admin API: audit log filters", () => {
       cursor = res.body.next;
     } while (cursor);
     assert.deepEqual(seen, whole);
+  });
+
+  it("repository: a repository's history, its tags and images included, no other repository's", async () => {
+    for (const name of ["acme/web", "acme/web-2", "acme/we_b"]) expectStatus(await admin.post("/repositories", { name }), 201, name);
+    expectStatus(await admin.patch(`/repositories/${encodeURIComponent("acme/web")}`, { isPublic: true }), 200, "public");
+    for (const repo of ["acme/web", "acme/web-2"]) assert.equal(await pushImage(registry, repo, "1.0", basic("acme/boss", bossToken)), 201, `push ${repo}`);
+    for (const repo of ["acme/web", "acme/web-2"]) expectStatus(await admin.delete(`/repositories/${encodeURIComponent(repo)}/tags/1.0`), 204, `untag ${repo}`);
+    const history = await events(admin, `/tenancies/acme/audit?repository=${encodeURIComponent("acme/web")}`);
+    assert.deepEqual(history.map((e) => `${e.action} ${e.target}`), ["DeleteTag acme/web:1.0", "PushManifest acme/web@1.0", "UpdateContainerRepository acme/web", "CreateContainerRepository acme/web"]);
+    // `_` is no wildcard: acme/we_b's history is its own.
+    assert.deepEqual((await events(admin, `/tenancies/acme/audit?repository=${encodeURIComponent("acme/we_b")}`)).map((e) => e.target), ["acme/we_b"]);
+    assert.deepEqual(await events(rival, `/tenancies/rival/audit?repository=${encodeURIComponent("acme/web")}`), [], "another tenancy's log holds none of it");
   });
 
   it("refuses bad filters with 400 INVALID naming the parameter", async () => {
