@@ -1,6 +1,6 @@
 // Signing in to the console and out again, in Chromium against a real `berth serve`: auth token
 // and console password, errors, next=, sign out ending the session on the server, a session that
-// ends mid-use, the CSP, the keyboard's first stop, and both color schemes.
+// ends mid-use, the CSP, the keyboard's first stop, both color schemes, a narrow window.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
@@ -205,6 +205,20 @@ test("console sign-in", async (t) => {
     assert.notEqual(light, dark);
     const luminance = (rgb: string) => (rgb.match(/\d+/g) ?? []).slice(0, 3).reduce((sum, n) => sum + Number(n), 0);
     assert.ok(luminance(light) > luminance(dark), `light ${light} is lighter than dark ${dark}`);
+    await p.context().close();
+  });
+
+  await t.test("at 1024 px the side nav becomes a row above the page, and nothing overflows", async () => {
+    const p = await page();
+    await p.setViewportSize({ width: 1024, height: 768 });
+    await signIn(p, base, OPERATOR, registry.operatorToken);
+    const nav = await p.getByRole("navigation", { name: "Console" }).boundingBox();
+    const main = await p.getByRole("main").boundingBox();
+    assert.ok(nav && main);
+    assert.ok(nav.y + nav.height <= main.y + 1, "the nav is above the main content");
+    assert.ok(main.width > 900, `the page keeps the width (${main.width} px)`);
+    assert.equal(await p.evaluate(() => document.documentElement.scrollWidth), 1024, "no horizontal scroll");
+    await screenshot(p, "shell-1024");
     await p.context().close();
   });
 });
