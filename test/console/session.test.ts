@@ -59,6 +59,26 @@ test("console sign-in", async (t) => {
     await p.context().close();
   });
 
+  await t.test("the nav shows only the areas the user may use, asked in one request", async () => {
+    const ada = api(registry, "acme/ada", adaToken);
+    assert.equal((await ada.post("/tenancies/acme/users", { name: "bob" })).status, 201);
+    const minted = await ada.post("/tenancies/acme/users/bob/auth-tokens", { description: "console test" });
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    const p = await page();
+    const asked: string[] = [];
+    p.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/api/v1/permissions") asked.push(request.url());
+    });
+    await signIn(p, base, "acme/bob", minted.body.data.token);
+    const nav = p.getByRole("navigation", { name: "Console" });
+    // bob is in no group: no policy grants him anything, and IAM is for Administrators.
+    await nav.getByRole("link", { name: "Users" }).waitFor({ state: "detached" });
+    for (const hidden of ["Users", "Audit log", "Usage"]) assert.equal(await nav.getByRole("link", { name: hidden }).count(), 0, hidden);
+    assert.equal(asked.length, 1, `one batched request: ${asked.join(", ")}`);
+    assert.match(decodeURIComponent(asked[0]!), /operations=ListDockerRepositories,ListUsers,GetRetentionPolicy,ReadUsage,ReadAuditEvents/);
+    await p.context().close();
+  });
+
   await t.test("a console password signs in too, into the user's own tenancy", async () => {
     const p = await page();
     await signIn(p, base, "acme/ada", PASSWORD);
