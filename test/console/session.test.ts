@@ -132,6 +132,20 @@ test("console sign-in", async (t) => {
     await p.context().close();
   });
 
+  await t.test("the user menu copies the docker login command with the real host and login", async () => {
+    const p = await page();
+    await signIn(p, base, "acme/ada", PASSWORD);
+    await userButton(p, "acme/ada").click();
+    await p.getByRole("button", { name: "Copy docker login command" }).click();
+    await p.getByText("Copied", { exact: true }).first().waitFor();
+    assert.equal(await p.evaluate(() => navigator.clipboard.readText()), `docker login ${registry.host} -u acme/ada`);
+    // Escape closes the menu and gives the focus back to its button.
+    await p.keyboard.press("Escape");
+    await p.getByRole("button", { name: "Sign out" }).waitFor({ state: "hidden" });
+    assert.equal(await p.evaluate(() => document.activeElement?.textContent), "Signed in as acme/ada");
+    await p.context().close();
+  });
+
   await t.test("sign out ends the session on the server: its cookie no longer works on the API", async () => {
     const p = await page();
     await signIn(p, base, OPERATOR, registry.operatorToken);
