@@ -43,10 +43,13 @@ export function apiHandler(api: AdminApi, authentication: ApiAuthentication) {
   };
 }
 
-/** A browser's fetch or XHR (never a navigation); browsers set Sec-Fetch-Mode, scripts cannot. */
+/**
+ * A page's own fetch or XHR (never a navigation): browsers send Sec-Fetch-Site and a page cannot
+ * forge it. Node's fetch sends Sec-Fetch-Mode alone, and keeps its challenge.
+ */
 function fromScript(req: IncomingMessage): boolean {
   const mode = req.headers["sec-fetch-mode"];
-  return mode !== undefined && mode !== "navigate";
+  return req.headers["sec-fetch-site"] === "same-origin" && mode !== undefined && mode !== "navigate";
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

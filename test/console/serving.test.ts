@@ -173,8 +173,11 @@ describe("the console's static files", () => {
     const cli = await raw(registry.url, "/api/v1/session");
     assert.equal(cli.status, 401);
     assert.match(String(cli.headers["www-authenticate"]), /^Basic /);
-    const navigation = await raw(registry.url, "/api/v1/repositories", { headers: { "Sec-Fetch-Mode": "navigate" } });
+    const navigation = await raw(registry.url, "/api/v1/repositories", { headers: { "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "same-origin" } });
     assert.match(String(navigation.headers["www-authenticate"]), /^Basic /);
+    // Node's fetch sends Sec-Fetch-Mode: cors without Sec-Fetch-Site: a program, not a page.
+    const program = await raw(registry.url, "/api/v1/session", { headers: { "Sec-Fetch-Mode": "cors" } });
+    assert.match(String(program.headers["www-authenticate"]), /^Basic /);
   });
 });
 
