@@ -10,6 +10,7 @@ export type AuthToken = z.infer<typeof s.authToken>;
 export type CreatedAuthToken = z.infer<typeof s.createdAuthToken>;
 export type UserDetail = z.infer<typeof s.userDetail>;
 export type Repository = z.infer<typeof s.repository>;
+export type RetentionPolicy = z.infer<typeof import("../../../src/api/retention-routes.js").retentionPolicy>;
 export type Tag = z.infer<typeof s.tag>;
 export type Image = z.infer<typeof s.image>;
 export type AuditEvent = z.infer<typeof s.auditEvent>;
