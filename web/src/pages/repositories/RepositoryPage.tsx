@@ -14,30 +14,34 @@ import { RepositorySettings } from "./RepositorySettings";
 import { TagsTab } from "./TagsTab";
 import { Visibility } from "./Visibility";
 
-/** One repository: its settings, pull commands, tags and images. */
+/**
+ * One repository: its settings, pull commands, tags and images. The tags load alongside the
+ * repository itself, not after it, so a large repository's first page of tags shows sooner.
+ */
 export function RepositoryPage({ name }: { name: string }) {
   const repo = useApi<Repository>(repositoryApi(name));
+  const r = repo.data;
 
-  if (!repo.data) {
+  if (repo.error) {
     return (
       <Page title={name}>
-        {repo.loading ? <Loading /> : <ErrorMessage error={repo.error} />}
+        <ErrorMessage error={repo.error} />
         <p>
           <Link to="/repositories">All repositories</Link>
         </p>
       </Page>
     );
   }
-  const r = repo.data;
+  const count = (n: number | undefined) => (n === undefined ? "" : ` (${n.toLocaleString("en-US")})`);
   return (
-    <Page title={r.name} description={<RepositorySummary repo={r} />} actions={<DeleteRepository name={r.name} />}>
-      <RepositorySettings repo={r} onChanged={repo.reload} />
-      <PullCommands name={r.name} />
+    <Page title={name} description={r ? <RepositorySummary repo={r} /> : undefined} actions={<DeleteRepository name={name} />}>
+      {r ? <RepositorySettings repo={r} onChanged={repo.reload} /> : <Loading />}
+      <PullCommands name={name} />
       <Tabs
         label="Repository contents"
         tabs={[
-          { id: "tags", label: `Tags (${r.tags.toLocaleString("en-US")})`, render: () => <TagsTab name={r.name} onChanged={repo.reload} /> },
-          { id: "images", label: `Images (${r.manifests.toLocaleString("en-US")})`, render: () => <ImagesTab name={r.name} onChanged={repo.reload} /> },
+          { id: "tags", label: `Tags${count(r?.tags)}`, render: () => <TagsTab name={name} onChanged={repo.reload} /> },
+          { id: "images", label: `Images${count(r?.manifests)}`, render: () => <ImagesTab name={name} onChanged={repo.reload} /> },
         ]}
       />
     </Page>
