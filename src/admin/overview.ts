@@ -57,7 +57,7 @@ export class Overview {
 
   /** Every tenancy's repositories by name after `page.last`, with their statistics. */
   async repositories(page: Page): Promise<RepositoryView[]> {
-    const names = await this.ctx.meta.listRepositories({ limit: page.limit, last: page.last });
+    const names = await this.ctx.meta.listRepositories({ limit: page.limit, last: page.last, filter: page.filter });
     const infos = new Map<string, RepositoryInfo>();
     for (const namespace of new Set(names.map((n) => splitRepository(n).namespace))) {
       for (const info of await this.ctx.iam.listRepositoryInfos(namespace)) infos.set(info.name, info);

@@ -27,9 +27,11 @@ export class RepositoryAdmin {
     return this.get(actor, name);
   }
 
-  /** Repositories of a tenancy that the actor may inspect, with their statistics. */
-  async list(actor: Principal, tenancy: string): Promise<RepositoryView[]> {
-    const infos = await this.ctx.iam.listRepositoryInfos(tenancy);
+  /** Repositories of a tenancy that the actor may inspect, with their statistics; `filter`: names containing it, ASCII case ignored. */
+  async list(actor: Principal, tenancy: string, filter?: string): Promise<RepositoryView[]> {
+    const needle = filter?.toLowerCase();
+    // The tenancy's names are read whole anyway (each is decided), so the filter applies here.
+    const infos = (await this.ctx.iam.listRepositoryInfos(tenancy)).filter((r) => needle === undefined || r.name.toLowerCase().includes(needle));
     const names = new Set(await this.ctx.authz.filter(actor, "ListDockerRepositories", infos.map((r) => r.name)));
     const visible: RepositoryInfo[] = infos.filter((info) => names.has(info.name));
     const stats = await this.ctx.meta.repositoryStats(visible.map((r) => r.name));

@@ -9,6 +9,7 @@ import { retentionRoutes } from "./retention-routes.js";
 import { gcRoutes } from "./gc-routes.js";
 import { cursorKey, decodeCursor, encodeCursor, pageOfOneMore, paginate } from "./pagination.js";
 import { openApiDocument } from "./openapi.js";
+import { ApiError } from "./envelope.js";
 import type { PageRequest, Paged, Route, Target, TargetFacts } from "./route.js";
 import * as s from "./schemas.js";
 import { usageRoutes } from "./usage-routes.js";
@@ -228,12 +229,12 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     {
       method: "GET",
       path: "/tenancies/{ns}/repositories",
-      summary: "Repositories of a tenancy that the caller may see, with their statistics",
+      summary: "Repositories of a tenancy that the caller may see, with their statistics; ?filter= keeps names containing it (case ignored)",
       access: { operation: "ListDockerRepositories", target: tenancyOf },
       response: s.repository,
       list: true,
       status: 200,
-      action: async ({ principal, params, page }) => paginate(await a.repositories.list(principal, params.ns!), page, byName),
+      action: async ({ principal, params, page, query }) => paginate(await a.repositories.list(principal, params.ns!, nameFilter(query)), page, byName),
     },
     {
       method: "GET",
@@ -250,16 +251,17 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     {
       method: "GET",
       path: "/repositories",
-      summary: "Repositories: every tenancy's for an operator, the visible ones of one's own tenancy otherwise",
+      summary: "Repositories: every tenancy's for an operator, the visible ones of one's own tenancy otherwise; ?filter= keeps names containing it (case ignored)",
       access: { operation: "ListDockerRepositories", target: registry },
       response: s.repository,
       list: true,
       status: 200,
-      action: async ({ principal, page }) => {
+      action: async ({ principal, page, query }) => {
+        const filter = nameFilter(query);
         if (await a.overview.seesRegistry(principal)) {
-          return pageOfOneMore(await a.overview.repositories({ limit: page.limit + 1, last: cursorKey(page) }), page.limit, byName);
+          return pageOfOneMore(await a.overview.repositories({ limit: page.limit + 1, last: cursorKey(page), filter }), page.limit, byName);
         }
-        return paginate(principal.kind === "user" ? await a.repositories.list(principal, principal.tenancy) : [], page, byName);
+        return paginate(principal.kind === "user" ? await a.repositories.list(principal, principal.tenancy, filter) : [], page, byName);
       },
     },
     {
@@ -287,24 +289,34 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     {
       method: "GET",
       path: "/repositories/{name}/tags",
-      summary: "Tags of a repository with the digest each points at",
+      summary: "Tags of a repository with the digest, image size and push time of each; ?filter= keeps names containing it (case ignored)",
       access: { operation: "ListTags", target: repositoryOf },
       response: s.tag,
       list: true,
       status: 200,
-      action: async ({ principal, params, page }) => pageOfOneMore(await a.images.listTags(principal, params.name!, { limit: page.limit + 1, last: cursorKey(page) }), page.limit, byName),
+      action: async ({ principal, params, page, query }) =>
+        pageOfOneMore(await a.images.listTags(principal, params.name!, { limit: page.limit + 1, last: cursorKey(page), filter: nameFilter(query) }), page.limit, byName),
     },
     { method: "DELETE", path: "/repositories/{name}/tags/{tag}", summary: "Remove a tag (the image stays)", access: { operation: "DeleteTag", target: repositoryOf }, status: 204, action: ({ principal, params }) => a.images.deleteTag(principal, params.name!, params.tag!) },
     {
       method: "GET",
       path: "/repositories/{name}/images",
-      summary: "Images (manifests) of a repository with their tags, sizes and pulls",
+      summary: "Images (manifests) of a repository with their tags, sizes (manifest, children and blobs), pusher and pulls",
       access: { operation: "ListImages", target: repositoryOf },
       response: s.image,
       list: true,
       status: 200,
       action: async ({ principal, params, page }) =>
         pageOfOneMore(await a.images.listImages(principal, params.name!, { limit: page.limit + 1, last: cursorKey(page) }), page.limit, (i) => i.digest),
+    },
+    {
+      method: "GET",
+      path: "/repositories/{name}/images/{digest}",
+      summary: "One image: sizes, tags, pusher, pulls, its layers and config summary (an image) or platforms (an index), and its referrers",
+      access: { operation: "ListImages", target: repositoryOf },
+      response: s.imageDetail,
+      status: 200,
+      action: ({ principal, params }) => a.images.getImage(principal, params.name!, params.digest!),
     },
     {
       method: "DELETE",
@@ -353,6 +365,13 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
     ...permissionRoutes(a),
   ];
   return routes;
+}
+
+/** `?filter=`: a substring names must contain (case ignored); empty means none. */
+function nameFilter(query: URLSearchParams): string | undefined {
+  const filter = query.get("filter") ?? "";
+  if (filter.length > 255) throw new ApiError("INVALID", 400, "filter: at most 255 characters", { length: filter.length });
+  return filter === "" ? undefined : filter;
 }
 
 function whoami(p: Principal) {

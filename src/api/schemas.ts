@@ -73,16 +73,44 @@ export const repository = z.object({
   pulls: z.number().int(),
   lastPushedAt: time.nullable(),
 });
-export const tag = z.object({ name: z.string(), digest: z.string() });
+/** size: the image's bytes (manifest, an index's children, their blobs once each); pushedAt: when the tag last moved to the digest */
+export const tag = z.object({ name: z.string(), digest: z.string(), size: z.number().int(), pushedAt: time });
 export const image = z.object({
   digest: z.string(),
   mediaType: z.string(),
   artifactType: z.string().nullable(),
   size: z.number().int(),
   pushedAt: time,
+  /** `<tenancy>/<user>` who pushed it; null when anonymous, offline or before this was recorded */
+  pushedBy: z.string().nullable(),
   lastPulledAt: time.nullable(),
   pullCount: z.number().int(),
   tags: z.array(z.string()),
+  /** an index's: the platforms its manifests name */
+  platforms: z.array(z.object({ os: z.string(), architecture: z.string(), variant: z.string().optional() })).optional(),
+});
+const descriptor = { digest: z.string(), mediaType: z.string(), size: z.number().int() };
+export const imageDetail = image.extend({
+  /** the digest this artifact refers to (a signature's image) */
+  subject: z.string().nullable(),
+  /** an image manifest's config; the summary fields when it is an image config of at most 1 MiB */
+  config: z
+    .object({
+      ...descriptor,
+      os: z.string().optional(),
+      architecture: z.string().optional(),
+      variant: z.string().optional(),
+      created: z.string().optional(),
+      entrypoint: z.array(z.string()).optional(),
+      cmd: z.array(z.string()).optional(),
+      labels: z.object({}).catchall(z.string()).optional(),
+    })
+    .optional(),
+  layers: z.array(z.object(descriptor)).optional(),
+  /** an index's manifests */
+  manifests: z.array(z.object({ ...descriptor, platform: z.object({ os: z.string(), architecture: z.string(), variant: z.string().optional() }).optional() })).optional(),
+  /** manifests whose subject is this image (signatures, SBOMs), oldest first */
+  referrers: z.array(z.object({ ...descriptor, artifactType: z.string().nullable(), pushedAt: time })),
 });
 export const auditEvent = z.object({
   at: time,

@@ -409,7 +409,7 @@ export const COMMANDS: CommandSpec[] = [
     examples: ["berth image list --repo ourtenant/oxar"],
     options: [repoOpt("--repo")],
     list: true,
-    columns: ["digest", "tags", "mediaType", "size", "pushedAt", "lastPulledAt", "pullCount"],
+    columns: ["digest", "tags", "mediaType", "size", "pushedAt", "pushedBy", "lastPulledAt", "pullCount"],
     call: (o) => ({ method: "GET", path: `${r(o.repo)}/images` }),
   },
   {

@@ -17,7 +17,8 @@ export async function getManifest(ctx: HandlerContext): Promise<void> {
 /** `PUT /v2/<name>/manifests/<reference>` */
 export async function putManifest(ctx: HandlerContext): Promise<void> {
   const body = await readBody(ctx.req, MAX_MANIFEST_BYTES);
-  const { digest, subject } = await ctx.registry.manifests.put(ctx.name, ctx.ref, body, ctx.req.headers["content-type"]);
+  const pushedBy = ctx.principal.kind === "user" ? ctx.principal.name : null;
+  const { digest, subject } = await ctx.registry.manifests.put(ctx.name, ctx.ref, body, ctx.req.headers["content-type"], pushedBy);
   const headers: Record<string, string> = { Location: `/v2/${ctx.name}/manifests/${digest}`, "Docker-Content-Digest": digest };
   if (subject) headers["OCI-Subject"] = subject;
   sendEmpty(ctx.res, 201, headers);

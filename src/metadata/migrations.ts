@@ -328,6 +328,12 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex("job_runs_started").on("job_runs").columns(["job", "started_at"]).execute();
       },
     },
+    "0014_pushed_by": {
+      async up(db: Kysely<any>) {
+        // Who pushed each manifest (`<tenancy>/<user>`); null for earlier pushes and anonymous ones.
+        await db.schema.alterTable("manifests").addColumn("pushed_by", text).execute();
+      },
+    },
   };
 }
 

@@ -21,6 +21,8 @@ export interface Database {
     pull_count: Generated<number>;
     /** when it lost its last tag; its push when pushed without one; null while tagged (0011_retention) */
     untagged_since: Int | null;
+    /** `<tenancy>/<user>` who pushed it first, null when unknown (0014_pushed_by) */
+    pushed_by: Generated<string | null>;
   };
   /**
    * one row per blob in the blob store (0010_blobs): written with the commit or link that creates

@@ -1,6 +1,8 @@
 // The MetadataStore over Kysely: one implementation for every SQL backend.
 import { sql, type Kysely, type Selectable } from "kysely";
 import { first, lockRows, requireRow, rows, version, writeAll, writeTransaction, type Compilable, type Requirement, type SqlDatabase } from "./direct.js";
+import { describeManifest, type Platform } from "../content/image-description.js";
+import { INDEX_TYPES } from "../content/mediatypes.js";
 import { ReadCache } from "./read-cache.js";
 import { RepositoryCreation } from "./repository-creation.js";
 import { StorageQuota } from "./storage-quota.js";
@@ -82,6 +84,7 @@ export class SqlMetadataStore implements MetadataStore {
     let query = this.db.selectFrom("repositories").select("name").orderBy("name").limit(page.limit);
     if (page.last !== undefined) query = query.where("name", ">", page.last);
     if (page.prefix !== undefined) query = query.where("name", ">=", page.prefix).where("name", "<", prefixEnd(page.prefix));
+    if (page.filter) query = query.where(nameContains(page.filter));
     return (await query.execute()).map((r) => r.name);
   }
 
@@ -256,6 +259,7 @@ export class SqlMetadataStore implements MetadataStore {
           subject: manifest.subject,
           annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
           pushed_at: manifest.pushedAt,
+          pushed_by: manifest.pushedBy ?? null,
           last_pulled_at: null,
           untagged_since: tag === undefined ? manifest.pushedAt : null,
         })
@@ -421,15 +425,44 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async listTagRecords(repository: string, page: Page): Promise<TagRecord[]> {
-    let query = this.db.selectFrom("tags").select(["name", "digest"]).where("repository", "=", repository).orderBy("name").limit(page.limit);
+    let query = this.db.selectFrom("tags").select(["name", "digest", "updated_at"]).where("repository", "=", repository).orderBy("name").limit(page.limit);
     if (page.last !== undefined) query = query.where("name", ">", page.last);
-    return query.execute();
+    if (page.filter) query = query.where(nameContains(page.filter));
+    const tags = await query.execute();
+    const sizes = await this.imageSizes(repository, tags.map((t) => t.digest));
+    return tags.map((t) => ({ name: t.name, digest: t.digest, size: sizes.get(t.digest) ?? 0, pushedAt: Number(t.updated_at) }));
+  }
+
+  async tagsOf(repository: string, digest: string): Promise<string[]> {
+    const rows = await this.db.selectFrom("tags").select("name").where("repository", "=", repository).where("digest", "=", digest).orderBy("name").execute();
+    return rows.map((r) => r.name);
+  }
+
+  async imageSizes(repository: string, digests: string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    for (const batch of batches(unique(digests))) {
+      // One level of children is all an image has (an index lists image manifests).
+      const found = await sql<{ digest: string; total: number | string }>`
+        select m.digest, m.size
+          + coalesce((select sum(b.size) from repo_blobs b where b.repository = m.repository and b.digest in (
+              select r.child from manifest_refs r where r.repository = m.repository and r.parent = m.digest and r.kind = 'blob'
+              union
+              select g.child from manifest_refs c join manifest_refs g on g.repository = c.repository and g.parent = c.child and g.kind = 'blob'
+                where c.repository = m.repository and c.parent = m.digest and c.kind = 'manifest')), 0)
+          + coalesce((select sum(x.size) from manifest_refs c join manifests x on x.repository = c.repository and x.digest = c.child
+              where c.repository = m.repository and c.parent = m.digest and c.kind = 'manifest'), 0) as total
+        from manifests m where m.repository = ${repository} and m.digest in (${sql.join(batch)})`.execute(this.db);
+      for (const r of found.rows) sizes.set(r.digest, Number(r.total));
+    }
+    return sizes;
   }
 
   async listManifests(repository: string, page: Page): Promise<ManifestSummary[]> {
     let query = this.db
       .selectFrom("manifests")
-      .select(["digest", "media_type", "artifact_type", "size", "pushed_at", "last_pulled_at", "pull_count"])
+      .select(["digest", "media_type", "artifact_type", "size", "pushed_at", "pushed_by", "last_pulled_at", "pull_count"])
+      // An index's platforms are in its own bytes (no blob to read); an image's bytes stay in the database.
+      .select(sql<Uint8Array | null>`case when media_type in (${sql.join([...INDEX_TYPES])}) then content else null end`.as("index_content"))
       .where("repository", "=", repository)
       .orderBy("digest")
       .limit(page.limit);
@@ -446,15 +479,18 @@ export class SqlMetadataStore implements MetadataStore {
         .execute();
       for (const t of tagged) tags.get(t.digest)!.push(t.name);
     }
+    const sizes = await this.imageSizes(repository, [...tags.keys()]);
     return rows.map((r) => ({
       digest: r.digest,
       mediaType: r.media_type,
       artifactType: r.artifact_type,
-      size: Number(r.size),
+      size: sizes.get(r.digest) ?? Number(r.size),
       pushedAt: Number(r.pushed_at),
+      pushedBy: r.pushed_by,
       lastPulledAt: r.last_pulled_at === null ? null : Number(r.last_pulled_at),
       pullCount: Number(r.pull_count),
       tags: tags.get(r.digest)!,
+      ...(r.index_content ? { platforms: platformsOf(r.index_content, r.media_type) } : {}),
     }));
   }
 
@@ -476,7 +512,7 @@ export class SqlMetadataStore implements MetadataStore {
   async listReferrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerRecord[]> {
     let query = this.db
       .selectFrom("manifests")
-      .select(["digest", "media_type", "artifact_type", "size", "annotations"])
+      .select(["digest", "media_type", "artifact_type", "size", "annotations", "pushed_at"])
       .where("repository", "=", repository)
       .where("subject", "=", subject)
       .orderBy("pushed_at")
@@ -488,6 +524,7 @@ export class SqlMetadataStore implements MetadataStore {
       artifactType: r.artifact_type,
       size: Number(r.size),
       annotations: r.annotations ? (JSON.parse(r.annotations) as Record<string, string>) : null,
+      pushedAt: Number(r.pushed_at),
     }));
   }
 
@@ -804,6 +841,7 @@ function toManifest(row: ManifestRow): ManifestRecord {
     subject: row.subject,
     annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
     pushedAt: Number(row.pushed_at),
+    pushedBy: row.pushed_by,
     lastPulledAt: row.last_pulled_at === null ? null : Number(row.last_pulled_at),
     pullCount: Number(row.pull_count),
   };
@@ -847,4 +885,18 @@ function uniqueBy<T>(values: T[], key: (v: T) => string): T[] {
 /** Keeps parameter lists well under every backend's bind-variable limit. */
 function* batches<T>(values: T[], size = 500): Iterable<T[]> {
   for (let i = 0; i < values.length; i += size) yield values.slice(i, i + size);
+}
+
+/**
+ * Names containing `filter`, ASCII case ignored, in a LIKE whose wildcards in the filter are
+ * escaped (`%`, `_` and the escape character itself match only themselves).
+ */
+function nameContains(filter: string) {
+  const escaped = filter.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`);
+  return sql<boolean>`lower(name) like ${`%${escaped}%`} escape '!'`;
+}
+
+function platformsOf(content: Uint8Array, mediaType: string): Platform[] {
+  const described = describeManifest(content, mediaType);
+  return described.kind === "index" ? described.manifests.flatMap((m) => (m.platform ? [m.platform] : [])) : [];
 }

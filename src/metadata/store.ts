@@ -1,6 +1,7 @@
 // What the registry remembers besides blob bytes. One interface, several backends (SQLite and
 // PostgreSQL); every backend passes test/metadata/store-suite.ts.
 import { StartupError } from "../config/startup-error.js";
+import type { Platform } from "../content/image-description.js";
 
 export interface ManifestRecord {
   repository: string;
@@ -13,11 +14,13 @@ export interface ManifestRecord {
   subject: string | null;
   annotations: Record<string, string> | null;
   pushedAt: number;
+  /** `<tenancy>/<user>` who pushed it first; null when anonymous, offline or unknown (before 0014) */
+  pushedBy: string | null;
   lastPulledAt: number | null;
   pullCount: number;
 }
 
-export type NewManifest = Omit<ManifestRecord, "lastPulledAt" | "pullCount">;
+export type NewManifest = Omit<ManifestRecord, "lastPulledAt" | "pullCount" | "pushedBy"> & { pushedBy?: string | null };
 
 /** An edge from a manifest to what it needs: its config and layers (blobs) or children (manifests). */
 export interface ManifestReference {
@@ -31,6 +34,7 @@ export interface ReferrerRecord {
   artifactType: string | null;
   size: number;
   annotations: Record<string, string> | null;
+  pushedAt: number;
 }
 
 export interface BlobLink {
@@ -91,17 +95,25 @@ export interface ManifestSummary {
   digest: string;
   mediaType: string;
   artifactType: string | null;
+  /** the image's bytes, as imageSizes counts them */
   size: number;
   pushedAt: number;
+  pushedBy: string | null;
   lastPulledAt: number | null;
   pullCount: number;
   /** sorted */
   tags: string[];
+  /** an index's: the platforms of its manifests that name one, in its order */
+  platforms?: Platform[];
 }
 
 export interface TagRecord {
   name: string;
   digest: string;
+  /** the image's bytes: its manifest, its children (an index's) and the blobs they reference, each once */
+  size: number;
+  /** when the tag last moved to its digest (its push) */
+  pushedAt: number;
 }
 
 export interface RepositoryStats {
@@ -122,6 +134,8 @@ export interface Page {
   limit: number;
   /** only names starting with this */
   prefix?: string;
+  /** only names containing this, ignoring ASCII case (tags and repositories) */
+  filter?: string;
 }
 
 export interface PullEvent {
@@ -339,8 +353,15 @@ export interface MetadataStore {
   listTags(repository: string, page: Page): Promise<string[]>;
   /** Removes a tag; the manifest it pointed at, left without tags, is untagged since `at`. TagImmutable when the repository's tags are immutable. */
   deleteTag(repository: string, tag: string, at?: number): Promise<boolean>;
-  /** Tags with the digest each points at, sorted by name, after `page.last`. */
+  /** Tags with the digest, size and push of each, sorted by name, after `page.last`, `page.filter` applied. */
   listTagRecords(repository: string, page: Page): Promise<TagRecord[]>;
+  /**
+   * Bytes of each image of `digests` stored in `repository`: the manifest, its child manifests
+   * (an index's) and the blobs they reference, each blob once. Absent digests are left out.
+   */
+  imageSizes(repository: string, digests: string[]): Promise<Map<string, number>>;
+  /** The tags pointing at `digest`, sorted. */
+  tagsOf(repository: string, digest: string): Promise<string[]>;
   /** Manifests sorted by digest, after `page.last`, each with its tags. */
   listManifests(repository: string, page: Page): Promise<ManifestSummary[]>;
 

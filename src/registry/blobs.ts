@@ -58,6 +58,31 @@ export class BlobService {
     return { digest, size, range, body };
   }
 
+  /**
+   * A blob of `repository` read whole when it is at most `maxBytes` (an image config, for its
+   * summary); undefined when it is bigger, not linked here, or its bytes are missing. Not egress.
+   */
+  async readBounded(repository: string, digestParam: string, maxBytes: number): Promise<Buffer | undefined> {
+    const digest = toDigest(digestParam).digest;
+    const size = await this.ctx.meta.linkedBlobSize(repository, digest);
+    if (size === undefined || size > maxBytes) return undefined;
+    if (size <= SMALL_BLOB) return this.readSmall(digest);
+    const body = await this.ctx.storage.get(blobKey(digest));
+    if (!body) return undefined;
+    const chunks: Buffer[] = [];
+    let read = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      read += chunk.length;
+      // The store said otherwise: stop reading rather than hold more than asked.
+      if (read > maxBytes) {
+        body.destroy();
+        return undefined;
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, read);
+  }
+
   /** Whether blob GETs may redirect (storage.redirect on a driver with URLs); no await when not. */
   get redirects(): boolean {
     return Boolean(this.ctx.storage.url && this.ctx.redirectExpiry);

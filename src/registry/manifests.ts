@@ -19,7 +19,8 @@ export class ManifestService {
     private readonly pulls: PullRecorder,
   ) {}
 
-  async put(repository: string, referenceParam: string, body: Buffer, contentType: string | undefined): Promise<PutResult> {
+  /** `pushedBy`: `<tenancy>/<user>` of the pusher, recorded with the manifest (null: anonymous or unknown). */
+  async put(repository: string, referenceParam: string, body: Buffer, contentType: string | undefined, pushedBy: string | null = null): Promise<PutResult> {
     const reference = toReference(referenceParam);
     if (body.byteLength > MAX_MANIFEST_BYTES) {
       throw new RegistryError("SIZE_INVALID", `manifest larger than ${MAX_MANIFEST_BYTES} bytes`, undefined, 413);
@@ -55,6 +56,7 @@ export class ManifestService {
         subject: parsed.subject?.digest ?? null,
         annotations: parsed.annotations,
         pushedAt: this.ctx.now(),
+        pushedBy,
       },
       references,
       reference.kind === "tag" ? reference.tag : undefined,

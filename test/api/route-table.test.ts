@@ -118,6 +118,7 @@ const ROWS: Row[] = [
   { method: "PATCH", template: "/repositories/{name}", path: "/repositories/acme%2Fapp", body: { immutableTags: false }, operation: "UpdateContainerRepository", target: "acme/app", allow: MANAGERS },
   // The web console (issue 21); asking what one may do decides silently (no denial recorded)
   { method: "POST", template: "/tenancies/{ns}/policies/check", path: "/tenancies/acme/policies/check", body: { statements: ["Allow group DEV to read repos in tenancy"] }, operation: "ListPolicies", target: "acme", allow: ADMINS },
+  { method: "GET", template: "/repositories/{name}/images/{digest}", path: `/repositories/acme%2Fapp/images/${ZERO}`, operation: "ListImages", target: "acme/app", allow: READERS },
   { method: "GET", template: "/permissions", path: "/permissions?operations=DeleteImage,ListUsers&repository=acme%2Fapp", allow: "authenticated" },
 ];
 

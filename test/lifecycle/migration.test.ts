@@ -26,6 +26,7 @@ it("0010_blobs backfills one record per linked digest: first link as created, la
   raw.exec(`drop table blobs; drop table blob_holds; drop index manifest_refs_child_any; drop table job_runs;
     drop table retention_policies; drop table retention_repositories; alter table manifests drop column untagged_since;
     drop table usage_daily; alter table tenancies drop column storage_quota; alter table repositories drop column immutable_tags;
+    alter table manifests drop column pushed_by;
     delete from kysely_migration where name >= '0010_blobs'`);
   raw.close();
 

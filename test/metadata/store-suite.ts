@@ -157,16 +157,69 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       await store.putManifest(manifest("r", D(3)), []);
       await store.putManifest(manifest("other", D(4)), [], "v1");
       assert.deepEqual(await store.listTagRecords("r", { limit: 2 }), [
-        { name: "latest", digest: D(1) },
-        { name: "old", digest: D(2) },
+        { name: "latest", digest: D(1), size: 3, pushedAt: 1000 },
+        { name: "old", digest: D(2), size: 3, pushedAt: 1000 },
       ]);
-      assert.deepEqual(await store.listTagRecords("r", { limit: 2, last: "old" }), [{ name: "v1", digest: D(1) }]);
+      assert.deepEqual(await store.listTagRecords("r", { limit: 2, last: "old" }), [{ name: "v1", digest: D(1), size: 3, pushedAt: 1000 }]);
       const listed = await store.listManifests("r", { limit: 10 });
       assert.deepEqual(listed.map((m) => [m.digest, m.tags]), [[D(1), ["latest", "v1"]], [D(2), ["old"]], [D(3), []]]);
       assert.equal(typeof listed[0]!.size, "number");
       assert.equal(listed[0]!.lastPulledAt, null);
       assert.deepEqual((await store.listManifests("r", { limit: 1, last: D(1) })).map((m) => m.digest), [D(2)]);
       assert.deepEqual(await store.listManifests("none", { limit: 10 }), []);
+      await store.close();
+    });
+
+    it("pushed by: kept with the manifest, the first pusher's through a re-push, null when unknown", async () => {
+      const store = await open();
+      await store.putManifest(manifest("r", D(10), { pushedBy: "acme/ann" }), [], "v1");
+      await store.putManifest(manifest("r", D(10), { pushedBy: "acme/bob" }), [], "v2");
+      await store.putManifest(manifest("r", D(11)), []);
+      assert.equal((await store.getManifest("r", D(10)))?.pushedBy, "acme/ann");
+      assert.equal((await store.getTaggedManifest("r", "v2"))?.pushedBy, "acme/ann");
+      assert.equal((await store.getManifest("r", D(11)))?.pushedBy, null);
+      assert.deepEqual((await store.listManifests("r", { limit: 10 })).map((m) => m.pushedBy), ["acme/ann", null]);
+      await store.close();
+    });
+
+    it("tag records: filtered by a substring, case ignored, wildcards literal, still paginated", async () => {
+      const store = await open();
+      await store.putManifest(manifest("r", D(1)), []);
+      for (const tag of ["Release-1", "release_2", "v1", "pre%release", "relXase", "x-release-3"]) await store.putManifest(manifest("r", D(1), { pushedAt: 2000 }), [], tag);
+      const names = async (page: { limit: number; last?: string; filter: string }) => (await store.listTagRecords("r", page)).map((t) => t.name);
+      assert.deepEqual(await names({ limit: 10, filter: "RELEASE" }), ["Release-1", "pre%release", "release_2", "x-release-3"]);
+      assert.deepEqual(await names({ limit: 2, filter: "release" }), ["Release-1", "pre%release"]);
+      assert.deepEqual(await names({ limit: 2, last: "pre%release", filter: "release" }), ["release_2", "x-release-3"]);
+      assert.deepEqual(await names({ limit: 10, filter: "e_" }), ["release_2"], "_ is no wildcard");
+      assert.deepEqual(await names({ limit: 10, filter: "%r" }), ["pre%release"], "% is no wildcard");
+      assert.deepEqual(await names({ limit: 10, filter: "!" }), []);
+      assert.equal((await store.listTagRecords("r", { limit: 1, filter: "v1" }))[0]!.pushedAt, 2000, "the tag's push");
+      for (const name of ["acme/web", "acme/Web-API", "acme/db", "beta/website"]) await store.createRepository(name, 1);
+      assert.deepEqual(await store.listRepositories({ limit: 10, filter: "WEB" }), ["acme/Web-API", "acme/web", "beta/website"]);
+      assert.deepEqual(await store.listRepositories({ limit: 10, filter: "web", prefix: "acme/" }), ["acme/Web-API", "acme/web"]);
+      await store.close();
+    });
+
+    it("image sizes: the manifest, an index's children, and the blobs they reference, each once", async () => {
+      const store = await open();
+      await store.linkBlob("r", D(1), 100, 1);
+      await store.linkBlob("r", D(2), 20, 1);
+      await store.linkBlob("r", D(3), 5, 1);
+      await store.putManifest(manifest("r", D(10), { size: 3 }), [{ child: D(1), kind: "blob" }, { child: D(2), kind: "blob" }], "amd64");
+      await store.putManifest(manifest("r", D(11), { size: 4 }), [{ child: D(1), kind: "blob" }, { child: D(3), kind: "blob" }]);
+      await store.putManifest(manifest("r", D(12), { size: 7 }), [{ child: D(10), kind: "manifest" }, { child: D(11), kind: "manifest" }], "multi");
+      const sizes = await store.imageSizes("r", [D(10), D(11), D(12), D(99)]);
+      assert.deepEqual([...sizes].sort(), [[D(10), 123], [D(11), 109], [D(12), 7 + 3 + 4 + 100 + 20 + 5]]);
+      assert.deepEqual((await store.listTagRecords("r", { limit: 10 })).map((t) => [t.name, t.size]), [["amd64", 123], ["multi", 139]]);
+      assert.deepEqual((await store.listManifests("r", { limit: 10 })).map((m) => m.size), [123, 109, 139]);
+      const index = { schemaVersion: 2, manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: D(10), size: 3, platform: { os: "linux", architecture: "arm64", variant: "v8" } }, { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: D(11), size: 4 }] };
+      await store.putManifest(manifest("r", D(13), { mediaType: "application/vnd.oci.image.index.v1+json", content: Buffer.from(JSON.stringify(index)) }), []);
+      const listed = await store.listManifests("r", { limit: 10 });
+      assert.deepEqual(listed.find((m) => m.digest === D(13))?.platforms, [{ os: "linux", architecture: "arm64", variant: "v8" }]);
+      assert.equal(listed.find((m) => m.digest === D(10))?.platforms, undefined, "an image has none");
+      await store.putManifest(manifest("r", D(10)), [], "x86");
+      assert.deepEqual(await store.tagsOf("r", D(10)), ["amd64", "x86"]);
+      assert.deepEqual(await store.tagsOf("r", D(11)), []);
       await store.close();
     });
 

@@ -33,7 +33,7 @@ it("0011_retention: untagged manifests count as untagged from the upgrade, tagge
   // Later migrations go too: the migrator replays them in order after 0011.
   raw.exec(`drop table retention_policies; drop table retention_repositories; alter table manifests drop column untagged_since;
     drop table usage_daily; alter table tenancies drop column storage_quota; alter table repositories drop column immutable_tags;
-    drop table job_runs; delete from kysely_migration where name >= '0011_retention'`);
+    drop table job_runs; alter table manifests drop column pushed_by; delete from kysely_migration where name >= '0011_retention'`);
   raw.close();
 
   const before = Date.now();
@@ -41,5 +41,33 @@ it("0011_retention: untagged manifests count as untagged from the upgrade, tagge
   const images = new Map((await upgraded.retentionImages("t/app")).map((i) => [i.digest, i]));
   assert.equal(images.get(D(1))!.untaggedSince, null);
   assert.ok(images.get(D(2))!.untaggedSince! >= before, "counted from the upgrade, not from the push");
+  await upgraded.close();
+});
+
+it("0014_pushed_by: manifests pushed before it have no pusher; new pushes record theirs", async () => {
+  const path = join(dir, "pushed-by.db");
+  const store = await openSqliteStore(path);
+  const manifest = (digest: string, pushedBy?: string) => ({
+    repository: "t/app",
+    digest,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    artifactType: null,
+    size: 2,
+    content: Buffer.from("{}"),
+    subject: null,
+    annotations: null,
+    pushedAt: 100,
+    pushedBy,
+  });
+  await store.putManifest(manifest(D(1)), [], "v1");
+  await store.close();
+  const raw = new Sqlite(path);
+  raw.exec(`alter table manifests drop column pushed_by; delete from kysely_migration where name >= '0014_pushed_by'`);
+  raw.close();
+
+  const upgraded = await openSqliteStore(path);
+  assert.equal((await upgraded.getManifest("t/app", D(1)))?.pushedBy, null);
+  await upgraded.putManifest(manifest(D(2), "t/ann"), [], "v2");
+  assert.equal((await upgraded.getManifest("t/app", D(2)))?.pushedBy, "t/ann");
   await upgraded.close();
 });
