@@ -13,6 +13,7 @@ export type Repository = z.infer<typeof s.repository>;
 export type RetentionPolicy = z.infer<typeof import("../../../src/api/retention-routes.js").retentionPolicy>;
 export type Tag = z.infer<typeof s.tag>;
 export type Image = z.infer<typeof s.image>;
+export type ImageDetail = z.infer<typeof s.imageDetail>;
 export type AuditEvent = z.infer<typeof s.auditEvent>;
 export type Usage = z.infer<typeof s.usage>;
 export type RepositoryUsage = z.infer<typeof s.repositoryUsage>;

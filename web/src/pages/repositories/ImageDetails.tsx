@@ -1,8 +1,8 @@
 import { useApi } from "../../api/hooks";
+import type { ImageDetail } from "../../api/types";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Loading } from "../../components/Loading";
 import { formatBytes, formatDate, formatTime, shortDigest } from "../../format";
-import type { ImageDetail } from "./model";
 import { repositoryApi } from "./names";
 import { platformName } from "./platform";
 

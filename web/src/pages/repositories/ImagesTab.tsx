@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api } from "../../api/client";
 import { useList } from "../../api/hooks";
+import type { Image } from "../../api/types";
 import { registryHost } from "../../app/registry-host";
 import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
@@ -13,7 +14,6 @@ import { toast } from "../../components/toast";
 import { formatBytes, formatTime, shortDigest } from "../../format";
 import { useCan } from "../../session/session";
 import { ImageDetails } from "./ImageDetails";
-import type { ImageRow } from "./model";
 import { repositoryApi } from "./names";
 import { platformName } from "./platform";
 
@@ -24,7 +24,7 @@ const COLUMNS = 9;
  * referrers. One <tbody> per image keeps its details row next to it in the table.
  */
 export function ImagesTab({ name, onChanged }: { name: string; onChanged(): void }) {
-  const images = useList<ImageRow>(`${repositoryApi(name)}/images`);
+  const images = useList<Image>(`${repositoryApi(name)}/images`);
   const canDelete = useCan("DeleteImage", { repository: name });
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [deleting, setDeleting] = useState<string>();

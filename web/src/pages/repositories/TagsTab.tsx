@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { api } from "../../api/client";
 import { useList } from "../../api/hooks";
+import type { Tag } from "../../api/types";
 import { registryHost } from "../../app/registry-host";
 import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
@@ -15,7 +16,6 @@ import { formatBytes, formatTime, shortDigest } from "../../format";
 import { useCan } from "../../session/session";
 import { FilterBox, useFilter } from "./FilterBox";
 import { matches } from "./matches";
-import type { TagRow } from "./model";
 import { repositoryApi } from "./names";
 
 /** Set once the first page of tags is in the DOM: what the bench times from navigation start. */
@@ -24,7 +24,7 @@ export const TAGS_RENDERED_MARK = "berth:tags-rendered";
 /** A repository's tags, a page at a time (a repository may have thousands), filtered by name. */
 export function TagsTab({ name, onChanged }: { name: string; onChanged(): void }) {
   const filter = useFilter("tag");
-  const tags = useList<TagRow>(`${repositoryApi(name)}/tags`, { filter: filter || undefined });
+  const tags = useList<Tag>(`${repositoryApi(name)}/tags`, { filter: filter || undefined });
   const canDelete = useCan("DeleteTag", { repository: name });
   const [deleting, setDeleting] = useState<string>();
   const rows = tags.items.filter((t) => matches(t.name, filter));
@@ -35,14 +35,14 @@ export function TagsTab({ name, onChanged }: { name: string; onChanged(): void }
   }, [rows.length]);
 
   const columns = [
-    { key: "tag", header: "Tag", render: (t: TagRow) => <code>{t.name}</code> },
-    { key: "digest", header: "Digest", render: (t: TagRow) => <code title={t.digest}>{shortDigest(t.digest)}</code> },
-    { key: "size", header: "Size", align: "end" as const, render: (t: TagRow) => (t.size === undefined ? "" : formatBytes(t.size)) },
-    { key: "pushed", header: "Pushed", render: (t: TagRow) => (t.pushedAt ? formatTime(t.pushedAt) : "") },
+    { key: "tag", header: "Tag", render: (t: Tag) => <code>{t.name}</code> },
+    { key: "digest", header: "Digest", render: (t: Tag) => <code title={t.digest}>{shortDigest(t.digest)}</code> },
+    { key: "size", header: "Size", align: "end" as const, render: (t: Tag) => formatBytes(t.size) },
+    { key: "pushed", header: "Pushed", render: (t: Tag) => formatTime(t.pushedAt) },
     {
       key: "actions",
       header: "Actions",
-      render: (t: TagRow) => (
+      render: (t: Tag) => (
         <div className="repo-actions">
           <CopyButton text={`docker pull ${image}:${t.name}`} label={`Copy pull command for ${t.name}`} />
           {canDelete && (
