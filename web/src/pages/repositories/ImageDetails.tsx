@@ -4,7 +4,7 @@ import { ErrorMessage } from "../../components/ErrorMessage";
 import { Loading } from "../../components/Loading";
 import { formatBytes, formatDate, formatTime, shortDigest } from "../../format";
 import { repositoryApi } from "./names";
-import { platformName } from "./platform";
+import { artifactTypeOf, platformName } from "./platform";
 
 /** One image's layers, config summary, platforms (an index) and referrers, loaded when opened. */
 export function ImageDetails({ name, digest }: { name: string; digest: string }) {
@@ -22,11 +22,11 @@ export function ImageDetails({ name, digest }: { name: string; digest: string })
         <dd>
           <code>{d.mediaType}</code>
         </dd>
-        {d.artifactType && (
+        {artifactTypeOf(d) && (
           <>
             <dt>Artifact type</dt>
             <dd>
-              <code>{d.artifactType}</code>
+              <code>{artifactTypeOf(d)}</code>
             </dd>
           </>
         )}

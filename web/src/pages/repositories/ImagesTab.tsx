@@ -15,9 +15,9 @@ import { formatBytes, formatTime, shortDigest } from "../../format";
 import { useCan } from "../../session/session";
 import { ImageDetails } from "./ImageDetails";
 import { repositoryApi } from "./names";
-import { platformName } from "./platform";
+import { artifactTypeOf, platformName } from "./platform";
 
-const COLUMNS = 9;
+const COLUMNS = 7;
 
 /**
  * A repository's images (manifests), each expandable to its layers, config, platforms and
@@ -52,11 +52,9 @@ export function ImagesTab({ name, onChanged }: { name: string; onChanged(): void
                 <th scope="col">Digest</th>
                 <th scope="col">Tags</th>
                 <th scope="col" className="align-end">Size</th>
-                <th scope="col">Pushed by</th>
                 <th scope="col">Pushed</th>
-                <th scope="col">Last pulled</th>
-                <th scope="col" className="align-end">Pulls</th>
-                <th scope="col">Platforms</th>
+                <th scope="col">Pulls</th>
+                <th scope="col">Platforms or type</th>
                 <th scope="col">Actions</th>
               </tr>
             </thead>
@@ -72,12 +70,16 @@ export function ImagesTab({ name, onChanged }: { name: string; onChanged(): void
                       </button>
                     </td>
                     <td>{i.tags.length > 0 ? i.tags.map((t) => <code key={t} className="repo-tag">{t}</code>) : <span className="repo-muted">untagged</span>}</td>
-                    <td className="align-end">{formatBytes(i.size)}</td>
-                    <td>{i.pushedBy ?? <span className="repo-muted">unknown</span>}</td>
-                    <td>{formatTime(i.pushedAt)}</td>
-                    <td>{i.lastPulledAt ? formatTime(i.lastPulledAt) : "never"}</td>
-                    <td className="align-end">{i.pullCount.toLocaleString("en-US")}</td>
-                    <td>{i.platforms?.map(platformName).join(", ") ?? (i.artifactType ? <code>{i.artifactType}</code> : "")}</td>
+                    <td className="align-end repo-nowrap">{formatBytes(i.size)}</td>
+                    <td className="repo-nowrap">
+                      {formatTime(i.pushedAt)}
+                      <div className="repo-muted">by {i.pushedBy ?? "unknown"}</div>
+                    </td>
+                    <td className="repo-nowrap">
+                      {i.pullCount.toLocaleString("en-US")}
+                      <div className="repo-muted">last pulled {formatTime(i.lastPulledAt)}</div>
+                    </td>
+                    <td className="repo-kind">{i.platforms ? i.platforms.map(platformName).join(", ") : artifactTypeOf(i) && <code>{artifactTypeOf(i)}</code>}</td>
                     <td>
                       <div className="repo-actions">
                         <CopyButton text={`docker pull ${image}@${i.digest}`} label={`Copy pull command for ${shortDigest(i.digest)}`} />
