@@ -8,7 +8,7 @@ import type { Page } from "playwright-core";
 import { until } from "../helpers/until.js";
 import { launchBrowser, newConsolePage, screenshot, signIn } from "../helpers/browser.js";
 import { api, basic, call, expectStatus, OPERATOR, startAuthRegistry } from "../iam/support.js";
-import { Api, descriptorOf, makeArtifact, makeImage, makeIndex, pushManifest, type Manifest, type RequestOptions } from "../protocol/support.js";
+import { Api, descriptorOf, makeArtifact, makeImage, makeIndex, pushManifest, putManifest, type Manifest, type RequestOptions } from "../protocol/support.js";
 
 const SBOM = "application/spdx+json";
 
@@ -126,7 +126,30 @@ test("the repository pages", async (t) => {
     await screenshot(page, "repository");
   });
 
+  await t.test("tags come a page at a time, and the filter asks the server", async () => {
+    const image = makeImage();
+    await pushManifest(push, "acme/many", image, "t000");
+    const tags = Array.from({ length: 149 }, (_, i) => `t${String(i + 1).padStart(3, "0")}`);
+    for (const batch of [tags.slice(0, 75), tags.slice(75)]) await Promise.all(batch.map(async (tag) => expectStatus(await putManifest(push, "acme/many", tag, image), 201, tag)));
+    await page.goto(`${registry.url}/console/repositories/acme/many`);
+    const table = page.getByRole("table", { name: "Tags of acme/many" });
+    await rowWith(page, "t099").waitFor();
+    assert.equal(await table.getByRole("row").count(), 101, "a header and the first 100 tags");
+    await page.getByRole("button", { name: "Load more" }).click();
+    await rowWith(page, "t149").waitFor();
+    assert.equal(await table.getByRole("row").count(), 151);
+    assert.equal(await page.getByRole("button", { name: "Load more" }).count(), 0, "no more pages");
+    await page.getByLabel("Filter tags").fill("T14");
+    await page.waitForURL(/[?&]tag=T14/);
+    await rowWith(page, "t100").waitFor({ state: "detached" });
+    // After a reload the first page is the server's filtered one: unfiltered, it would hold t000–t099 only.
+    await page.reload();
+    await rowWith(page, "t149").waitFor();
+    assert.deepEqual(await table.getByRole("row").locator("td:first-child").allTextContents(), tags.filter((t) => t.startsWith("t14")));
+  });
+
   await t.test("images show sizes and expand to layers, config and referrers", async () => {
+    await page.goto(`${registry.url}/console/repositories/acme/web`);
     await page.getByRole("tab", { name: /Images/ }).click();
     const open = page.getByRole("button", { name: v1.digest.slice(0, 19), exact: false }).first();
     await open.waitFor();
@@ -199,6 +222,8 @@ test("the repository pages", async (t) => {
   });
 
   await t.test("deleting a tag asks first, then the tag is gone", async () => {
+    // The last test's toasts sit over the row's buttons for a few seconds; a fresh page has none.
+    await page.reload();
     const row = rowWith(page, "v2");
     await row.getByRole("button", { name: "Delete tag v2" }).click();
     const dialog = page.getByRole("dialog", { name: "Delete tag v2?" });
