@@ -233,6 +233,15 @@ test("the repository pages", async (t) => {
     assert.deepEqual(tags, ["v1"]);
   });
 
+  await t.test("deleting an image asks first, then the image is gone", async () => {
+    await page.getByRole("tab", { name: /Images/ }).click();
+    const short = sbom.digest.slice(0, 19);
+    await page.getByRole("button", { name: `Delete image ${short}` }).click();
+    await page.getByRole("dialog", { name: `Delete image ${short}?` }).getByRole("button", { name: "Delete image" }).click();
+    await page.getByRole("button", { name: short }).waitFor({ state: "detached" });
+    expectStatus(await boss.get(`/repositories/acme%2Fweb/images/${sbom.digest}`), 404, "deleted image");
+  });
+
   await t.test("deleting a repository needs its name typed", async () => {
     await page.goto(`${registry.url}/console/repositories/acme/fresh`);
     await page.getByRole("button", { name: "Delete repository" }).click();

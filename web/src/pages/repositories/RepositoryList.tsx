@@ -41,7 +41,7 @@ export function RepositoryList() {
   return (
     <Page
       title="Repositories"
-      description={`Container repositories of ${tenancy} you may see.`}
+      description="The container repositories you may see."
       actions={canCreate ? <Button variant="primary" onClick={() => setCreating(true)}>Create repository</Button> : undefined}
     >
       <ErrorMessage error={list.error} />
