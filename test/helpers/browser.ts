@@ -22,7 +22,7 @@ export async function launchBrowser(t: TestContext): Promise<Browser | undefined
   // Root needs --no-sandbox; the rest keeps a shared 2-core machine quiet.
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
   t.after(async () => {
-    const reported = (pagesOf.get(browser) ?? []).flatMap((page) => pageProblems.get(page) ?? []);
+    const reported = (pagesOf.get(browser) ?? []).flatMap((page) => problemsOf.get(page) ?? []);
     await browser.close();
     if (reported.length > 0) throw new Error(`the console reported:\n${reported.join("\n")}`);
   });
@@ -30,7 +30,7 @@ export async function launchBrowser(t: TestContext): Promise<Browser | undefined
 }
 
 /** What a page logged that fails its test: uncaught errors, CSP violations, console errors. */
-const pageProblems = new WeakMap<Page, string[]>();
+const problemsOf = new WeakMap<Page, string[]>();
 const pagesOf = new WeakMap<Browser, Page[]>();
 
 /**
@@ -41,9 +41,11 @@ const pagesOf = new WeakMap<Browser, Page[]>();
 export async function newConsolePage(browser: Browser, baseUrl: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: baseUrl });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(baseUrl).origin });
+  // A missing element fails in seconds with its locator named, not after playwright's 30 s.
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const problems: string[] = [];
-  pageProblems.set(page, problems);
+  problemsOf.set(page, problems);
   pagesOf.set(browser, [...(pagesOf.get(browser) ?? []), page]);
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
   page.on("console", (message) => {
@@ -60,15 +62,21 @@ export async function newConsolePage(browser: Browser, baseUrl: string): Promise
   return page;
 }
 
+/** What `page` reported so far (the live list: a test that provokes a problem on purpose clears it). */
+export function pageProblems(page: Page): string[] {
+  return problemsOf.get(page) ?? [];
+}
+
 /** Throws when the page logged an error or a CSP violation since it was made. */
 export function assertNoPageProblems(page: Page): void {
-  const problems = pageProblems.get(page) ?? [];
+  const problems = problemsOf.get(page) ?? [];
   if (problems.length > 0) throw new Error(`the console page reported:\n${problems.join("\n")}`);
 }
 
-/** Signs in through the real sign-in form and waits for the shell. */
+/** Signs in through the real sign-in form and waits for the shell. The page may be fresh, or on any console page while signed out. */
 export async function signIn(page: Page, baseUrl: string, login: string, secret: string): Promise<void> {
-  if (!page.url().startsWith(`${baseUrl}/console/sign-in`)) await page.goto(`${baseUrl}/console/sign-in`);
+  // A page already on the console goes to sign-in by itself (keeping its next=).
+  if (!page.url().startsWith(`${baseUrl}/console/`)) await page.goto(`${baseUrl}/console/sign-in`);
   await page.getByLabel("Login").fill(login);
   await page.getByLabel("Secret").fill(secret);
   await page.getByRole("button", { name: "Sign in" }).click();

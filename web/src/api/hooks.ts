@@ -20,6 +20,7 @@ export function useApi<T>(path: string | null, query?: Query): ApiState<T> {
   const key = path === null ? null : `${path}?${JSON.stringify(query ?? {})}`;
   const [state, setState] = useState<{ key: string | null; data?: T; error?: ApiError; loading: boolean }>({ key, loading: path !== null });
   const [generation, setGeneration] = useState(0);
+  // The query travels in `key`; the ref only hands the effect its latest object.
   const queryRef = useRef(query);
   queryRef.current = query;
 
@@ -37,7 +38,7 @@ export function useApi<T>(path: string | null, query?: Query): ApiState<T> {
       },
     );
     return () => controller.abort();
-  }, [key, generation]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [key, generation]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   // Until the effect runs for a new key, the previous key's answer must not show.
@@ -77,7 +78,7 @@ export function useList<T>(path: string | null, query?: Query): ListState<T> {
       },
     );
     return () => controller.abort();
-  }, [key, generation]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [key, generation]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   const current = state.key === key ? state : { key, items: [] as T[], loading: path !== null, next: undefined, error: undefined };

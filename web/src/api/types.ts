@@ -18,6 +18,8 @@ export type AuditEvent = z.infer<typeof s.auditEvent>;
 export type Usage = z.infer<typeof s.usage>;
 export type RepositoryUsage = z.infer<typeof s.repositoryUsage>;
 export type WhoAmI = z.infer<typeof s.whoami>;
+/** GET /api/v1/permissions */
+export type Permissions = z.infer<typeof s.permissions>;
 
 /** POST/GET /api/v1/session (src/api/session-routes.ts). */
 export interface SessionInfo {
@@ -27,9 +29,4 @@ export interface SessionInfo {
   createdAt: string;
   expiresAt: string;
   csrfToken: string;
-}
-
-/** GET /api/v1/permissions */
-export interface Permissions {
-  allowed: string[];
 }

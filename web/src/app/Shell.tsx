@@ -1,10 +1,12 @@
 // The frame around every page: skip link, header (product, tenancy, user menu), side nav, main.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { CopyButton } from "../components/CopyButton";
 import { Toasts } from "../components/Toasts";
 import { toast } from "../components/toast";
 import { useCan, useSession } from "../session/session";
 import { Link, useLocation } from "./router";
 import type { NavEntry } from "./route-types";
+import { registryHost } from "./registry-host";
 import { navEntries } from "./routes";
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -118,6 +120,10 @@ function UserMenu() {
           <Link to="/account" onClick={() => setOpen(false)}>
             Account
           </Link>
+        </li>
+        <li className="user-menu-login">
+          <code>docker login {registryHost()} -u {session.user}</code>
+          <CopyButton text={`docker login ${registryHost()} -u ${session.user}`} label="Copy docker login command" />
         </li>
         <li>
           <button type="button" onClick={signOut}>
