@@ -59,6 +59,7 @@ function operation(route: Route): Json {
       { name: "cursor", in: "query", required: false, schema: { type: "string" }, description: "the `next` of the previous page" },
     );
   }
+  for (const q of route.query ?? []) parameters.push({ name: q.name, in: "query", required: false, schema: { type: "string" }, description: q.description });
   if (parameters.length > 0) op.parameters = parameters;
   if (route.body) op.requestBody = { required: false, content: { "application/json": { schema: jsonSchema(route.body, "input") } } };
   op.security = route.access === "public" ? [] : [{ basic: [] }, { session: [] }];

@@ -11,6 +11,12 @@ export function permissionRoutes(a: AdminServices): Route[] {
       path: "/permissions",
       summary: "Which of ?operations=A,B (at most 50) the caller may do on ?repository=, ?user= (with ?tenancy=), or the tenancy (?tenancy=, the caller's by default)",
       access: "authenticated",
+      query: [
+        { name: "operations", description: "operation names, comma-separated (or the parameter repeated); 1 to 50" },
+        { name: "repository", description: "the repository asked about (<tenancy>/<path>)" },
+        { name: "user", description: "the user asked about, in `tenancy` (default: the caller's)" },
+        { name: "tenancy", description: "the tenancy asked about (default: the caller's)" },
+      ],
       response: s.permissions,
       status: 200,
       action: async ({ principal, query }) => {

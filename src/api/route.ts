@@ -55,6 +55,8 @@ export interface Route<Body = any> {
     | "public"
     | "authenticated"
     | { operation: OperationName | ((call: TargetFacts<Body>) => OperationName); target: (call: TargetFacts<Body>) => Target };
+  /** query parameters the route reads besides a list's `limit` and `cursor`, for the OpenAPI document */
+  query?: { name: string; description: string }[];
   /** zod schema of the JSON body; a body that fails it is 400 INVALID before anything runs */
   body?: z.ZodType<Body>;
   /** zod schema of `data` on success (for a list: of one item); documents the answer */

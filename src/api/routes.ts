@@ -28,6 +28,7 @@ const repositoryOf = ({ params }: TargetFacts): Target => {
 const ownTenancy = ({ principal }: TargetFacts): Target => (principal.kind === "user" ? { kind: "tenancy", tenancy: principal.tenancy } : { kind: "registry" });
 
 const byName = (x: { name: string }) => x.name;
+const FILTER = { name: "filter", description: "only names containing this text, ASCII case ignored (at most 255 characters)" };
 
 export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Route[] {
   const routes: Route[] = [
@@ -230,6 +231,8 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       method: "GET",
       path: "/tenancies/{ns}/repositories",
       summary: "Repositories of a tenancy that the caller may see, with their statistics; ?filter= keeps names containing it (case ignored)",
+      query: [FILTER],
+
       access: { operation: "ListDockerRepositories", target: tenancyOf },
       response: s.repository,
       list: true,
@@ -252,6 +255,8 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       method: "GET",
       path: "/repositories",
       summary: "Repositories: every tenancy's for an operator, the visible ones of one's own tenancy otherwise; ?filter= keeps names containing it (case ignored)",
+      query: [FILTER],
+
       access: { operation: "ListDockerRepositories", target: registry },
       response: s.repository,
       list: true,
@@ -290,6 +295,8 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       method: "GET",
       path: "/repositories/{name}/tags",
       summary: "Tags of a repository with the digest, image size and push time of each; ?filter= keeps names containing it (case ignored)",
+      query: [FILTER],
+
       access: { operation: "ListTags", target: repositoryOf },
       response: s.tag,
       list: true,

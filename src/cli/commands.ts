@@ -62,6 +62,8 @@ const USER = ["name", "description", "createdAt"];
 const GROUP = ["name", "description", "createdAt"];
 const POLICY = ["name", "statements", "description", "createdAt"];
 const TOKEN = ["id", "description", "createdAt", "lastUsedAt"];
+const filterOpt: OptionSpec = { flags: "--filter <text>", description: "only names containing this (case ignored)" };
+const filterQuery = (o: Record<string, any>): Record<string, string> => (o.filter ? { filter: String(o.filter) } : {});
 const REPO = ["name", "isPublic", "immutableTags", "tags", "manifests", "size", "pulls", "lastPushedAt", "createdAt"];
 const AUDIT = ["at", "tenancy", "actor", "action", "target", "outcome", "address", "detail"];
 
@@ -84,6 +86,22 @@ export const COMMANDS: CommandSpec[] = [
     examples: ["berth whoami", "berth whoami --profile acme --output json"],
     options: [],
     call: () => ({ method: "GET", path: "/whoami" }),
+  },
+  {
+    path: ["can"],
+    summary: "which of the operations you may do on a repository, a user or a tenancy (the console hides what you may not)",
+    examples: ["berth can --operation PushImage --operation DeleteImage --repo ourtenant/oxar", "berth can --operation ListUsers --tenancy ourtenant"],
+    options: [
+      { flags: "--operation <name>", description: "an operation, e.g. PullImage (repeat for several; at most 50)", required: true, parse: collect },
+      { flags: "--repo <ns/repo>", description: "on this repository" },
+      { flags: "--user <name>", description: "on this user (of --tenancy, default your own)" },
+      { flags: "--tenancy <ns>", description: "in this tenancy (default your own)" },
+    ],
+    call: (o) => ({
+      method: "GET",
+      path: "/permissions",
+      query: defined({ operations: (o.operation as string[]).join(","), repository: o.repo, user: o.user, tenancy: o.tenancy }) as Record<string, string>,
+    }),
   },
 
   // tenancies
@@ -256,6 +274,13 @@ export const COMMANDS: CommandSpec[] = [
     call: (o) => ({ method: "POST", path: `${t(o.tenancy)}/policies`, body: defined({ name: o.name, description: o.description, statements: o.statement }) }),
   },
   {
+    path: ["iam", "policy", "check"],
+    summary: "check statements as creating a policy would, saving nothing (each: ok, or the reason and column)",
+    examples: [`berth iam policy check --tenancy ourtenant --statement 'Allow group CONREG_DEV to use repos in tenancy'`],
+    options: [tenancyOpt, { flags: "--statement <text>", description: "a policy statement (repeat for several)", required: true, parse: collect }],
+    call: (o) => ({ method: "POST", path: `${t(o.tenancy)}/policies/check`, body: { statements: o.statement } }),
+  },
+  {
     path: ["iam", "policy", "list"],
     summary: "list a tenancy's policies",
     examples: ["berth iam policy list --tenancy ourtenant"],
@@ -342,10 +367,10 @@ export const COMMANDS: CommandSpec[] = [
     path: ["repo", "list"],
     summary: "list repositories: a tenancy's, or all you may see without --tenancy (operators: every tenancy's)",
     examples: ["berth repo list --tenancy ourtenant", "berth repo list"],
-    options: [{ flags: "--tenancy <ns>", description: "the tenancy (default: every repository you may see)" }],
+    options: [{ flags: "--tenancy <ns>", description: "the tenancy (default: every repository you may see)" }, filterOpt],
     list: true,
     columns: REPO,
-    call: (o) => ({ method: "GET", path: o.tenancy ? `${t(o.tenancy)}/repositories` : "/repositories" }),
+    call: (o) => ({ method: "GET", path: o.tenancy ? `${t(o.tenancy)}/repositories` : "/repositories", query: filterQuery(o) }),
   },
   {
     path: ["repo", "get"],
@@ -386,12 +411,12 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     path: ["repo", "tags"],
-    summary: "list a repository's tags",
-    examples: ["berth repo tags --name ourtenant/oxar"],
-    options: [repoOpt()],
+    summary: "list a repository's tags with the size and push time of each",
+    examples: ["berth repo tags --name ourtenant/oxar", "berth repo tags --name ourtenant/oxar --filter rc"],
+    options: [repoOpt(), filterOpt],
     list: true,
-    columns: ["name", "digest"],
-    call: (o) => ({ method: "GET", path: `${r(o.name)}/tags` }),
+    columns: ["name", "digest", "size", "pushedAt"],
+    call: (o) => ({ method: "GET", path: `${r(o.name)}/tags`, query: filterQuery(o) }),
   },
   {
     path: ["repo", "delete-tag"],
@@ -405,12 +430,19 @@ export const COMMANDS: CommandSpec[] = [
   // images
   {
     path: ["image", "list"],
-    summary: "list a repository's images (manifests) and their tags",
+    summary: "list a repository's images (manifests) with their tags, sizes and who pushed them",
     examples: ["berth image list --repo ourtenant/oxar"],
     options: [repoOpt("--repo")],
     list: true,
     columns: ["digest", "tags", "mediaType", "size", "pushedAt", "pushedBy", "lastPulledAt", "pullCount"],
     call: (o) => ({ method: "GET", path: `${r(o.repo)}/images` }),
+  },
+  {
+    path: ["image", "show"],
+    summary: "show one image: size, tags, who pushed it, pulls, layers and config (an image) or platforms (an index), referrers",
+    examples: ["berth image show --repo ourtenant/oxar --digest sha256:4f29…", "berth image show --repo ourtenant/oxar --digest sha256:4f29… --output json"],
+    options: [repoOpt("--repo"), { flags: "--digest <digest>", description: "the image's digest, sha256:…", required: true }],
+    call: (o) => ({ method: "GET", path: `${r(o.repo)}/images/${seg(o.digest)}` }),
   },
   {
     path: ["image", "delete"],

@@ -144,6 +144,25 @@ describe("images, tags and repositories for the console", () => {
     assert.equal(sig.config.os, undefined, "an artifact's config is not read as an image config");
   });
 
+  it("reads a config past the small-blob size through a stream, and leaves one over 1 MiB unread", async () => {
+    const pushWithConfig = async (tag: string, padding: number) => {
+      const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Labels: { pad: "x".repeat(padding) } }, rootfs: { type: "layers", diff_ids: [] } }));
+      const configDigest = await blob("shop/big", config);
+      const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: OCI_CONFIG, digest: configDigest, size: config.length }, layers: [] }));
+      return { digest: await put("shop/big", tag, OCI_MANIFEST, manifest), size: config.length };
+    };
+    const medium = await pushWithConfig("medium", 200 * 1024);
+    const large = await pushWithConfig("large", 1024 * 1024);
+    const m = (await reader.get(`/repositories/shop%2Fbig/images/${medium.digest}`)).body.data;
+    assert.equal(m.config.architecture, "amd64");
+    assert.equal(m.config.labels.pad.length, 200 * 1024);
+    const l = (await reader.get(`/repositories/shop%2Fbig/images/${large.digest}`)).body.data;
+    assert.equal(l.config.size, large.size);
+    assert.ok(large.size > 1024 * 1024);
+    assert.equal(l.config.architecture, undefined, "over 1 MiB: described, not read");
+    assert.deepEqual(l.layers, []);
+  });
+
   it("shows an index with its platforms", async () => {
     const d = (await reader.get(`/repositories/shop%2Fweb/images/${index}`)).body.data;
     assert.deepEqual(d.tags, ["multi"]);

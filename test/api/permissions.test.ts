@@ -85,6 +85,13 @@ describe("GET /api/v1/permissions", () => {
     expectStatus(await reader.get("/permissions?operations=ListImages&repository=shop%2Fweb&user=rita"), 400, "two targets");
   });
 
+  it("the OpenAPI document names its query parameters", async () => {
+    const document = (await call(`${registry.url}/api/v1/openapi.json`)).body;
+    const names = (path: string) => document.paths[path].get.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name);
+    assert.deepEqual(names("/permissions"), ["operations", "repository", "user", "tenancy"]);
+    assert.deepEqual(names("/repositories/{name}/tags"), ["limit", "cursor", "filter"]);
+  });
+
   it("asking is not an attempt: no audit record of the denials", async () => {
     await allowed(reader, "operations=DeleteImage&repository=shop%2Fweb");
     // A refused request in the same tenancy is written; once it shows, the question would have too.
