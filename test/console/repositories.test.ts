@@ -168,6 +168,12 @@ test("the repository pages", async (t) => {
     await page.getByRole("region", { name: "Config" }).getByText("linux/amd64").waitFor();
     await page.getByRole("table", { name: "Referrers" }).getByText(SBOM).waitFor();
     await screenshot(page, "repository-image");
+    // Usable at a 1024 px laptop width: the actions stay on screen.
+    await page.setViewportSize({ width: 1024, height: 800 });
+    const actions = await rowWith(page, "v1").getByRole("button", { name: `Delete image ${v1.digest.slice(0, 19)}` }).boundingBox();
+    assert.ok(actions && actions.x + actions.width <= 1024, `the Delete button at ${JSON.stringify(actions)}`);
+    await screenshot(page, "repository-image-1024");
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   await t.test("an index lists its platforms", async () => {
