@@ -239,6 +239,15 @@ test("the repository pages", async (t) => {
     assert.deepEqual(tags, ["v1"]);
   });
 
+  await t.test("the History tab tells what happened to the repository, newest first", async () => {
+    await page.getByRole("tab", { name: "History" }).click();
+    const history = page.getByRole("table", { name: "History of acme/web, newest first" });
+    await history.getByRole("row", { name: /DeleteTag acme\/web:v2/ }).waitFor();
+    const actions = await history.locator("tbody tr td:nth-child(3)").allTextContents();
+    assert.equal(actions[0], "DeleteTag");
+    assert.ok(actions.includes("PushManifest"), `pushes in ${actions}`);
+  });
+
   await t.test("deleting an image asks first, then the image is gone", async () => {
     await page.getByRole("tab", { name: /Images/ }).click();
     const short = sbom.digest.slice(0, 19);
@@ -276,6 +285,7 @@ test("the repository pages", async (t) => {
     await reader.getByRole("tab", { name: /Images/ }).click();
     await rowWith(reader, "v1").waitFor();
     assert.equal(await reader.getByRole("button", { name: /^Delete/ }).count(), 0);
+    assert.equal(await reader.getByRole("tab", { name: "History" }).count(), 0, "the history is the audit log's: readers of repositories do not see it");
     const asReader = api(registry, "acme/reader", readerToken);
     expectStatus(await asReader.patch("/repositories/acme%2Fweb", { isPublic: false }), 403, "PATCH");
     expectStatus(await asReader.delete("/repositories/acme%2Fweb/tags/v1"), 403, "DELETE tag");
