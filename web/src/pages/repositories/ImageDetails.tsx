@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { useApi } from "../../api/hooks";
 import type { ImageDetail } from "../../api/types";
 import { ErrorMessage } from "../../components/ErrorMessage";
@@ -71,101 +72,72 @@ function ConfigSummary({ config }: { config: NonNullable<ImageDetail["config"]> 
   );
 }
 
-function Layers({ layers }: { layers: NonNullable<ImageDetail["layers"]> }) {
+interface Descriptor {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+interface Column<T> {
+  header: string;
+  render: (row: T, index: number) => ReactNode;
+  end?: boolean;
+}
+
+/** Descriptors (layers, an index's manifests, referrers) as a table: digest and size, with columns of their own. */
+function DescriptorTable<T extends Descriptor>(props: { title: string; heading?: string; rows: T[]; before: Column<T>[]; after?: Column<T>[] }) {
+  const { title, heading = title, rows, before, after = [] } = props;
+  const columns: Column<T>[] = [...before, { header: "Digest", render: (d) => <code title={d.digest}>{shortDigest(d.digest)}</code> }, ...after];
   return (
-    <section aria-label="Layers">
-      <h3>Layers ({layers.length})</h3>
+    <section aria-label={title}>
+      <h3>
+        {heading} ({rows.length})
+      </h3>
       <table className="data-table repo-subtable">
-        <caption className="visually-hidden">Layers</caption>
+        <caption className="visually-hidden">{title}</caption>
         <thead>
           <tr>
-            <th scope="col">#</th>
-            <th scope="col">Digest</th>
-            <th scope="col">Media type</th>
-            <th scope="col" className="align-end">Size</th>
+            {columns.map((c) => (
+              <th key={c.header} scope="col" className={c.end ? "align-end" : undefined}>
+                {c.header}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
-          {layers.map((l, i) => (
-            <tr key={`${i}-${l.digest}`}>
-              <td>{i + 1}</td>
-              <td>
-                <code title={l.digest}>{shortDigest(l.digest)}</code>
-              </td>
-              <td>
-                <code>{l.mediaType}</code>
-              </td>
-              <td className="align-end">{formatBytes(l.size)}</td>
+          {rows.map((row, i) => (
+            <tr key={`${i}-${row.digest}`}>
+              {columns.map((c) => (
+                <td key={c.header} className={c.end ? "align-end" : undefined}>
+                  {c.render(row, i)}
+                </td>
+              ))}
             </tr>
           ))}
         </tbody>
       </table>
     </section>
   );
+}
+
+const mediaTypeColumn: Column<Descriptor> = { header: "Media type", render: (d) => <code>{d.mediaType}</code> };
+const sizeColumn: Column<Descriptor> = { header: "Size", render: (d) => formatBytes(d.size), end: true };
+
+function Layers({ layers }: { layers: NonNullable<ImageDetail["layers"]> }) {
+  return <DescriptorTable title="Layers" rows={layers} before={[{ header: "#", render: (_, i) => i + 1 }]} after={[mediaTypeColumn, sizeColumn]} />;
 }
 
 function Platforms({ manifests }: { manifests: NonNullable<ImageDetail["manifests"]> }) {
-  return (
-    <section aria-label="Platforms">
-      <h3>Platforms ({manifests.length})</h3>
-      <table className="data-table repo-subtable">
-        <caption className="visually-hidden">Platforms</caption>
-        <thead>
-          <tr>
-            <th scope="col">Platform</th>
-            <th scope="col">Digest</th>
-            <th scope="col">Media type</th>
-            <th scope="col" className="align-end">Size</th>
-          </tr>
-        </thead>
-        <tbody>
-          {manifests.map((m) => (
-            <tr key={m.digest}>
-              <td>{m.platform ? platformName(m.platform) : <span className="repo-muted">unspecified</span>}</td>
-              <td>
-                <code title={m.digest}>{shortDigest(m.digest)}</code>
-              </td>
-              <td>
-                <code>{m.mediaType}</code>
-              </td>
-              <td className="align-end">{formatBytes(m.size)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
-  );
+  const platform: Column<(typeof manifests)[number]> = {
+    header: "Platform",
+    render: (m) => (m.platform ? platformName(m.platform) : <span className="repo-muted">unspecified</span>),
+  };
+  return <DescriptorTable title="Platforms" rows={manifests} before={[platform]} after={[mediaTypeColumn, sizeColumn]} />;
 }
 
 function Referrers({ referrers }: { referrers: NonNullable<ImageDetail["referrers"]> }) {
-  return (
-    <section aria-label="Referrers">
-      <h3>Referrers: signatures, SBOMs and other artifacts ({referrers.length})</h3>
-      <table className="data-table repo-subtable">
-        <caption className="visually-hidden">Referrers</caption>
-        <thead>
-          <tr>
-            <th scope="col">Artifact type</th>
-            <th scope="col">Digest</th>
-            <th scope="col" className="align-end">Size</th>
-            <th scope="col">Pushed</th>
-          </tr>
-        </thead>
-        <tbody>
-          {referrers.map((r) => (
-            <tr key={r.digest}>
-              <td>
-                <code>{r.artifactType ?? r.mediaType}</code>
-              </td>
-              <td>
-                <code title={r.digest}>{shortDigest(r.digest)}</code>
-              </td>
-              <td className="align-end">{formatBytes(r.size)}</td>
-              <td>{formatTime(r.pushedAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
-  );
+  type Referrer = (typeof referrers)[number];
+  const kind: Column<Referrer> = { header: "Artifact type", render: (r) => <code>{r.artifactType ?? r.mediaType}</code> };
+  const pushed: Column<Referrer> = { header: "Pushed", render: (r) => formatTime(r.pushedAt) };
+  return <DescriptorTable title="Referrers" heading="Referrers: signatures, SBOMs and other artifacts" rows={referrers} before={[kind]} after={[sizeColumn, pushed]} />;
 }
