@@ -6,7 +6,8 @@
 //   --only 1,4,7        run only these workloads (1 mono push, 2 chunked push, 3 blob GET,
 //                       4 manifest GET/HEAD (4get, 4head: one of them), 5 4 KiB blob GET,
 //                       6 small images, 7 pages; s: the S3 rows, s1-s5: one of them;
-//                       g: garbage collection, gfs / gs3: on the filesystem / on S3)
+//                       g: garbage collection, gfs / gs3: on the filesystem / on S3;
+//                       c: the console's repository page in Chromium)
 //   --registries NAMES  berth,distribution (default both)
 //   --profile DIR       Berth only, under `node --cpu-prof`; prints the profile's top functions
 //   --dir DIR           where the temporary data goes (default: the OS temp dir)
@@ -62,6 +63,7 @@ import { ab, curlDownload, curlUpload, wrk } from "./lib/tools.js";
 import { benchBucket, benchGateway, dropBucket, gatewayConfigured, missingGatewayTools, RGW_PACKAGES, type S3Server } from "./lib/s3.js";
 import { summarise } from "./cpuprofile.js";
 import { GC_FULL, GC_FULL_S3, GC_QUICK, GC_QUICK_S3, gcRows, type GcSizes } from "./gc.js";
+import { CONSOLE_FULL, CONSOLE_QUICK, consoleRows } from "./console.js";
 
 interface Sizes {
   big: number;
@@ -221,6 +223,7 @@ async function main(): Promise<void> {
   if (wanted(7)) await step("7", () => pages());
   peakRss();
   if (wanted(9) && names.includes("Berth")) await step("9", () => authCost(mainJs));
+  if (!only || only.has("c")) await step("C", async () => void rows.push(...(await consoleRows({ mainJs, workDir, sizes: args.quick ? CONSOLE_QUICK : CONSOLE_FULL, log }))));
   if (wantedS3()) await step("S", () => s3Rows(mainJs, files));
   if (wantedGc("fs") || wantedGc("s3")) await gcBench(mainJs);
 

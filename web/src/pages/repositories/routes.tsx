@@ -1,8 +1,13 @@
-// Placeholder: the Repositories area's owner replaces this file with the area's pages.
 import type { AreaRoutes } from "../../app/route-types";
-import { Page } from "../../components/Page";
+import "./repositories.css";
+import { RepositoryList } from "./RepositoryList";
+import { RepositoryPage } from "./RepositoryPage";
 
 export const routes: AreaRoutes = {
   nav: [{ label: "Repositories", to: "/repositories", operation: "ListDockerRepositories" }],
-  pages: [{ path: "/repositories", render: () => <Page title="Repositories">{null}</Page> }],
+  pages: [
+    { path: "/repositories", render: () => <RepositoryList /> },
+    // keyed by name: another repository is a fresh page, never the old one's state
+    { path: "/repositories/:name*", render: ({ name }) => <RepositoryPage key={name} name={name ?? ""} /> },
+  ],
 };
