@@ -151,7 +151,7 @@ test("the repository pages", async (t) => {
   await t.test("images show sizes and expand to layers, config and referrers", async () => {
     await page.goto(`${registry.url}/console/repositories/acme/web`);
     await page.getByRole("tab", { name: /Images/ }).click();
-    const open = page.getByRole("button", { name: v1.digest.slice(0, 19), exact: false }).first();
+    const open = page.getByRole("button", { name: v1.digest.slice(0, 19), exact: true });
     await open.waitFor();
     const imageCells = await rowWith(page, "v1").getByRole("cell").allTextContents();
     assert.ok(imageCells.some((c) => /^\d+(\.\d+)? KiB$/.test(c)), `a size in ${imageCells}`);
@@ -238,7 +238,7 @@ test("the repository pages", async (t) => {
     const short = sbom.digest.slice(0, 19);
     await page.getByRole("button", { name: `Delete image ${short}` }).click();
     await page.getByRole("dialog", { name: `Delete image ${short}?` }).getByRole("button", { name: "Delete image" }).click();
-    await page.getByRole("button", { name: short }).waitFor({ state: "detached" });
+    await page.getByRole("button", { name: short, exact: true }).waitFor({ state: "detached" });
     expectStatus(await boss.get(`/repositories/acme%2Fweb/images/${sbom.digest}`), 404, "deleted image");
   });
 
