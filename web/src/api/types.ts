@@ -11,7 +11,6 @@ export type AuthToken = z.infer<typeof s.authToken>;
 export type CreatedAuthToken = z.infer<typeof s.createdAuthToken>;
 export type UserDetail = z.infer<typeof s.userDetail>;
 export type Repository = z.infer<typeof s.repository>;
-export type RetentionPolicy = z.infer<typeof import("../../../src/api/retention-routes.js").retentionPolicy>;
 export type Tag = z.infer<typeof s.tag>;
 export type Image = z.infer<typeof s.image>;
 export type ImageDetail = z.infer<typeof s.imageDetail>;
