@@ -43,6 +43,11 @@ async function shot(page: Page, name: string, forDocs = false): Promise<void> {
   await screenshot(page, `walkthrough-${name}`);
   const docs = process.env.BERTH_DOCS_SCREENSHOTS;
   if (!forDocs || !docs) return;
+  // The docs show the page, not the toasts of the steps before it (one may leave by itself meanwhile).
+  if ((await page.getByRole("dialog").count()) === 0) {
+    const dismiss = page.getByRole("button", { name: "Dismiss" });
+    while ((await dismiss.count()) > 0) await dismiss.first().click({ timeout: 1000 }).catch(() => undefined);
+  }
   await mkdir(resolve(docs), { recursive: true });
   await page.screenshot({ path: join(resolve(docs), `${name}.png`), type: "png" });
 }
@@ -216,6 +221,7 @@ test("the console walkthrough: a newcomer's first push, pull, retention and sign
     const preview = page.getByRole("table", { name: "Images the retention policies would delete now" });
     await preview.getByRole("row", { name: /acme\/web/ }).filter({ hasText: pushed.slice(0, 19) }).filter({ hasText: "1.0" }).waitFor();
     assert.equal(await preview.getByRole("row").count(), 2, "a header and the one image");
+    await preview.scrollIntoViewIfNeeded();
     await shot(page, "retention-preview", true);
   });
 
