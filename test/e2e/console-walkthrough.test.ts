@@ -265,6 +265,10 @@ test("the console walkthrough: a newcomer's first push, pull, retention and sign
     await other.getByRole("alert").waitFor();
     assert.equal(await other.getByRole("row").count(), 0, "no tag of acme/web");
 
+    // Nor whether it exists: acme/web is refused as an unknown repository is.
+    const [web, unknown] = [await ann.get(`/repositories/${REPO_PATH}`), await ann.get(`/repositories/${encodeURIComponent(`${NS}/nothing`)}`)];
+    assert.deepEqual([web.status, web.body.errors?.[0]?.code], [unknown.status, unknown.body.errors?.[0]?.code], JSON.stringify([web.body, unknown.body]));
+
     await other.goto(`${registry.url}/console/iam/policies`);
     await other.getByRole("heading", { level: 1, name: "Policies" }).waitFor();
     await other.getByRole("table", { name: "Policies of rival" }).or(other.getByText("No policies yet")).waitFor();
