@@ -19,7 +19,7 @@ export interface ConsoleSizes {
 }
 
 export const CONSOLE_FULL: ConsoleSizes = { tags: 5_000, runs: 5, concurrency: 16 };
-export const CONSOLE_QUICK: ConsoleSizes = { tags: 500, runs: 2, concurrency: 16 };
+export const CONSOLE_QUICK: ConsoleSizes = { tags: 250, runs: 2, concurrency: 16 };
 
 export const CHROMIUM = "/usr/bin/chromium";
 /** Set by web/src/pages/repositories/TagsTab.tsx. */

@@ -151,7 +151,7 @@ test("the repository pages", async (t) => {
   await t.test("images show sizes and expand to layers, config and referrers", async () => {
     await page.goto(`${registry.url}/console/repositories/acme/web`);
     await page.getByRole("tab", { name: /Images/ }).click();
-    const open = page.getByRole("button", { name: v1.digest.slice(0, 19), exact: true });
+    const open = page.getByRole("button", { name: `Details of ${v1.digest.slice(0, 19)}` });
     await open.waitFor();
     const imageCells = await rowWith(page, "v1").getByRole("cell").allTextContents();
     assert.ok(imageCells.some((c) => /^\d+(\.\d+)? KiB$/.test(c)), `a size in ${imageCells}`);
@@ -168,6 +168,12 @@ test("the repository pages", async (t) => {
     await page.getByRole("region", { name: "Config" }).getByText("linux/amd64").waitFor();
     await page.getByRole("table", { name: "Referrers" }).getByText(SBOM).waitFor();
     await screenshot(page, "repository-image");
+    // Usable at a 1024 px laptop width: the actions stay on screen.
+    await page.setViewportSize({ width: 1024, height: 800 });
+    const actions = await rowWith(page, "v1").getByRole("button", { name: `Delete image ${v1.digest.slice(0, 19)}` }).boundingBox();
+    assert.ok(actions && actions.x + actions.width <= 1024, `the Delete button at ${JSON.stringify(actions)}`);
+    await screenshot(page, "repository-image-1024");
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   await t.test("an index lists its platforms", async () => {
@@ -233,12 +239,21 @@ test("the repository pages", async (t) => {
     assert.deepEqual(tags, ["v1"]);
   });
 
+  await t.test("the History tab tells what happened to the repository, newest first", async () => {
+    await page.getByRole("tab", { name: "History" }).click();
+    const history = page.getByRole("table", { name: "History of acme/web, newest first" });
+    await history.getByRole("row", { name: /DeleteTag acme\/web:v2/ }).waitFor();
+    const actions = await history.locator("tbody tr td:nth-child(3)").allTextContents();
+    assert.equal(actions[0], "DeleteTag");
+    assert.ok(actions.includes("PushManifest"), `pushes in ${actions}`);
+  });
+
   await t.test("deleting an image asks first, then the image is gone", async () => {
     await page.getByRole("tab", { name: /Images/ }).click();
     const short = sbom.digest.slice(0, 19);
     await page.getByRole("button", { name: `Delete image ${short}` }).click();
     await page.getByRole("dialog", { name: `Delete image ${short}?` }).getByRole("button", { name: "Delete image" }).click();
-    await page.getByRole("button", { name: short, exact: true }).waitFor({ state: "detached" });
+    await page.getByRole("button", { name: `Details of ${short}` }).waitFor({ state: "detached" });
     expectStatus(await boss.get(`/repositories/acme%2Fweb/images/${sbom.digest}`), 404, "deleted image");
   });
 
@@ -270,6 +285,7 @@ test("the repository pages", async (t) => {
     await reader.getByRole("tab", { name: /Images/ }).click();
     await rowWith(reader, "v1").waitFor();
     assert.equal(await reader.getByRole("button", { name: /^Delete/ }).count(), 0);
+    assert.equal(await reader.getByRole("tab", { name: "History" }).count(), 0, "the history is the audit log's: readers of repositories do not see it");
     const asReader = api(registry, "acme/reader", readerToken);
     expectStatus(await asReader.patch("/repositories/acme%2Fweb", { isPublic: false }), 403, "PATCH");
     expectStatus(await asReader.delete("/repositories/acme%2Fweb/tags/v1"), 403, "DELETE tag");

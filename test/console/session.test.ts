@@ -50,7 +50,7 @@ test("console sign-in", async (t) => {
     await userButton(p, OPERATOR).waitFor();
     assert.equal(await p.locator(".tenancy").textContent(), "Tenancy: berth");
     const nav = p.getByRole("navigation", { name: "Console" });
-    for (const area of ["Repositories", "Users", "Image retention", "Usage", "Audit log"]) await nav.getByRole("link", { name: area }).waitFor();
+    for (const area of ["Repositories", "Identity", "Retention", "Usage", "Audit log"]) await nav.getByRole("link", { name: area }).waitFor();
     await nav.getByRole("link", { name: "Audit log" }).click();
     await heading(p, "Audit log");
     assert.equal(path(p), "/console/audit");
@@ -72,8 +72,8 @@ test("console sign-in", async (t) => {
     await signIn(p, base, "acme/bob", minted.body.data.token);
     const nav = p.getByRole("navigation", { name: "Console" });
     // bob is in no group: no policy grants him anything, and IAM is for Administrators.
-    await nav.getByRole("link", { name: "Users" }).waitFor({ state: "detached" });
-    for (const hidden of ["Users", "Audit log", "Usage"]) assert.equal(await nav.getByRole("link", { name: hidden }).count(), 0, hidden);
+    await nav.getByRole("link", { name: "Identity" }).waitFor({ state: "detached" });
+    for (const hidden of ["Identity", "Audit log", "Usage"]) assert.equal(await nav.getByRole("link", { name: hidden }).count(), 0, hidden);
     assert.equal(asked.length, 1, `one batched request: ${asked.join(", ")}`);
     assert.match(decodeURIComponent(asked[0]!), /operations=ListDockerRepositories,ListUsers,GetRetentionPolicy,ReadUsage,ReadAuditEvents/);
     await p.context().close();

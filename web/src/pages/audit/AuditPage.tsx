@@ -5,7 +5,6 @@ import { useList } from "../../api/hooks";
 import type { AuditEvent } from "../../api/types";
 import { setQuery, useQuery } from "../../app/router";
 import { Button } from "../../components/Button";
-import { DataTable } from "../../components/DataTable";
 import { EmptyState } from "../../components/EmptyState";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { LoadMore } from "../../components/LoadMore";
@@ -13,9 +12,9 @@ import { Loading } from "../../components/Loading";
 import { Page } from "../../components/Page";
 import { Select } from "../../components/Select";
 import { TextField } from "../../components/TextField";
-import { formatTime } from "../../format";
 import { useSession } from "../../session/session";
 import "./audit.css";
+import { AuditTable } from "./AuditTable";
 import { apiQuery, filterOf, isFiltered, OUTCOMES, queryOf, type AuditFilter } from "./filter";
 
 const PAGE = 100;
@@ -76,20 +75,7 @@ export function AuditPage() {
         ))}
       {log.items.length > 0 && (
         <>
-          <DataTable<AuditEvent & { n: number }>
-            caption="Audit events, newest first"
-            rows={log.items.map((e, n) => ({ ...e, n }))}
-            rowKey={(e) => String(e.n)}
-            columns={[
-              { key: "time", header: "Time", className: "audit-nowrap", render: (e) => formatTime(e.at) },
-              { key: "actor", header: "Actor", render: (e) => e.actor },
-              { key: "action", header: "Action", render: (e) => e.action },
-              { key: "target", header: "Target", className: "audit-target", render: (e) => e.target },
-              { key: "outcome", header: "Outcome", render: (e) => <span className={`audit-outcome audit-outcome-${e.outcome}`}>{e.outcome}</span> },
-              { key: "address", header: "Address", render: (e) => e.address ?? "" },
-              { key: "detail", header: "Detail", className: "audit-detail", render: (e) => e.detail ?? "" },
-            ]}
-          />
+          <AuditTable events={log.items} caption="Audit events, newest first" />
           <LoadMore more={log.more} loading={log.loading} />
         </>
       )}

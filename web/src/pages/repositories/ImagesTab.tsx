@@ -65,7 +65,14 @@ export function ImagesTab({ name, onChanged }: { name: string; onChanged(): void
                 <tbody key={i.digest}>
                   <tr>
                     <td>
-                      <button type="button" className="repo-disclosure" aria-expanded={expanded} aria-controls={detailsId} onClick={() => toggle(i.digest)}>
+                      <button
+                        type="button"
+                        className="repo-disclosure"
+                        aria-label={`Details of ${shortDigest(i.digest)}`}
+                        aria-expanded={expanded}
+                        aria-controls={detailsId}
+                        onClick={() => toggle(i.digest)}
+                      >
                         <code title={i.digest}>{shortDigest(i.digest)}</code>
                       </button>
                     </td>

@@ -6,7 +6,9 @@ import { Loading } from "../../components/Loading";
 import { Page } from "../../components/Page";
 import { Tabs } from "../../components/Tabs";
 import { formatBytes, formatTime } from "../../format";
+import { useCan } from "../../session/session";
 import { DeleteRepository } from "./DeleteRepository";
+import { HistoryTab } from "./HistoryTab";
 import { ImagesTab } from "./ImagesTab";
 import { repositoryApi } from "./names";
 import { PullCommands } from "./PullCommands";
@@ -21,6 +23,7 @@ import { Visibility } from "./Visibility";
 export function RepositoryPage({ name }: { name: string }) {
   const repo = useApi<Repository>(repositoryApi(name));
   const r = repo.data;
+  const canReadHistory = useCan("ReadAuditEvents");
 
   if (repo.error) {
     return (
@@ -42,6 +45,7 @@ export function RepositoryPage({ name }: { name: string }) {
         tabs={[
           { id: "tags", label: `Tags${count(r?.tags)}`, render: () => <TagsTab name={name} onChanged={repo.reload} /> },
           { id: "images", label: `Images${count(r?.manifests)}`, render: () => <ImagesTab name={name} onChanged={repo.reload} /> },
+          ...(canReadHistory ? [{ id: "history", label: "History", render: () => <HistoryTab name={name} /> }] : []),
         ]}
       />
     </Page>
