@@ -233,6 +233,19 @@ test("the console walkthrough: a newcomer's first push, pull, retention and sign
     await row.waitFor({ state: "detached" });
     const tags = (await boss.get(`/repositories/${REPO_PATH}/tags`)).body.data.map((x: { name: string }) => x.name);
     assert.deepEqual(tags, ["1.1"]);
+
+    // Its History tab tells who pushed and who deleted (audit events land within a second).
+    type Event = { actor: string; action: string; target: string };
+    const { push, deletion } = await until("the push and the deletion in the repository's audit log", async () => {
+      const events = (await boss.get(`/tenancies/${NS}/audit?limit=200&repository=${REPO_PATH}`)).body.data as Event[];
+      const push = events.find((e) => e.actor === `${NS}/dev`);
+      const deletion = events.find((e) => e.actor === `${NS}/boss` && e.target.endsWith(":1.0"));
+      return push && deletion ? { push, deletion } : undefined;
+    });
+    await page.reload();
+    await page.getByRole("tab", { name: "History" }).click();
+    const history = page.getByRole("table", { name: `History of ${REPO}, newest first` });
+    for (const e of [push, deletion]) await history.getByRole("row").filter({ hasText: e.actor }).filter({ hasText: e.action }).first().waitFor();
   });
 
   await t.test("usage shows the repository's storage and its pulls", async () => {
