@@ -1,5 +1,6 @@
 // Data hooks over the client: one read (useApi) and a paginated list (useList) that follows `next`.
 import { useCallback, useEffect, useRef, useState } from "react";
+import { toast } from "../components/toast";
 import { api, ApiError, type Query } from "./client";
 
 export interface ApiState<T> {
@@ -97,4 +98,33 @@ export function useList<T>(path: string | null, query?: Query): ListState<T> {
         }
       : undefined;
   return { items: current.items, error: current.error, loading: current.loading, more, reload };
+}
+
+export interface ActionState {
+  busy: boolean;
+  /** the API's refusal of the last run, for the page to show */
+  error?: ApiError;
+  /** Runs a write; on success says `done` in a toast and calls `after`. Other errors than the API's propagate. */
+  run(action: () => Promise<unknown>, done: string, after?: () => void): Promise<void>;
+}
+
+/** A page's writes: busy while one runs, the API's error kept until the next. */
+export function useAction(): ActionState {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const run = useCallback(async (action: () => Promise<unknown>, done: string, after?: () => void) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+      toast(done);
+      after?.();
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
 }

@@ -14,6 +14,8 @@ export type Repository = z.infer<typeof s.repository>;
 export type Tag = z.infer<typeof s.tag>;
 export type Image = z.infer<typeof s.image>;
 export type ImageDetail = z.infer<typeof s.imageDetail>;
+/** `POST /tenancies/{ns}/policies/check`: per statement `{ok: true}` or the reason, 1-based column and token length. */
+export type PolicyCheck = z.infer<typeof s.policyCheck>;
 export type AuditEvent = z.infer<typeof s.auditEvent>;
 export type Usage = z.infer<typeof s.usage>;
 export type RepositoryUsage = z.infer<typeof s.repositoryUsage>;

@@ -11,7 +11,7 @@ import { toast } from "../../components/toast";
 import { formatTime } from "../../format";
 import { useCan } from "../../session/session";
 import { apiPaths } from "../iam/paths";
-import type { AuthToken } from "../iam/types";
+import type { AuthToken } from "../../api/types";
 import { GenerateTokenDialog } from "./GenerateTokenDialog";
 import { actionsColumn } from "../iam/actions-column";
 

@@ -9,7 +9,7 @@ import { Dialog } from "../../components/Dialog";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { TextField } from "../../components/TextField";
 import { apiPaths } from "../iam/paths";
-import type { CreatedAuthToken } from "../iam/types";
+import type { CreatedAuthToken } from "../../api/types";
 
 export const SHOWN_ONCE = "This token is shown only once. Copy it now; Berth stores only its hash.";
 

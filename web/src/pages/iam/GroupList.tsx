@@ -18,7 +18,7 @@ import { IamNav } from "./IamNav";
 import { isAdministrators } from "./administrators";
 import { NAME_HINT } from "./names";
 import { apiPaths, links } from "./paths";
-import type { Group } from "./types";
+import type { Group } from "../../api/types";
 import { actionsColumn } from "./actions-column";
 
 export function GroupList() {

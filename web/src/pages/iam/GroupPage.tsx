@@ -1,7 +1,7 @@
 // Identity → Groups → one group: its members; add one (picked from the tenancy's users), remove one.
 import { useCallback, useState, type FormEvent } from "react";
-import { api, ApiError } from "../../api/client";
-import { useList } from "../../api/hooks";
+import { api } from "../../api/client";
+import { useAction, useList } from "../../api/hooks";
 import { Link, navigate } from "../../app/router";
 import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
@@ -16,7 +16,7 @@ import { isAdministrators } from "./administrators";
 import { IamNav } from "./IamNav";
 import { loadAll } from "./load-all";
 import { apiPaths, links } from "./paths";
-import type { User } from "./types";
+import type { User } from "../../api/types";
 import { useLoaded } from "./use-loaded";
 import { actionsColumn } from "./actions-column";
 
@@ -28,28 +28,15 @@ export function GroupPage({ group }: { group: string }) {
   const canDelete = useCan("DeleteGroup");
   const users = useLoaded(canAdd ? `users ${tenancy}` : null, useCallback(() => loadAll<User>(apiPaths.users(tenancy)), [tenancy]));
   const [choice, setChoice] = useState("");
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const { busy, error } = action;
   const [deleting, setDeleting] = useState(false);
 
   const isMember = new Set(members.items.map((u) => u.name));
   const candidates = (users.data ?? []).filter((u) => !isMember.has(u.name));
   const chosen = candidates.some((u) => u.name === choice) ? choice : "";
 
-  async function run(action: () => Promise<unknown>, done: string) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      toast(done);
-      members.reload();
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const run = (write: () => Promise<unknown>, done: string) => action.run(write, done, members.reload);
 
   function add(event: FormEvent) {
     event.preventDefault();

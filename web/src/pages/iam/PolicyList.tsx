@@ -15,7 +15,7 @@ import { formatTime } from "../../format";
 import { useCan, useSession } from "../../session/session";
 import { IamNav } from "./IamNav";
 import { apiPaths, links } from "./paths";
-import type { Policy } from "./types";
+import type { Policy } from "../../api/types";
 import { actionsColumn } from "./actions-column";
 
 export function PolicyList() {

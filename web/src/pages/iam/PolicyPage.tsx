@@ -17,7 +17,8 @@ import { NAME_HINT } from "./names";
 import { apiPaths, links, NEW_POLICY } from "./paths";
 import { PolicyEditor } from "./PolicyEditor";
 import { statementLines, type LineProblem, type StatementLine } from "./statements";
-import type { Policy, StatementErrorDetail } from "./types";
+import type { Policy } from "../../api/types";
+import type { StatementErrorDetail } from "./statement-error";
 import { usePolicyCheck } from "./use-policy-check";
 
 export function PolicyPage({ policy }: { policy: string }) {

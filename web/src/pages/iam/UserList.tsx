@@ -17,7 +17,7 @@ import { CreateNamedDialog } from "./CreateNamedDialog";
 import { IamNav } from "./IamNav";
 import { NAME_HINT } from "./names";
 import { apiPaths, links } from "./paths";
-import type { User } from "./types";
+import type { User } from "../../api/types";
 import { useMemberships } from "./use-memberships";
 import { actionsColumn } from "./actions-column";
 

@@ -1,7 +1,7 @@
 // Identity → Users → one user: their groups, their auth tokens, their console password.
 import { useCallback, useState } from "react";
-import { api, ApiError } from "../../api/client";
-import { useApi } from "../../api/hooks";
+import { api } from "../../api/client";
+import { useAction, useApi } from "../../api/hooks";
 import { Link, navigate } from "../../app/router";
 import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
@@ -18,7 +18,7 @@ import { ConsolePasswordForm } from "../account/ConsolePasswordForm";
 import { IamNav } from "./IamNav";
 import { loadAll } from "./load-all";
 import { apiPaths, links } from "./paths";
-import type { Group, UserDetail } from "./types";
+import type { Group, UserDetail } from "../../api/types";
 import { useLoaded } from "./use-loaded";
 import { actionsColumn } from "./actions-column";
 
@@ -117,27 +117,14 @@ function Memberships(props: { tenancy: string; user: string; groups: Group[]; on
   const canListGroups = useCan("ListGroups");
   const all = useLoaded(canAdd && canListGroups ? `groups ${tenancy}` : null, useCallback(() => loadAll<Group>(apiPaths.groups(tenancy)), [tenancy]));
   const [choice, setChoice] = useState("");
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const { busy, error } = action;
   const member = new Set(groups.map((g) => g.name));
   const candidates = (all.data ?? []).filter((g) => !member.has(g.name));
   // Nothing is chosen until the user picks: a default would put someone in Administrators by one click.
   const chosen = candidates.some((g) => g.name === choice) ? choice : "";
 
-  async function run(action: () => Promise<unknown>, done: string) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      toast(done);
-      props.onChange();
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const run = (write: () => Promise<unknown>, done: string) => action.run(write, done, props.onChange);
 
   return (
     <section className="iam-section" aria-labelledby="user-groups">

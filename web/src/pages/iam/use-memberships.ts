@@ -3,7 +3,7 @@
 import { useCallback } from "react";
 import { apiPaths } from "./paths";
 import { loadAll } from "./load-all";
-import type { Group, User } from "./types";
+import type { Group, User } from "../../api/types";
 import { useLoaded, type Loaded } from "./use-loaded";
 
 export function useMemberships(tenancy: string, enabled: boolean): Loaded<Map<string, string[]>> {

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, ApiError } from "../../api/client";
 import { apiPaths } from "./paths";
 import { statementLines, type LineProblem } from "./statements";
-import type { PolicyCheck } from "./types";
+import type { PolicyCheck } from "../../api/types";
 
 export const CHECK_DELAY_MS = 300;
 

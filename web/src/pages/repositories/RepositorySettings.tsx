@@ -1,9 +1,8 @@
-import { useState } from "react";
-import { api, ApiError } from "../../api/client";
+import { api } from "../../api/client";
 import type { Repository } from "../../api/types";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Toggle } from "../../components/Toggle";
-import { toast } from "../../components/toast";
+import { useAction } from "../../api/hooks";
 import { useCan } from "../../session/session";
 import { repositoryApi } from "./names";
 import { RetentionMembership } from "./RetentionMembership";
@@ -11,23 +10,9 @@ import { RetentionMembership } from "./RetentionMembership";
 /** Public/private, immutable tags and the retention policy of one repository. */
 export function RepositorySettings({ repo, onChanged }: { repo: Repository; onChanged(): void }) {
   const canUpdate = useCan("UpdateContainerRepository", { repository: repo.name });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
-
-  const update = async (change: { isPublic?: boolean; immutableTags?: boolean }, done: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.patch<Repository>(repositoryApi(repo.name), change);
-      toast(done);
-      onChanged();
-    } catch (err) {
-      if (err instanceof ApiError) setError(err);
-      else throw err;
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const update = (change: { isPublic?: boolean; immutableTags?: boolean }, done: string) =>
+    run(() => api.patch<Repository>(repositoryApi(repo.name), change), done, onChanged);
 
   return (
     <section className="repo-settings" aria-label="Settings">

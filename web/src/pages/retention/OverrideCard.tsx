@@ -1,12 +1,12 @@
 // One override policy: its rules, its repositories (add and remove) and its actions.
 import { useState } from "react";
-import { api, ApiError } from "../../api/client";
+import { api } from "../../api/client";
 import type { RetentionPolicy } from "../../api/types";
 import { Link } from "../../app/router";
 import { Button } from "../../components/Button";
 import { ErrorMessage } from "../../components/ErrorMessage";
 import { Select } from "../../components/Select";
-import { toast } from "../../components/toast";
+import { useAction } from "../../api/hooks";
 import { PolicyDetails } from "./PolicyDetails";
 
 export function OverrideCard({
@@ -32,26 +32,12 @@ export function OverrideCard({
   onPreview: () => void;
 }) {
   const [adding, setAdding] = useState("");
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const path = (repository: string) =>
     `/tenancies/${encodeURIComponent(tenancy)}/retention/policies/${encodeURIComponent(policy.name)}/repositories/${encodeURIComponent(repository)}`;
   const titleId = `retention-policy-${policy.name}`;
 
-  async function change(run: () => Promise<unknown>, done: string) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await run();
-      toast(done);
-      onChanged();
-    } catch (err) {
-      if (err instanceof ApiError) setError(err);
-      else throw err;
-    } finally {
-      setBusy(false);
-    }
-  }
+  const change = (action: () => Promise<unknown>, done: string) => run(action, done, onChanged);
 
   const choice = available.includes(adding) ? adding : (available[0] ?? "");
   return (
