@@ -86,7 +86,7 @@ export class UploadService {
       await this.refusing(hold, upload, () => this.checkQuota(repository, upload.size, range ? range.end - range.start + 1 : length));
       const hash = this.runningHash(upload);
       const writer = await this.writerOf(upload);
-      const size = await this.write(upload, writer, body, hold, hash, range);
+      const size = await this.write(upload, writer, body, hold, hash, range, length);
       hold.progress = { size, hashState: hash?.state() ?? null, writerState: writer.state };
       return { id, size };
     });
@@ -108,11 +108,11 @@ export class UploadService {
       if (size === 0) {
         // The whole blob in this request (or none): Node's own hash of the algorithm asked for.
         const hash = createHash(expected.algorithm);
-        if (body) size = await this.write(upload, writer, body, hold, hash, range);
+        if (body) size = await this.write(upload, writer, body, hold, hash, range, length);
         actual = `${expected.algorithm}:${hash.digest("hex")}`;
       } else {
         const hash = this.runningHash(upload);
-        if (body) size = await this.write(upload, writer, body, hold, hash, range);
+        if (body) size = await this.write(upload, writer, body, hold, hash, range, length);
         if (hash?.algorithm === expected.algorithm) actual = hash.digest();
       }
       if (actual !== undefined) {
@@ -163,7 +163,7 @@ export class UploadService {
     await this.checkQuota(repository, 0, length, expected.digest);
     const { id } = await this.start(repository);
     try {
-      return await this.complete(repository, id, expected.digest, body);
+      return await this.complete(repository, id, expected.digest, body, undefined, length);
     } catch (err) {
       await this.abandon({ id, size: 0, writerState: null });
       throw err;
@@ -237,9 +237,18 @@ export class UploadService {
    * or when it ends short of it, stopped once the lease is lost. With the resumable hash, the
    * session's progress is recorded now and then as the writer makes bytes durable. A body refused
    * (a wrong length, a full disk) leaves the session as it was before the request; one the client
-   * broke off leaves it at its last checkpoint, for the client to resume from.
+   * broke off leaves it at its last checkpoint, for the client to resume from. The body's declared
+   * length (its Content-Range or Content-Length) lets the writer stream it without collecting it.
    */
-  private async write(upload: UploadRecord, writer: ObjectWriter, body: Chunks, hold: Hold, hash: Hasher | undefined, range?: ContentRange): Promise<number> {
+  private async write(
+    upload: UploadRecord,
+    writer: ObjectWriter,
+    body: Chunks,
+    hold: Hold,
+    hash: Hasher | undefined,
+    range?: ContentRange,
+    length?: number,
+  ): Promise<number> {
     const checkpoints =
       hash instanceof ResumableHash
         ? new Checkpoints(upload.size, this.ctx.now, (progress) => this.ctx.meta.recordUploadCheckpoint(upload.id, this.holder.id, progress), (err) =>
@@ -249,7 +258,8 @@ export class UploadService {
     hold.checkpoints = checkpoints;
     const source = received(body, hash, range, hold.lease.signal, upload.size, checkpoints);
     try {
-      return await this.refusing(hold, upload, () => writer.write(source, checkpoints && ((size) => checkpoints.durable(size, writer.state))));
+      const declared = range ? range.end - range.start + 1 : length;
+      return await this.refusing(hold, upload, () => writer.write(source, checkpoints && ((size) => checkpoints.durable(size, writer.state)), declared));
     } catch (err) {
       // A refused body's bytes are cut at once: on a full disk, the space is what the next write needs.
       if (hold.progress === undefined || hold.lease.lost) throw err;

@@ -53,8 +53,11 @@ export interface ObjectWriter {
    * at any `at` up to it, with `state` as it is then, continues from there (what the registry
    * records as a checkpoint, so a writer killed midway loses only what came since). A driver may
    * never call it (one whose bytes become durable only at the end of a write).
+   * `length`, when the request declared it, is how many bytes `chunks` hold: a driver may then
+   * stream them to storage without collecting them (S3: straight into parts). Chunks that end
+   * short of it or run past it fail the write, as any broken body does.
    */
-  write(chunks: Chunks, durable?: (size: number) => void): Promise<number>;
+  write(chunks: Chunks, durable?: (size: number) => void, length?: number): Promise<number>;
   /** Makes the bytes written so far the object's final content at its key. */
   commit(): Promise<void>;
   /** Discards everything written, here and by earlier writers. */

@@ -165,6 +165,46 @@ export function driverSuite(name: string, open: () => Promise<StorageDriver>, op
       assert.ok((await collect((await d.get(key))!)).equals(Buffer.concat([a, b])));
     });
 
+    it("writes of declared length, across requests and part sizes, mixed with undeclared ones", async () => {
+      // Sizes that end inside a part, exactly on 5 MiB (S3's smallest part), and span several
+      // parts, with a write of unknown length in between and a declared empty one.
+      const bodies = [3 * MiB + 5, 7 * MiB - 5, 0, 11 * MiB + 3, 2 * MiB, 100].map((n) => randomBytes(n));
+      const d = await open();
+      const key = `${fresh()}/declared`;
+      let recorded: { at: number; state: string } | undefined;
+      for (const [i, body] of bodies.entries()) {
+        const writer = await d.writer(key, recorded);
+        const declared = i === 4 ? undefined : body.length;
+        assert.equal(await writer.write(split(body, 65_521), undefined, declared), byteLength(bodies.slice(0, i + 1)));
+        recorded = { at: writer.size, state: writer.state };
+      }
+      const last = await d.writer(key, recorded);
+      const tail = randomBytes(6 * MiB + 1);
+      await last.write(split(tail, 100_000), undefined, tail.length);
+      await last.commit();
+      assert.ok((await collect((await d.get(key))!)).equals(Buffer.concat([...bodies, tail])));
+    });
+
+    it("a body of declared length that breaks off fails with its own error; a writer at the last size continues", async () => {
+      const d = await open();
+      const key = `${fresh()}/declared-broken`;
+      const a = randomBytes(2 * MiB + 3);
+      const first = await d.writer(key);
+      await first.write(chunksOf(a), undefined, a.length);
+      const recorded = { at: first.size, state: first.state };
+      // Past a part's end (S3: 5 MiB), then gone.
+      async function* broken(): Chunks {
+        yield* split(randomBytes(6 * MiB), 256 * 1024);
+        throw new Error("client went away");
+      }
+      await assert.rejects((await d.writer(key, recorded)).write(broken(), undefined, 9 * MiB), /client went away/);
+      const b = randomBytes(4 * MiB);
+      const resumed = await d.writer(key, recorded);
+      await resumed.write(chunksOf(b), undefined, b.length);
+      await resumed.commit();
+      assert.ok((await collect((await d.get(key))!)).equals(Buffer.concat([a, b])));
+    });
+
     it("a writer continued by another process, then here again", { skip: !options.child && "objects of one process" }, async () => {
       const d = await open();
       const key = `${fresh()}/shared`;
@@ -343,6 +383,10 @@ async function* chunksOf(...parts: Buffer[]): Chunks {
 
 function byteLength(parts: Buffer[]): number {
   return parts.reduce((n, p) => n + p.length, 0);
+}
+
+async function* split(data: Buffer, size: number): Chunks {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
 }
 
 async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {

@@ -130,6 +130,80 @@ if (!s3) {
       assert.ok((await collect((await d.get(k))!)).equals(data));
     });
 
+    it("streams a body of declared length into parts as it arrives: far less than a part in memory", async () => {
+      const d = open();
+      const k = key("streamed");
+      const chunkSize = 5 * MiB;
+      setFlagsFromString("--expose-gc");
+      const gc = runInNewContext("gc") as () => void;
+      const seed = randomBytes(64 * 1024);
+      const whole: Buffer[] = [];
+      let peak = 0;
+      let baseline = 0;
+      // Fresh 64 KiB pieces, as a socket delivers them; the heap's buffers measured after a full GC.
+      async function* pieces(length: number) {
+        for (let at = 0, i = 0; at < length; i++) {
+          if (i % 16 === 0) {
+            gc();
+            peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
+          }
+          const piece = Buffer.from(seed.subarray(0, Math.min(seed.length, length - at)));
+          piece.writeUInt32BE(i, 0);
+          at += piece.length;
+          yield piece;
+        }
+      }
+      // Bodies that end inside a part (a segment), then fill it (read back) and go on for parts more.
+      let recorded: { at: number; state: string } | undefined;
+      for (const length of [3 * MiB + 17, 23 * MiB - 17, 2 * MiB]) {
+        const collected = await collectAll(pieces(length));
+        whole.push(...collected);
+        const w = await d.writer(k, recorded);
+        gc();
+        baseline = process.memoryUsage().arrayBuffers;
+        await w.write(chunks(...collected.map((c) => Buffer.from(c))), undefined, length);
+        recorded = { at: w.size, state: w.state };
+      }
+      peak = 0;
+      const w = await d.writer(k, recorded);
+      gc();
+      baseline = process.memoryUsage().arrayBuffers;
+      await w.write(pieces(20 * MiB), undefined, 20 * MiB);
+      assert.ok(peak < chunkSize / 4, `peak memory ${(peak / MiB).toFixed(2)} MiB while 20 MiB went out (a part: ${chunkSize / MiB} MiB)`);
+      whole.push(...(await collectAll(pieces(20 * MiB))));
+      const total = 48 * MiB;
+      const { u } = JSON.parse(w.state) as { u: string };
+      const sent = await raw.send(new ListPartsCommand({ Bucket: bucket, Key: `berth/${k}`, UploadId: u }));
+      assert.deepEqual(sent.Parts?.map((p) => p.Size), Array(Math.floor(total / chunkSize)).fill(chunkSize), "parts of exactly chunksize");
+      await (await d.writer(k, { at: w.size, state: w.state })).commit();
+      assert.ok((await collect((await d.get(k))!)).equals(Buffer.concat(whole)));
+      assert.deepEqual(await rawKeys(raw, bucket, "berth/.writers/"), [], "no segment is left after commit");
+    });
+
+    it("a body shorter or longer than its declared length fails the write at once; the recorded bytes stay", async () => {
+      const d = open();
+      const k = key("declared-wrong");
+      const a = randomBytes(MiB);
+      const first = await d.writer(k);
+      await first.write(chunks(a), undefined, a.length);
+      const recorded = { at: first.size, state: first.state };
+      // Short inside the part being filled, short inside a later part, and long.
+      for (const [sent, declared] of [
+        [MiB, 2 * MiB],
+        [6 * MiB, 12 * MiB],
+        [2 * MiB + 1, 2 * MiB],
+      ] as const) {
+        const started = Date.now();
+        await assert.rejects((await d.writer(k, recorded)).write(split(randomBytes(sent), 100_000), undefined, declared), /declared/);
+        assert.ok(Date.now() - started < 10_000, "failed without waiting for a timeout");
+      }
+      const b = randomBytes(5 * MiB);
+      const resumed = await d.writer(k, recorded);
+      await resumed.write(chunks(b), undefined, b.length);
+      await resumed.commit();
+      assert.ok((await collect((await d.get(k))!)).equals(Buffer.concat([a, b])));
+    });
+
     it("a writer resumed at the recorded size drops parts and segments a cut-off request wrote past it", async () => {
       const d = open();
       const C = 5 * MiB;

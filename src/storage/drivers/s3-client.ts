@@ -53,6 +53,8 @@ export class S3StorageError extends Error {
   }
 }
 
+const SILENT = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 export function createClient(o: S3Options): S3Client {
   // The SDK warns on Node 20 about versions it has not published yet; the lockfile pins this one,
   // and a multi-line warning on stderr would only break the JSON log stream.
@@ -68,6 +70,9 @@ export function createClient(o: S3Options): S3Client {
     responseChecksumValidation: "WHEN_REQUIRED",
     // A few quick retries ride out a restarting gateway without hiding a dead one for minutes.
     maxAttempts: o.maxAttempts ?? 3,
+    // Without a logger the SDK writes to the console when a streamed request fails (it is never
+    // retried); the writer reports that failure itself, and the log stream stays JSON.
+    logger: SILENT,
     requestHandler: {
       connectionTimeout: o.connectTimeout ?? 5_000,
       requestTimeout: o.requestTimeout ?? 120_000,

@@ -8,10 +8,14 @@
 // segments are read back (at most one part) and sent with the new bytes as one part; the segments
 // are deleted by the next writer (which knows the part was recorded) or at commit.
 //
-// Memory: about one part (`chunkSize`). A full part is sent before more bytes are read, so the
-// request's own backpressure holds the client while it goes out (less overlap, a third the memory).
+// A body of declared length (`write`'s `length`) is never held: each part is streamed to
+// UploadPart as it arrives (after the part's earlier segments, read back), and the bytes past the
+// last full part go straight into their segment's PutObject; the commit streams the last part the
+// same way. Memory per upload is then a few socket buffers, and receiving overlaps sending.
+// A body of unknown length is collected instead: about one part (`chunkSize`) in memory, a full
+// part sent before more bytes are read, so the request's own backpressure holds the client.
 import { randomBytes } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -28,6 +32,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Chunks, ObjectWriter } from "../driver.js";
+import { ChunkReader } from "./chunk-reader.js";
 import { MAX_PARTS, MIN_PART_SIZE, S3StorageError, isNotFound, readInto, storageError } from "./s3-client.js";
 
 export interface WriterPlace {
@@ -153,8 +158,13 @@ export class S3Writer implements ObjectWriter {
     return JSON.stringify(saved);
   }
 
-  async write(chunks: Chunks): Promise<number> {
+  async write(chunks: Chunks, _durable?: (size: number) => void, length?: number): Promise<number> {
     this.#assertOpen();
+    return length === undefined ? this.#writeCollected(chunks) : this.#writeStreamed(chunks, length);
+  }
+
+  /** A body of unknown length: collected into parts in memory (see the top of the file). */
+  async #writeCollected(chunks: Chunks): Promise<number> {
     const { chunkSize } = this.place;
     for await (const chunk of chunks) {
       if (chunk.byteLength === 0) continue;
@@ -180,6 +190,46 @@ export class S3Writer implements ObjectWriter {
     return this.#size;
   }
 
+  /** A body of `length` bytes: each part and the last segment streamed as the bytes arrive. */
+  async #writeStreamed(chunks: Chunks, length: number): Promise<number> {
+    const { client, bucket, chunkSize } = this.place;
+    const body = new ChunkReader(chunks);
+    // Bytes an earlier write of this writer holds in memory are in its segments too: read back from there.
+    this.#stored.push(...this.#own);
+    this.#own = [];
+    this.#mem = [];
+    this.#memStart = this.#size;
+    // The state this writer was opened with is recorded, so what it marked obsolete can go.
+    const deleted = this.#deleteSegments(this.#deletable).catch(() => {});
+    try {
+      let left = length;
+      while (this.#size + left - this.#partStart >= chunkSize) {
+        const taken = this.#partStart + chunkSize - this.#size;
+        await this.#streamPart(this.#parts.length + 1, chunkSize, body);
+        left -= taken;
+      }
+      if (left > 0) {
+        const start = this.#size;
+        const name = `${start}.${this.#tag}`;
+        await this.#sendStreamed("put segment", left, body.take(left), (Body, abortSignal) =>
+          client.send(new PutObjectCommand({ Bucket: bucket, Key: this.#segmentKey(name), Body, ContentLength: left }), { abortSignal }),
+        );
+        await body.end();
+        this.#stored.push({ name, start });
+        this.#size += left;
+        this.#memStart = this.#size;
+      } else {
+        await body.end();
+      }
+    } finally {
+      await body.close();
+    }
+    await deleted;
+    this.#deletable = [];
+    this.#durableEnd = this.#size;
+    return this.#size;
+  }
+
   async commit(): Promise<void> {
     this.#assertOpen();
     const { client, bucket, objectKey } = this.place;
@@ -189,20 +239,22 @@ export class S3Writer implements ObjectWriter {
         const source = copySource(bucket, this.#segmentKey(this.#stored[0]!.name));
         await this.#call("commit", () => client.send(new CopyObjectCommand({ Bucket: bucket, Key: objectKey, CopySource: source })));
       } else {
-        const body = await this.#partBody(this.#size - this.#partStart);
-        await this.#call("commit", () => client.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: body, ContentLength: body.length })));
+        const length = this.#size - this.#partStart;
+        await this.#sendStreamed("commit", length, this.#partBytes(length), (Body, abortSignal) =>
+          client.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body, ContentLength: length }), { abortSignal }),
+        );
       }
     } else if (this.#size === 0) {
       await abortUpload(this.place, this.#uploadId).catch(() => {});
       await this.#call("commit", () => client.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: Buffer.alloc(0), ContentLength: 0 })));
     } else {
-      const last = this.#size > this.#partStart ? await this.#partBody(this.#size - this.#partStart) : undefined;
+      const last = this.#size - this.#partStart;
       const kept = this.#parts.length;
       const listed = await this.#listParts(this.#uploadId);
-      if (listed.some((p) => p.number > kept + (last ? 1 : 0))) {
+      if (listed.some((p) => p.number > kept + (last > 0 ? 1 : 0))) {
         await this.#completeAfterCutOff(this.#uploadId, listed, last);
       } else {
-        if (last) await this.#sendPart(kept + 1, last);
+        if (last > 0) await this.#streamPart(kept + 1, last);
         await this.#complete(this.#uploadId, this.#parts);
       }
     }
@@ -235,20 +287,115 @@ export class S3Writer implements ObjectWriter {
   }
 
   async #sendPart(number: number, body: Buffer): Promise<void> {
-    if (number > MAX_PARTS) {
-      throw new S3StorageError(`s3 writer ${this.place.key}: more than ${MAX_PARTS} parts; raise storage.s3.chunksize for objects this large`, "EFBIG");
-    }
+    const uploadId = await this.#openUpload(number);
     const { client, bucket, objectKey } = this.place;
-    if (this.#uploadId === undefined) {
-      const created = await this.#call("create upload", () => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: objectKey })));
-      this.#uploadId = created.UploadId;
-    }
-    const uploadId = this.#uploadId;
     const sent = await this.#call("upload part", () =>
       client.send(new UploadPartCommand({ Bucket: bucket, Key: objectKey, UploadId: uploadId, PartNumber: number, Body: body, ContentLength: body.length })),
     );
     if (!sent.ETag) throw new S3StorageError(`s3 upload part ${this.place.key}: no ETag for part ${number}`, "EIO");
     this.#parts[number - 1] = sent.ETag;
+  }
+
+  /**
+   * Streams bytes [partStart, partStart + length) as part `number`: the part's segments read back,
+   * the bytes in memory, then the rest from `body`. Once stored, the next part starts after it.
+   */
+  async #streamPart(number: number, length: number, body?: ChunkReader): Promise<void> {
+    const uploadId = await this.#openUpload(number);
+    const { client, bucket, objectKey } = this.place;
+    const sent = await this.#sendStreamed("upload part", length, this.#partBytes(length, body), (Body, abortSignal) =>
+      client.send(new UploadPartCommand({ Bucket: bucket, Key: objectKey, UploadId: uploadId, PartNumber: number, Body, ContentLength: length }), { abortSignal }),
+    );
+    if (!sent.ETag) throw new S3StorageError(`s3 upload part ${this.place.key}: no ETag for part ${number}`, "EIO");
+    this.#parts[number - 1] = sent.ETag;
+    this.#obsolete.push(...this.#stored.map((s) => s.name), ...this.#own.map((s) => s.name));
+    this.#stored = [];
+    this.#own = [];
+    this.#partStart += length;
+    this.#size = Math.max(this.#size, this.#partStart);
+    this.#memStart = this.#partStart;
+    this.#durableEnd = this.#partStart;
+  }
+
+  /** The multipart upload's id, created with the first part. */
+  async #openUpload(number: number): Promise<string> {
+    if (number > MAX_PARTS) {
+      throw new S3StorageError(`s3 writer ${this.place.key}: more than ${MAX_PARTS} parts; raise storage.s3.chunksize for objects this large`, "EFBIG");
+    }
+    if (this.#uploadId === undefined) {
+      const { client, bucket, objectKey } = this.place;
+      const created = await this.#call("create upload", () => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: objectKey })));
+      this.#uploadId = created.UploadId!;
+    }
+    return this.#uploadId;
+  }
+
+  /**
+   * Bytes [partStart, partStart + length) as they come: the segments not in memory, read back in
+   * order, then the bytes in memory (taken out of it), then the rest from `body`.
+   */
+  async *#partBytes(length: number, body?: ChunkReader): AsyncGenerator<Uint8Array> {
+    const end = this.#partStart + length;
+    for (const [segment, size] of this.#segmentBounds()) {
+      if (size === 0) continue;
+      const got = await this.#call("read segment", () =>
+        this.place.client.send(new GetObjectCommand({ Bucket: this.place.bucket, Key: this.#segmentKey(segment.name), Range: `bytes=0-${size - 1}` })),
+      );
+      let read = 0;
+      for await (const chunk of got.Body as Readable) {
+        read += (chunk as Buffer).byteLength;
+        yield chunk as Buffer;
+      }
+      if (read !== size) throw new S3StorageError(`s3 read segment ${this.place.key}: ${read} of ${size} bytes`, "EIO");
+    }
+    const inMemory = Math.min(this.#size, end) - this.#memStart;
+    if (inMemory > 0) yield* this.#takeMem(inMemory);
+    const rest = end - Math.max(this.#size, this.#memStart);
+    if (rest > 0) {
+      if (!body) throw new S3StorageError(`s3 writer ${this.place.key}: part past the bytes written`, "EINVAL");
+      yield* body.take(rest);
+    }
+  }
+
+  /**
+   * Sends `length` bytes as a stream through `send`. A failure of the bytes themselves (the client
+   * broke off, a segment could not be read) aborts the request and is the error thrown; a stream
+   * is never retried by the SDK (it cannot be replayed), the caller resumes at the recorded size.
+   */
+  async #sendStreamed<T>(op: string, length: number, bytes: AsyncIterable<Uint8Array>, send: (body: Readable, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const abort = new AbortController();
+    const what = `s3 ${op} ${this.place.key}`;
+    let failure: { err: unknown } | undefined;
+    async function* counted() {
+      try {
+        let sent = 0;
+        for await (const chunk of bytes) {
+          sent += chunk.byteLength;
+          if (sent > length) throw new S3StorageError(`${what}: more than the ${length} bytes declared`, "EINVAL");
+          yield chunk;
+        }
+        if (sent < length) throw new S3StorageError(`${what}: ${sent} of the ${length} bytes declared`, "EINVAL");
+      } catch (err) {
+        failure = { err };
+        abort.abort();
+        throw err;
+      }
+    }
+    const body = Readable.from(counted(), { objectMode: false });
+    // Its error is `failure`, thrown below; unheard, it would be an uncaught exception.
+    body.on("error", () => {});
+    try {
+      return await this.#call(op, () => send(body, abort.signal));
+    } catch (err) {
+      throw failure ? failure.err : err;
+    } finally {
+      body.destroy();
+    }
+  }
+
+  /** The segments not in memory, each with the number of its bytes the part needs. */
+  #segmentBounds(): (readonly [Segment, number])[] {
+    return this.#stored.map((s, i) => [s, (this.#stored[i + 1]?.start ?? this.#memStart) - s.start] as const);
   }
 
   async #complete(uploadId: string, etags: readonly string[]): Promise<void> {
@@ -276,7 +423,7 @@ export class S3Writer implements ObjectWriter {
    * an upload without all of its parts, so it is completed whole, and the recorded parts are then
    * copied (server-side) into a fresh upload that ends with `last`. Rare: only resumed uploads.
    */
-  async #completeAfterCutOff(uploadId: string, listed: { number: number; etag: string; size: number }[], last: Buffer | undefined): Promise<void> {
+  async #completeAfterCutOff(uploadId: string, listed: { number: number; etag: string; size: number }[], last: number): Promise<void> {
     const { client, bucket, objectKey } = this.place;
     await this.#call("commit", () =>
       client.send(
@@ -304,7 +451,7 @@ export class S3Writer implements ObjectWriter {
       etags.push(copied.CopyPartResult?.ETag ?? "");
     }
     this.#parts.splice(0, kept, ...etags);
-    if (last) await this.#sendPart(kept + 1, last);
+    if (last > 0) await this.#streamPart(kept + 1, last);
     await this.#complete(this.#uploadId, this.#parts);
   }
 
@@ -348,9 +495,8 @@ export class S3Writer implements ObjectWriter {
    */
   async #partBody(length: number): Promise<Buffer> {
     const body = Buffer.allocUnsafe(length);
-    const bounds = this.#stored.map((s, i) => [s, (this.#stored[i + 1]?.start ?? this.#memStart) - s.start] as const);
     await Promise.all(
-      bounds.map(async ([segment, size]) => {
+      this.#segmentBounds().map(async ([segment, size]) => {
         if (size === 0) return;
         const got = await this.#call("read segment", () =>
           this.place.client.send(new GetObjectCommand({ Bucket: this.place.bucket, Key: this.#segmentKey(segment.name), Range: `bytes=0-${size - 1}` })),
