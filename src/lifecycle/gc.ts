@@ -64,8 +64,14 @@ export interface GcOptions {
   signal?: AbortSignal;
 }
 
-/** Blobs claimed and deleted per batch: one S3 DeleteObjects call. */
+/** Manifests per page, and claimed blobs a run left, per batch. */
 const BATCH = 1000;
+/**
+ * Blobs claimed per write transaction (their bytes go in S3 DeleteObjects calls of 1000). Digests
+ * are random, so any batch touches pages all over the digest indexes: fewer, larger batches write
+ * far fewer pages (on SQLite, 2500 cost about 60% of what 1000 do, twice over), for a lock of tens of ms.
+ */
+export const CLAIM_BATCH = 2500;
 /** Passes over the manifests: removing a subject leaves its referrers to the next pass. */
 const MANIFEST_PASSES = 8;
 
@@ -168,7 +174,7 @@ async function sweepUnreferenced(
   };
   try {
     while (!stopped()) {
-      const page = await meta.unreferencedBlobs(before, after, BATCH);
+      const page = await meta.unreferencedBlobs(before, after, CLAIM_BATCH);
       let gone: BlobRecord[] = [];
       if (deleting) {
         await deleting.done;
@@ -184,7 +190,7 @@ async function sweepUnreferenced(
       const claimed = await meta.claimBlobs(page.map((b) => b.digest), before, claimant, deps.now(), gone.map((b) => b.digest));
       count(gone);
       startDeleting(claimed);
-      if (page.length < BATCH) break;
+      if (page.length < CLAIM_BATCH) break;
     }
   } finally {
     // Stopped or failed: bytes already being deleted finish; their rows stay claimed and the
