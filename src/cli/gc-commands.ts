@@ -37,10 +37,11 @@ export function registerGcCommands(program: Command): void {
 async function collect(o: Opts): Promise<void> {
   const format = outputFormat(o);
   const nice = niceness(o.nice);
-  // The collection runs in this process only offline (openTransport's rule). Set before the I/O
-  // threads start: on Linux niceness is per thread, and new threads inherit it.
-  if ((o.offline || o.root !== undefined || o.config !== undefined) && nice > 0) lowerPriority(nice);
   const { transport, remote } = await openTransport(o);
+  // Offline the collection runs in this process. Lowered after start-up, which stays quick: on
+  // Linux niceness is per thread, so it applies to the main thread (the collection's queries and
+  // bookkeeping) and to threads started later, not to the I/O threads already running.
+  if (!remote && nice > 0) lowerPriority(nice);
   let run: GcRunView;
   try {
     run = await data(transport, { method: "POST", path: "/gc", body: { dryRun: Boolean(o.dryRun) } });
