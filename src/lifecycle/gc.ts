@@ -134,9 +134,7 @@ export async function collectGarbage(deps: GcDeps, settings: GcSettings, options
       const page = await meta.unreferencedBlobs(before, after, BATCH);
       if (page.length === 0) break;
       after = cursorOf(page);
-      result.blobs += page.length;
-      result.bytes += page.reduce((sum, b) => sum + b.size, 0);
-      report("blobs");
+      count(page);
       if (page.length < BATCH) break;
     }
   } else {
