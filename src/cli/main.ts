@@ -5,7 +5,6 @@ import { Command, CommanderError } from "commander";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { faultOf } from "../registry/errors.js";
 import { StartupError } from "../config/startup-error.js";
-import { serve } from "../server/serve.js";
 import { CliError, EXIT, exitCodeOf } from "./exit-codes.js";
 import { registerLoginCommands } from "./login.js";
 import { registerAdminCommands } from "./run.js";
@@ -55,6 +54,8 @@ program
       }
       throw err;
     }
+    // Loaded here: the admin verbs (`berth gc` above all) start without the HTTP server.
+    const { serve } = await import("../server/serve.js");
     await serve(config);
   });
 

@@ -19,7 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { BlobRecord, ManifestKey, ManifestRule, MetadataStore } from "../metadata/store.js";
+import type { BlobCursor, BlobRecord, ManifestKey, ManifestRule, MetadataStore } from "../metadata/store.js";
 import { blobKey, uploadKey } from "../registry/storage-keys.js";
 import type { UploadService } from "../registry/uploads.js";
 import type { StorageDriver } from "../storage/driver.js";
@@ -64,8 +64,14 @@ export interface GcOptions {
   signal?: AbortSignal;
 }
 
-/** Blobs claimed and deleted per batch: one S3 DeleteObjects call. */
+/** Manifests per page, and claimed blobs a run left, per batch. */
 const BATCH = 1000;
+/**
+ * Blobs claimed per write transaction (their bytes go in S3 DeleteObjects calls of 1000). Digests
+ * are random, so any batch touches pages all over the digest indexes: fewer, larger batches write
+ * far fewer pages (on SQLite, 2500 cost about 60% of what 1000 do, twice over), for a lock of tens of ms.
+ */
+export const CLAIM_BATCH = 2500;
 /** Passes over the manifests: removing a subject leaves its referrers to the next pass. */
 const MANIFEST_PASSES = 8;
 
@@ -81,14 +87,18 @@ export async function collectGarbage(deps: GcDeps, settings: GcSettings, options
   const stopped = () => options.signal?.aborted ?? false;
   const claimant = `gc/${hostname()}/${process.pid}/${randomBytes(4).toString("hex")}`;
 
+  /** Counts blobs whose bytes and rows are gone. */
+  const count = (gone: readonly BlobRecord[]) => {
+    result.blobs += gone.length;
+    result.bytes += gone.reduce((sum, b) => sum + b.size, 0);
+    report("blobs");
+  };
   /** Deletes claimed blobs' bytes, then their rows. */
   const sweep = async (claimed: BlobRecord[]) => {
     if (claimed.length === 0 || stopped()) return;
     await storage.delete(claimed.map((b) => blobKey(b.digest)));
     await meta.forgetBlobs(claimed.map((b) => b.digest));
-    result.blobs += claimed.length;
-    result.bytes += claimed.reduce((sum, b) => sum + b.size, 0);
-    report("blobs");
+    count(claimed);
   };
 
   if (!dryRun) {
@@ -118,19 +128,17 @@ export async function collectGarbage(deps: GcDeps, settings: GcSettings, options
   }
 
   const before = deps.now() - settings.grace;
-  let after: string | undefined;
-  while (!stopped()) {
-    const page = await meta.unreferencedBlobs(before, after, BATCH);
-    if (page.length === 0) break;
-    after = page[page.length - 1]!.digest;
-    if (dryRun) {
-      result.blobs += page.length;
-      result.bytes += page.reduce((sum, b) => sum + b.size, 0);
-      report("blobs");
-    } else {
-      await sweep(await meta.claimBlobs(page.map((b) => b.digest), before, claimant, deps.now()));
+  if (dryRun) {
+    let after: BlobCursor | undefined;
+    while (!stopped()) {
+      const page = await meta.unreferencedBlobs(before, after, BATCH);
+      if (page.length === 0) break;
+      after = cursorOf(page);
+      count(page);
+      if (page.length < BATCH) break;
     }
-    if (page.length < BATCH) break;
+  } else {
+    await sweepUnreferenced(deps, before, claimant, count, stopped);
   }
 
   if (!stopped()) result.uploads += await abandonedUploads(deps, settings, dryRun);
@@ -139,6 +147,67 @@ export async function collectGarbage(deps: GcDeps, settings: GcSettings, options
   if (!dryRun) log.info({ ...result }, "garbage collection done");
   return result;
 }
+
+/**
+ * The sweep proper, a pipeline of batches: while one batch's bytes are deleted (in libuv's
+ * threads), the next page is read; the next claim's transaction also forgets the rows of the
+ * batch whose bytes are gone, so each batch costs one short write transaction. The order per
+ * blob stays claim (links gone) → bytes → row.
+ */
+async function sweepUnreferenced(
+  deps: GcDeps,
+  before: number,
+  claimant: string,
+  count: (gone: readonly BlobRecord[]) => void,
+  stopped: () => boolean,
+): Promise<void> {
+  const { meta, storage } = deps;
+  let after: BlobCursor | undefined;
+  let deleting: { blobs: BlobRecord[]; done: Promise<void> } | undefined;
+  const startDeleting = (blobs: BlobRecord[]) => {
+    const done = blobs.length === 0 ? Promise.resolve() : storage.delete(blobs.map((b) => blobKey(b.digest)));
+    // Awaited below; until then a failure must not count as unhandled.
+    done.catch(() => undefined);
+    deleting = { blobs, done };
+  };
+  try {
+    while (!stopped()) {
+      const page = await meta.unreferencedBlobs(before, after, CLAIM_BATCH);
+      let gone: BlobRecord[] = [];
+      if (deleting) {
+        await deleting.done;
+        gone = deleting.blobs;
+        deleting = undefined;
+      }
+      if (page.length === 0) {
+        if (gone.length > 0) await meta.forgetBlobs(gone.map((b) => b.digest));
+        count(gone);
+        break;
+      }
+      after = cursorOf(page);
+      const claimed = await meta.claimBlobs(page.map((b) => b.digest), before, claimant, deps.now(), gone.map((b) => b.digest));
+      count(gone);
+      startDeleting(claimed);
+      if (page.length < CLAIM_BATCH) break;
+    }
+  } finally {
+    // Stopped or failed: bytes already being deleted finish; their rows stay claimed and the
+    // next run forgets them (it finishes what a run left).
+    if (deleting) {
+      const last = deleting;
+      await last.done;
+      if (!stopped()) {
+        await meta.forgetBlobs(last.blobs.map((b) => b.digest));
+        count(last.blobs);
+      }
+    }
+  }
+}
+
+const cursorOf = (page: readonly BlobRecord[]): BlobCursor => {
+  const last = page[page.length - 1]!;
+  return { linkedAt: last.linkedAt, digest: last.digest };
+};
 
 /** Upload sessions untouched for `uploadAge` (and those of deleted repositories): removed, bytes first. */
 async function abandonedUploads(deps: GcDeps, settings: GcSettings, dryRun: boolean): Promise<number> {

@@ -17,6 +17,7 @@ import {
   type UsageEvent,
   type UsageScope,
   type BlobLink,
+  type BlobCursor,
   type BlobRecord,
   type ManifestKey,
   type ManifestRecord,
@@ -618,17 +619,22 @@ export class SqlMetadataStore implements MetadataStore {
     });
   }
 
-  async unreferencedBlobs(before: number, after: string | undefined, limit: number): Promise<BlobRecord[]> {
-    const from = after === undefined ? sql`` : sql`and digest > ${after}`;
+  async unreferencedBlobs(before: number, after: BlobCursor | undefined, limit: number): Promise<BlobRecord[]> {
+    // `linked_at >=` alone bounds the index range (a row comparison or an `or` makes SQLite scan more).
+    const from = after === undefined ? sql`` : sql`and linked_at >= ${after.linkedAt} and (linked_at > ${after.linkedAt} or digest > ${after.digest})`;
     const found = await sql<BlobRow>`select * from blobs where claimed_by is null and linked_at < ${before} ${from} and ${unreferenced}
-      order by digest limit ${limit}`.execute(this.db);
+      order by linked_at, digest limit ${limit}`.execute(this.db);
     return found.rows.map(toBlob);
   }
 
-  async claimBlobs(digests: string[], before: number, claimant: string, now: number): Promise<BlobRecord[]> {
-    if (digests.length === 0) return [];
+  async claimBlobs(digests: string[], before: number, claimant: string, now: number, forget: readonly string[] = []): Promise<BlobRecord[]> {
+    if (digests.length === 0) {
+      await this.forgetBlobs([...forget]);
+      return [];
+    }
     const list = sql.join(unique(digests).sort());
     return writeTransaction(this.base, async (trx) => {
+      if (forget.length > 0) await trx.deleteFrom("blobs").where("digest", "in", unique([...forget])).where("claimed_by", "is not", null).execute();
       // Writers that link one of these blobs lock its row first (share or update): after this
       // lock, what they committed is visible to the check below, and what they start waits.
       const lock = lockRows(this.base, trx.selectFrom("blobs").select("digest").where("digest", "in", unique(digests)).orderBy("digest"), "update");

@@ -55,6 +55,12 @@ export interface BlobRecord {
   claimed: boolean;
 }
 
+/** Where a page of unreferencedBlobs ends: its last blob's linkedAt and digest. */
+export interface BlobCursor {
+  linkedAt: number;
+  digest: string;
+}
+
 /** A manifest, by repository and digest. */
 export interface ManifestKey {
   repository: string;
@@ -418,14 +424,18 @@ export interface MetadataStore {
    * transaction that deletes it; false otherwise.
    */
   deleteUnreachableManifest(key: ManifestKey, rule: ManifestRule): Promise<boolean>;
-  /** Unclaimed blobs no manifest references, last linked before `before`, by digest after `after`. */
-  unreferencedBlobs(before: number, after: string | undefined, limit: number): Promise<BlobRecord[]>;
+  /**
+   * Unclaimed blobs no manifest references, last linked before `before`, in (linkedAt, digest)
+   * order after `after`: the order rows were mostly written in, so a batch's rows share pages.
+   */
+  unreferencedBlobs(before: number, after: BlobCursor | undefined, limit: number): Promise<BlobRecord[]>;
   /**
    * Claims for `claimant`, in one transaction that checks again, those of `digests` still
    * unreferenced, last linked before `before` and unheld (holds past `now` count; older ones are
    * dropped), and removes their links. A claimed blob is linked by nothing until forgotten.
+   * `forget` (claimed blobs whose bytes are gone, as forgetBlobs) goes in the same transaction.
    */
-  claimBlobs(digests: string[], before: number, claimant: string, now: number): Promise<BlobRecord[]>;
+  claimBlobs(digests: string[], before: number, claimant: string, now: number, forget?: readonly string[]): Promise<BlobRecord[]>;
   /** Blobs claimed and not yet forgotten (a sweep that stopped midway), at most `limit`. */
   claimedBlobs(limit: number): Promise<BlobRecord[]>;
   /** Removes the records of claimed blobs whose bytes are gone. */

@@ -167,6 +167,9 @@ describe("berth gc: on demand, remote and offline", () => {
     // Offline, with the server stopped: the other image goes too.
     expectStatus(await operator.delete(`/repositories/berth%2Fapp/images/${keep.manifest}`), 204, "delete the other image");
     await stop();
+    const badNice = await berth(["gc", "--offline", "--root", root, "--nice", "20"]);
+    assert.equal(badNice.code, 2);
+    assert.match(badNice.stderr, /--nice: expected a whole number from 0 to 19, got 20/);
     const offline = await gcJson(["--offline", "--root", root]);
     assert.equal(offline.trigger, "local-operator");
     assert.deepEqual(offline.result, { manifests: 0, blobs: 2, bytes: keep.bytes, uploads: 0 });

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import pino from "pino";
 import { loadConfig } from "../../src/config/config.js";
-import { collectGarbage, type GcSettings } from "../../src/lifecycle/gc.js";
+import { CLAIM_BATCH, collectGarbage, type GcSettings } from "../../src/lifecycle/gc.js";
+import type { MetadataStore } from "../../src/metadata/store.js";
+import { createHash } from "node:crypto";
 import { GcBusy, runGc } from "../../src/lifecycle/run.js";
 import { openSqliteStores } from "../../src/metadata/sqlite.js";
 import type { RegistryError } from "../../src/registry/errors.js";
@@ -48,6 +50,45 @@ async function* chunks(data: Buffer) {
 }
 
 describe("garbage collection: mark and sweep", () => {
+  it("sweeps across claim batches, and leaves a blob linked again between its page and its claim", async () => {
+    const t = await setup();
+    const digests: string[] = [];
+    // Two full batches and one more: the last batch's rows are forgotten after the loop.
+    for (let i = 0; i < 2 * CLAIM_BATCH + 1; i++) {
+      const digest = `sha256:${createHash("sha256").update(String(i)).digest("hex")}`;
+      await t.storage.put(blobKey(digest), Buffer.from("x"));
+      await t.meta.linkBlob("app/web", digest, 1, t.advance(0));
+      digests.push(digest);
+    }
+    t.advance(2 * HOUR);
+    // The second batch's claim finds one of its blobs linked afresh (a mount that won the race).
+    let claims = 0;
+    let relinked: string | undefined;
+    const meta = new Proxy(t.meta, {
+      get(target, name, receiver) {
+        if (name !== "claimBlobs") return Reflect.get(target, name, receiver);
+        return async (...args: Parameters<MetadataStore["claimBlobs"]>) => {
+          if (++claims === 2) {
+            relinked = args[0][7]!;
+            await target.linkBlob("app/other", relinked, 1, t.advance(0));
+          }
+          return target.claimBlobs(...args);
+        };
+      },
+    });
+    const result = await collectGarbage({ meta, storage: t.storage, uploads: t.registry.uploads, now: () => t.advance(0), log }, { grace: HOUR, untagged: false, uploadAge: 24 * HOUR });
+    assert.equal(claims, 3);
+    assert.deepEqual(result, { manifests: 0, blobs: 2 * CLAIM_BATCH, bytes: 2 * CLAIM_BATCH, uploads: 0 });
+    for (const digest of digests) {
+      const keep = digest === relinked;
+      assert.equal(await t.stored(digest), keep, `${digest} ${keep ? "kept" : "removed"}`);
+      assert.equal((await t.meta.getBlob(digest)) !== undefined, keep, "rows go with their bytes, in every batch");
+    }
+    assert.deepEqual(await t.meta.claimedBlobs(10), [], "no claim left behind");
+    assert.equal(await t.meta.linkedBlobSize("app/other", relinked!), 1);
+    await t.close();
+  });
+
   it("removes blobs nothing references once the grace period has passed, and keeps the rest", async () => {
     const t = await setup();
     const kept = makeImage({ layers: 2 });

@@ -33,6 +33,6 @@ it("0010_blobs backfills one record per linked digest: first link as created, la
   const upgraded = await openSqliteStore(path);
   assert.deepEqual(await upgraded.getBlob(D(1)), { digest: D(1), size: 10, createdAt: 100, linkedAt: 300, claimed: false });
   assert.deepEqual(await upgraded.getBlob(D(2)), { digest: D(2), size: 20, createdAt: 200, linkedAt: 200, claimed: false });
-  assert.deepEqual((await upgraded.unreferencedBlobs(1000, undefined, 10)).map((b) => b.digest), [D(1), D(2)]);
+  assert.deepEqual((await upgraded.unreferencedBlobs(1000, undefined, 10)).map((b) => b.digest), [D(2), D(1)], "by last link");
   await upgraded.close();
 });

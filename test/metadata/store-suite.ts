@@ -351,7 +351,10 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       const unreferenced = async (before: number) => (await store.unreferencedBlobs(before, undefined, 10)).map((b) => b.digest);
       assert.deepEqual(await unreferenced(500), [D(2), D(3)], "D(1) referenced, D(4) linked again at 900");
       assert.deepEqual(await unreferenced(1000), [D(2), D(3), D(4)]);
-      assert.deepEqual((await store.unreferencedBlobs(1000, D(2), 1)).map((b) => b.digest), [D(3)], "paged by digest");
+      const page = async (after: { linkedAt: number; digest: string }, limit: number) => (await store.unreferencedBlobs(1000, after, limit)).map((b) => b.digest);
+      assert.deepEqual(await page({ linkedAt: 100, digest: D(2) }, 1), [D(3)], "paged by last link, then digest");
+      assert.deepEqual(await page({ linkedAt: 100, digest: D(3) }, 5), [D(4)], "the next link time follows");
+      assert.deepEqual(await page({ linkedAt: 99, digest: D(9) }, 5), [D(2), D(3), D(4)], "a later link time comes after any digest");
       // D(1) became referenced, D(3) is held: the claim checks again and leaves them.
       const claimed = await store.claimBlobs([D(1), D(2), D(3), D(4)], 1000, "gc-1", 1000);
       assert.deepEqual(claimed.map((b) => [b.digest, b.size]), [[D(2), 20], [D(4), 40]]);
@@ -371,6 +374,19 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       assert.deepEqual((await store.claimBlobs([D(3)], 1000, "gc-2", 3000)).map((b) => b.digest), [D(3)]);
       await assert.rejects(store.commitUpload("u1", { repository: "r", digest: D(3), size: 30, at: 3000 }), BlobBeingCollected);
       assert.ok(await store.getUpload("u1"), "nothing written");
+      await store.close();
+    });
+
+    it("gc: a claim forgets, in its transaction, claimed blobs whose bytes are gone, and only claimed ones", async () => {
+      const store = await open();
+      for (const n of [1, 2, 3]) await store.linkBlob("r", D(n), n * 10, 100);
+      assert.deepEqual((await store.claimBlobs([D(1)], 1000, "gc-1", 1000)).map((b) => b.digest), [D(1)]);
+      const claimed = await store.claimBlobs([D(2)], 1000, "gc-1", 1000, [D(1), D(3)]);
+      assert.deepEqual(claimed.map((b) => b.digest), [D(2)]);
+      assert.equal(await store.getBlob(D(1)), undefined, "forgotten");
+      assert.equal(await store.linkedBlobSize("r", D(3)), 30, "an unclaimed blob is never forgotten");
+      assert.deepEqual((await store.claimBlobs([], 1000, "gc-1", 1000, [D(2)])).map((b) => b.digest), []);
+      assert.deepEqual(await store.claimedBlobs(10), [], "an empty claim still forgets");
       await store.close();
     });
 
