@@ -8,20 +8,8 @@ import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { launchBrowser, newConsolePage, screenshot, signIn } from "../helpers/browser.js";
 import { until } from "../helpers/until.js";
+import { formatBytes } from "../helpers/console-format.js";
 import { api, basic, expectStatus, OPERATOR, pushImage, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
-
-/** The console's byte format (web/src/format.ts's formatBytes), for the sizes these tests compare. */
-function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const text = unit === 0 ? String(value) : value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, "");
-  return `${text} ${units[unit]}`;
-}
 
 test("console: retention, usage and audit", async (t) => {
   const registry: AuthRegistry = await startAuthRegistry({ BERTH_AUTH_RATELIMIT_PERUSERADDRESS: "1000", BERTH_AUTH_RATELIMIT_PERADDRESS: "1000" });

@@ -17,6 +17,7 @@ import { buildRandomLayout } from "../fixtures/oci-layout.js";
 import { launchBrowser, newConsolePage, screenshot, signIn } from "../helpers/browser.js";
 import { needTools } from "../helpers/tools.js";
 import { until } from "../helpers/until.js";
+import { formatBytes } from "../helpers/console-format.js";
 import { api, basic, call, expectStatus, OPERATOR, pushImage, startAuthRegistry } from "../iam/support.js";
 
 const NS = "acme";
@@ -24,19 +25,6 @@ const REPO = `${NS}/web`;
 const REPO_PATH = encodeURIComponent(REPO);
 const TYPO = "Allow group Developers ot manage repos in tenancy";
 const FIXED = "Allow group Developers to manage repos in tenancy";
-
-/** The console's byte format (web/src/format.ts's formatBytes), for the sizes compared here. */
-function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const text = unit === 0 ? String(value) : value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, "");
-  return `${text} ${units[unit]}`;
-}
 
 /** The screenshot under test-results/, and with BERTH_DOCS_SCREENSHOTS the viewport also as <dir>/<name>.png. */
 async function shot(page: Page, name: string, forDocs = false): Promise<void> {
