@@ -8,6 +8,7 @@ import { openSqliteStore, openSqliteStores } from "../../src/metadata/sqlite.js"
 import { PullRecorder } from "../../src/registry/pulls.js";
 import { iamStoreSuite } from "./iam-suite.js";
 import { concurrentWritersSuite, metadataStoreSuite } from "./store-suite.js";
+import { manifestRecord } from "./records.js";
 import { usageSuite } from "./usage-suite.js";
 
 metadataStoreSuite("sqlite (in memory)", () => openSqliteStore(":memory:"));
@@ -32,17 +33,7 @@ it("sqlite: a manifest read again sees tags moved or deleted by another connecti
   const a = await openSqliteStore(path);
   const b = await openSqliteStore(path);
   const digest = (n: number) => `sha256:${String(n).repeat(64)}`;
-  const manifest = (n: number) => ({
-    repository: "team/app",
-    digest: digest(n),
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    artifactType: null,
-    size: 2,
-    content: Buffer.from(`{}`),
-    subject: null,
-    annotations: null,
-    pushedAt: n,
-  });
+  const manifest = (n: number) => manifestRecord("team/app", digest(n), { pushedAt: n });
   await a.putManifest(manifest(1), [], "latest");
   for (let i = 0; i < 2; i++) assert.equal((await a.getTaggedManifest("team/app", "latest"))?.digest, digest(1));
   await b.putManifest(manifest(2), [], "latest");
@@ -165,7 +156,7 @@ it("sqlite: pull counts that could not be written while the lock was held are wr
   const path = join(dir, "pulls.db");
   const store = await openSqliteStore(path, { lockWaitMs: 50 });
   const digest = `sha256:${"d".repeat(64)}`;
-  const m = { repository: "team/app", digest, mediaType: "application/vnd.oci.image.manifest.v1+json", artifactType: null, size: 2, content: Buffer.from("{}"), subject: null, annotations: null, pushedAt: 1 };
+  const m = manifestRecord("team/app", digest, { pushedAt: 1 });
   await store.putManifest(m, [], "v1");
   const errors: unknown[] = [];
   const pulls = new PullRecorder(store, (err) => errors.push(err), 60_000);

@@ -4,6 +4,7 @@ import { fork } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { BlobBeingCollected, MissingReferences, RepositoryLimitReached, type MetadataStore, type NewManifest } from "../../src/metadata/store.js";
+import { manifestRecord } from "./records.js";
 import { openStores, type WriterReport, type WriterSpec } from "./writer-process.js";
 
 const WRITER = fileURLToPath(new URL("./writer-process.js", import.meta.url));
@@ -11,18 +12,7 @@ const WRITER = fileURLToPath(new URL("./writer-process.js", import.meta.url));
 const D = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 
 function manifest(repository: string, digest: string, extra: Partial<NewManifest> = {}): NewManifest {
-  return {
-    repository,
-    digest,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    artifactType: "application/vnd.oci.image.config.v1+json",
-    size: 3,
-    content: Buffer.from("{ }"),
-    subject: null,
-    annotations: null,
-    pushedAt: 1000,
-    ...extra,
-  };
+  return manifestRecord(repository, digest, { artifactType: "application/vnd.oci.image.config.v1+json", size: 3, content: Buffer.from("{ }"), ...extra });
 }
 
 export function metadataStoreSuite(name: string, open: () => Promise<MetadataStore>): void {

@@ -2,24 +2,12 @@
 // (a store with limits, as `auth.enabled` opens it), from sqlite.test.ts and postgres.test.ts.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { StorageQuotaExceeded, TagImmutable, type MetadataStore, type NewManifest } from "../../src/metadata/store.js";
+import { StorageQuotaExceeded, TagImmutable, type MetadataStore } from "../../src/metadata/store.js";
+import { manifestRecord } from "./records.js";
 import { openStores, type WriterSpec } from "./writer-process.js";
 
 const D = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 
-function manifest(repository: string, digest: string): NewManifest {
-  return {
-    repository,
-    digest,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    artifactType: null,
-    size: 2,
-    content: Buffer.from("{}"),
-    subject: null,
-    annotations: null,
-    pushedAt: 1000,
-  };
-}
 
 /** Commits blob `digest` of `size` bytes into `repository` as an upload session would. */
 async function commit(meta: MetadataStore, id: string, repository: string, digest: string, size: number): Promise<void> {
@@ -128,19 +116,19 @@ export function usageSuite(name: string, newDatabase: () => Promise<WriterSpec>)
       const { meta, iam } = await openStores(await newDatabase(), { repositoryLimits: true });
       await iam.createTenancy({ namespace: "team", description: "", repositoryLimit: 10, createdAt: 1 });
       await meta.createRepository("team/app", 1);
-      await meta.putManifest(manifest("team/app", D(10)), [], "v1");
+      await meta.putManifest(manifestRecord("team/app", D(10)), [], "v1");
       assert.equal(await iam.setRepositoryImmutableTags("team/app", true), true);
       assert.equal(await iam.setRepositoryImmutableTags("team/none", true), false);
       assert.equal((await iam.getRepositoryInfo("team/app"))?.immutableTags, true);
 
       const immutable = (action: "move" | "delete") => (err: unknown) =>
         err instanceof TagImmutable && err.action === action && (action === "move" ? err.message === "tag v1 of team/app is immutable; push a new tag" : /cannot be deleted/.test(err.message));
-      await assert.rejects(meta.putManifest(manifest("team/app", D(11)), [], "v1"), immutable("move"));
+      await assert.rejects(meta.putManifest(manifestRecord("team/app", D(11)), [], "v1"), immutable("move"));
       assert.equal(await meta.resolveTag("team/app", "v1"), D(10));
       assert.deepEqual(await meta.missingManifests("team/app", [D(11)]), [D(11)], "the refused manifest was not stored either");
-      await meta.putManifest(manifest("team/app", D(10)), [], "v1"); // the same digest again
-      await meta.putManifest(manifest("team/app", D(11)), [], "v2");
-      await meta.putManifest(manifest("team/app", D(12)), []); // by digest: no tag
+      await meta.putManifest(manifestRecord("team/app", D(10)), [], "v1"); // the same digest again
+      await meta.putManifest(manifestRecord("team/app", D(11)), [], "v2");
+      await meta.putManifest(manifestRecord("team/app", D(12)), []); // by digest: no tag
       await assert.rejects(meta.deleteTag("team/app", "v1"), immutable("delete"));
       await assert.rejects(meta.deleteManifest("team/app", D(10)), immutable("delete"));
       assert.equal(await meta.resolveTag("team/app", "v1"), D(10));
@@ -148,12 +136,12 @@ export function usageSuite(name: string, newDatabase: () => Promise<WriterSpec>)
       assert.equal(await meta.deleteManifest("team/app", D(12)), true, "an untagged image may go");
 
       // Racing first pushes of one new tag: exactly one wins.
-      const results = await Promise.allSettled([20, 21, 22, 23].map((n) => meta.putManifest(manifest("team/app", D(n)), [], "race")));
+      const results = await Promise.allSettled([20, 21, 22, 23].map((n) => meta.putManifest(manifestRecord("team/app", D(n)), [], "race")));
       assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
       for (const r of results) if (r.status === "rejected") assert.ok(r.reason instanceof TagImmutable);
 
       await iam.setRepositoryImmutableTags("team/app", false);
-      await meta.putManifest(manifest("team/app", D(11)), [], "v1");
+      await meta.putManifest(manifestRecord("team/app", D(11)), [], "v1");
       assert.equal(await meta.resolveTag("team/app", "v1"), D(11));
       assert.equal(await meta.deleteTag("team/app", "v1"), true);
       await meta.close();

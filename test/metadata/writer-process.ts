@@ -4,6 +4,7 @@
 import { openPostgresStores } from "../../src/metadata/postgres.js";
 import type { MetadataStoreOptions } from "../../src/metadata/sql-store.js";
 import { openSqliteStores } from "../../src/metadata/sqlite.js";
+import { manifestRecord } from "./records.js";
 import { RepositoryLimitReached } from "../../src/metadata/store.js";
 
 /** How a writer opens the shared database. */
@@ -30,17 +31,7 @@ async function serve(): Promise<void> {
   const { meta, iam } = await openStores(spec, { repositoryLimits: true });
   const report: WriterReport = { tokensCreated: 0, repositoriesCreated: [], limitRefusals: 0, errors: [] };
   const D = (n: number) => `sha256:${(Number(processId) * 1000 + n).toString(16).padStart(64, "0")}`;
-  const manifest = (repository: string, n: number) => ({
-    repository,
-    digest: D(n),
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    artifactType: null,
-    size: 2,
-    content: Buffer.from("{}"),
-    subject: null,
-    annotations: null,
-    pushedAt: 1,
-  });
+  const manifest = (repository: string, n: number) => manifestRecord(repository, D(n), { pushedAt: 1 });
 
   /** Every way a repository comes to exist, in turn. */
   async function createRepository(i: number): Promise<void> {

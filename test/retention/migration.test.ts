@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Sqlite from "better-sqlite3";
 import { after, it } from "node:test";
+import { manifestRecord } from "../metadata/records.js";
 import { openSqliteStore } from "../../src/metadata/sqlite.js";
 
 const D = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
@@ -15,17 +16,7 @@ after(() => rm(dir, { recursive: true, force: true }));
 it("0011_retention: untagged manifests count as untagged from the upgrade, tagged ones not at all", async () => {
   const path = join(dir, "meta.db");
   const store = await openSqliteStore(path);
-  const manifest = (digest: string) => ({
-    repository: "t/app",
-    digest,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    artifactType: null,
-    size: 2,
-    content: Buffer.from("{}"),
-    subject: null,
-    annotations: null,
-    pushedAt: 100,
-  });
+  const manifest = (digest: string) => manifestRecord("t/app", digest, { pushedAt: 100 });
   await store.putManifest(manifest(D(1)), [], "v1");
   await store.putManifest(manifest(D(2)), []);
   await store.close();
@@ -47,18 +38,7 @@ it("0011_retention: untagged manifests count as untagged from the upgrade, tagge
 it("0014_pushed_by: manifests pushed before it have no pusher; new pushes record theirs", async () => {
   const path = join(dir, "pushed-by.db");
   const store = await openSqliteStore(path);
-  const manifest = (digest: string, pushedBy?: string) => ({
-    repository: "t/app",
-    digest,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    artifactType: null,
-    size: 2,
-    content: Buffer.from("{}"),
-    subject: null,
-    annotations: null,
-    pushedAt: 100,
-    pushedBy,
-  });
+  const manifest = (digest: string, pushedBy?: string) => manifestRecord("t/app", digest, { pushedAt: 100, pushedBy });
   await store.putManifest(manifest(D(1)), [], "v1");
   await store.close();
   const raw = new Sqlite(path);
