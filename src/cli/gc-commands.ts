@@ -8,7 +8,7 @@ import { apiError, CliError, EXIT } from "./exit-codes.js";
 import { renderJson, renderTable } from "./output.js";
 import { addCommonOptions, openTransport, outputFormat } from "./run.js";
 import type { ApiCall, Transport } from "./transport.js";
-import type { Opts } from "./commands.js";
+import type { Opts } from "./command-spec.js";
 
 /**
  * How often a running collection is asked how far it got: over HTTP soon at first (most runs are

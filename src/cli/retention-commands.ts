@@ -1,10 +1,8 @@
 // `berth retention …`: a tenancy's image retention policies, as admin API requests (see
 // src/api/retention-routes.ts). Registered by spreading into the command table of commands.ts.
 import { InvalidArgumentError } from "commander";
-import type { CommandSpec, GroupSpec, OptionSpec, Opts } from "./commands.js";
+import { collect, repoOpt as repositoryOpt, seg, tenancyOpt, type CommandSpec, type GroupSpec, type OptionSpec, type Opts } from "./command-spec.js";
 
-const seg = encodeURIComponent;
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 /** A day count or K: a whole number ≥ 1, or `off` to turn the rule off (kept as "off": commander cannot hold a null). */
 const countOrOff = (value: string): number | "off" => {
   if (value === "off") return "off";
@@ -13,9 +11,8 @@ const countOrOff = (value: string): number | "off" => {
   return n;
 };
 
-const tenancyOpt: OptionSpec = { flags: "--tenancy <ns>", description: "the tenancy's namespace", required: true };
 const policyOpt: OptionSpec = { flags: "--name <policy>", description: "the override policy's name", required: true };
-const repoOpt: OptionSpec = { flags: "--repo <ns/repo>", description: "the repository, `<namespace>/<path>`", required: true };
+const repoOpt = repositoryOpt("--repo");
 const ruleOpts: OptionSpec[] = [
   { flags: "--not-pulled-days <n>", description: "delete images not pulled (nor pushed) for n days; off: never", parse: countOrOff },
   { flags: "--untagged-days <n>", description: "delete images without a tag for n days; off: never", parse: countOrOff },

@@ -1,7 +1,8 @@
 // Builds the admin verbs of `berth` from the command table and runs one: pick the transport
 // (the profile's user over HTTP, or --offline as the local operator), send, print.
 import type { Command } from "commander";
-import { COMMANDS, GROUPS, int, type CommandSpec, type Opts } from "./commands.js";
+import { int, type CommandSpec, type Opts } from "./command-spec.js";
+import { COMMANDS, GROUPS } from "./commands.js";
 import { apiError, CliError, EXIT } from "./exit-codes.js";
 import { openOffline } from "./offline.js";
 import { defaultFormat, parseFormat, renderJson, renderTable, type Format } from "./output.js";

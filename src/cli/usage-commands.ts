@@ -1,8 +1,7 @@
 // `berth usage`: what a repository, a tenancy or (operators) every tenancy uses.
-import type { CommandSpec } from "./commands.js";
+import { seg, type CommandSpec } from "./command-spec.js";
 import { CliError, EXIT } from "./exit-codes.js";
 
-const seg = encodeURIComponent;
 
 const daysOf = (value: string) => {
   const n = Number(value);
