@@ -217,7 +217,7 @@ test("the Identity pages and my account, in a browser", { timeout: 120_000 }, as
     await admin.getByRole("button", { name: "Delete token laptop" }).click();
     await dialog(admin, "Delete auth token").getByRole("button", { name: "Delete token" }).click();
     await admin.getByRole("row", { name: /laptop/ }).waitFor({ state: "detached" });
-    assert.equal(await admin.getByRole("button", { name: "Generate token" }).isDisabled(), false);
+    await admin.getByRole("button", { name: "Generate token", disabled: false }).waitFor();
     const refused = await token(registry, [`repository:${TENANCY}/web:pull`], `${TENANCY}/dev`, devToken);
     assert.equal(refused.status, 401);
   });

@@ -71,7 +71,8 @@ export function useList<T>(path: string | null, query?: Query): ListState<T> {
     }
     const controller = new AbortController();
     controllerRef.current = controller;
-    setState({ key, items: [], loading: true });
+    // A reload keeps the rows on screen until the fresh page replaces them (no flash of an empty table).
+    setState((previous) => ({ key, items: previous.key === key ? previous.items : [], loading: true }));
     api.list<T>(path, queryRef.current, controller.signal).then(
       (page) => setState({ key, items: page.items, next: page.next, loading: false }),
       (err: unknown) => {
