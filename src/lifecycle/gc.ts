@@ -19,7 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { BlobCursor, BlobRecord, ManifestKey, ManifestRule, MetadataStore } from "../metadata/store.js";
+import type { BlobRecord, ManifestKey, ManifestRule, MetadataStore } from "../metadata/store.js";
 import { blobKey, uploadKey } from "../registry/storage-keys.js";
 import type { UploadService } from "../registry/uploads.js";
 import type { StorageDriver } from "../storage/driver.js";
@@ -129,11 +129,11 @@ export async function collectGarbage(deps: GcDeps, settings: GcSettings, options
 
   const before = deps.now() - settings.grace;
   if (dryRun) {
-    let after: BlobCursor | undefined;
+    let after: string | undefined;
     while (!stopped()) {
       const page = await meta.unreferencedBlobs(before, after, BATCH);
       if (page.length === 0) break;
-      after = cursorOf(page);
+      after = page[page.length - 1]!.digest;
       count(page);
       if (page.length < BATCH) break;
     }
@@ -162,7 +162,7 @@ async function sweepUnreferenced(
   stopped: () => boolean,
 ): Promise<void> {
   const { meta, storage } = deps;
-  let after: BlobCursor | undefined;
+  let after: string | undefined;
   let deleting: { blobs: BlobRecord[]; done: Promise<void> } | undefined;
   const startDeleting = (blobs: BlobRecord[]) => {
     const done = blobs.length === 0 ? Promise.resolve() : storage.delete(blobs.map((b) => blobKey(b.digest)));
@@ -184,7 +184,7 @@ async function sweepUnreferenced(
         count(gone);
         break;
       }
-      after = cursorOf(page);
+      after = page[page.length - 1]!.digest;
       const claimed = await meta.claimBlobs(page.map((b) => b.digest), before, claimant, deps.now(), gone.map((b) => b.digest));
       count(gone);
       startDeleting(claimed);
@@ -203,11 +203,6 @@ async function sweepUnreferenced(
     }
   }
 }
-
-const cursorOf = (page: readonly BlobRecord[]): BlobCursor => {
-  const last = page[page.length - 1]!;
-  return { linkedAt: last.linkedAt, digest: last.digest };
-};
 
 /** Upload sessions untouched for `uploadAge` (and those of deleted repositories): removed, bytes first. */
 async function abandonedUploads(deps: GcDeps, settings: GcSettings, dryRun: boolean): Promise<number> {

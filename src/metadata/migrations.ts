@@ -334,7 +334,30 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable("manifests").addColumn("pushed_by", text).execute();
       },
     },
+    "0015_blobs_by_digest": {
+      async up(db: Kysely<any>) {
+        // Garbage collection walks blobs in digest order and claims them in batches. On SQLite the
+        // blob and link rows are kept in digest order (WITHOUT ROWID), so a batch's rows share
+        // pages instead of touching pages all over a rowid table; the last-link index had no
+        // other reader. PostgreSQL's heap has no such order to choose.
+        await db.schema.dropIndex("blobs_linked").ifExists().execute();
+        if (dialect !== "sqlite") return;
+        await rebuildWithoutRowid(db, "blobs", "digest, size, created_at, linked_at, claimed_by, claimed_at", "digest text primary key, size bigint not null, created_at bigint not null, linked_at bigint not null, claimed_by text, claimed_at bigint", []);
+        await rebuildWithoutRowid(db, "repo_blobs", "repository, digest, size, created_at", "repository text not null, digest text not null, size bigint not null, created_at bigint not null, constraint repo_blobs_pk primary key (repository, digest)", [
+          "create index repo_blobs_digest on repo_blobs (digest)",
+        ]);
+      },
+    },
   };
+}
+
+/** SQLite: `table` rebuilt as WITHOUT ROWID (`definition`), its rows' `columns` kept, then `indexes` created. */
+async function rebuildWithoutRowid(db: Kysely<any>, table: string, columns: string, definition: string, indexes: string[]): Promise<void> {
+  await sql.raw(`create table ${table}_rebuilt (${definition}) without rowid`).execute(db);
+  await sql.raw(`insert into ${table}_rebuilt (${columns}) select ${columns} from ${table}`).execute(db);
+  await sql.raw(`drop table ${table}`).execute(db);
+  await sql.raw(`alter table ${table}_rebuilt rename to ${table}`).execute(db);
+  for (const index of indexes) await sql.raw(index).execute(db);
 }
 
 /**

@@ -17,7 +17,6 @@ import {
   type UsageEvent,
   type UsageScope,
   type BlobLink,
-  type BlobCursor,
   type BlobRecord,
   type ManifestKey,
   type ManifestRecord,
@@ -619,11 +618,9 @@ export class SqlMetadataStore implements MetadataStore {
     });
   }
 
-  async unreferencedBlobs(before: number, after: BlobCursor | undefined, limit: number): Promise<BlobRecord[]> {
-    // `linked_at >=` alone bounds the index range (a row comparison or an `or` makes SQLite scan more).
-    const from = after === undefined ? sql`` : sql`and linked_at >= ${after.linkedAt} and (linked_at > ${after.linkedAt} or digest > ${after.digest})`;
-    const found = await sql<BlobRow>`select * from blobs where claimed_by is null and linked_at < ${before} ${from} and ${unreferenced}
-      order by linked_at, digest limit ${limit}`.execute(this.db);
+  async unreferencedBlobs(before: number, after: string | undefined, limit: number): Promise<BlobRecord[]> {
+    const found = await sql<BlobRow>`select * from blobs where digest > ${after ?? ""} and claimed_by is null and linked_at < ${before}
+      and ${unreferenced} order by digest limit ${limit}`.execute(this.db);
     return found.rows.map(toBlob);
   }
 

@@ -55,12 +55,6 @@ export interface BlobRecord {
   claimed: boolean;
 }
 
-/** Where a page of unreferencedBlobs ends: its last blob's linkedAt and digest. */
-export interface BlobCursor {
-  linkedAt: number;
-  digest: string;
-}
-
 /** A manifest, by repository and digest. */
 export interface ManifestKey {
   repository: string;
@@ -425,10 +419,10 @@ export interface MetadataStore {
    */
   deleteUnreachableManifest(key: ManifestKey, rule: ManifestRule): Promise<boolean>;
   /**
-   * Unclaimed blobs no manifest references, last linked before `before`, in (linkedAt, digest)
-   * order after `after`: the order rows were mostly written in, so a batch's rows share pages.
+   * Unclaimed blobs no manifest references, last linked before `before`, in digest order after
+   * the digest `after`: the order the blob and link rows are kept in, so a batch's rows share pages.
    */
-  unreferencedBlobs(before: number, after: BlobCursor | undefined, limit: number): Promise<BlobRecord[]>;
+  unreferencedBlobs(before: number, after: string | undefined, limit: number): Promise<BlobRecord[]>;
   /**
    * Claims for `claimant`, in one transaction that checks again, those of `digests` still
    * unreferenced, last linked before `before` and unheld (holds past `now` count; older ones are

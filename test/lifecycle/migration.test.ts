@@ -33,6 +33,36 @@ it("0010_blobs backfills one record per linked digest: first link as created, la
   const upgraded = await openSqliteStore(path);
   assert.deepEqual(await upgraded.getBlob(D(1)), { digest: D(1), size: 10, createdAt: 100, linkedAt: 300, claimed: false });
   assert.deepEqual(await upgraded.getBlob(D(2)), { digest: D(2), size: 20, createdAt: 200, linkedAt: 200, claimed: false });
-  assert.deepEqual((await upgraded.unreferencedBlobs(1000, undefined, 10)).map((b) => b.digest), [D(2), D(1)], "by last link");
+  assert.deepEqual((await upgraded.unreferencedBlobs(1000, undefined, 10)).map((b) => b.digest), [D(1), D(2)]);
   await upgraded.close();
+});
+
+it("0015_blobs_by_digest keeps every blob record and link while it rebuilds their tables", async () => {
+  const path = join(dir, "rowid.db");
+  const store = await openSqliteStore(path);
+  await store.linkBlob("a", D(1), 10, 100);
+  await store.linkBlob("b", D(1), 10, 300);
+  await store.linkBlob("a", D(2), 20, 200);
+  await store.close();
+  // Back to the tables of 0010: rowid tables and the last-link index.
+  const raw = new Sqlite(path);
+  raw.exec(`create table blobs_old (digest text primary key, size bigint not null, created_at bigint not null, linked_at bigint not null, claimed_by text, claimed_at bigint);
+    insert into blobs_old select digest, size, created_at, linked_at, claimed_by, claimed_at from blobs; drop table blobs;
+    alter table blobs_old rename to blobs; create index blobs_linked on blobs (linked_at);
+    create table repo_blobs_old (repository text not null, digest text not null, size bigint not null, created_at bigint not null, constraint repo_blobs_pk primary key (repository, digest));
+    insert into repo_blobs_old select repository, digest, size, created_at from repo_blobs; drop table repo_blobs;
+    alter table repo_blobs_old rename to repo_blobs; create index repo_blobs_digest on repo_blobs (digest);
+    delete from kysely_migration where name >= '0015_blobs_by_digest'`);
+  raw.close();
+
+  const upgraded = await openSqliteStore(path);
+  assert.deepEqual(await upgraded.getBlob(D(1)), { digest: D(1), size: 10, createdAt: 100, linkedAt: 300, claimed: false });
+  assert.deepEqual(await upgraded.repositoriesWithBlob(D(1), 10), ["a", "b"]);
+  assert.equal(await upgraded.linkedBlobSize("a", D(2)), 20);
+  await upgraded.close();
+  const check = new Sqlite(path, { readonly: true });
+  const tables = check.prepare("select name, sql from sqlite_master where type = 'table' and name in ('blobs', 'repo_blobs') order by name").all() as { name: string; sql: string }[];
+  assert.deepEqual(tables.map((t) => [t.name, /without rowid/i.test(t.sql)]), [["blobs", true], ["repo_blobs", true]]);
+  assert.equal(check.prepare("select count(*) from sqlite_master where name = 'blobs_linked'").pluck().get(), 0);
+  check.close();
 });
