@@ -3,8 +3,7 @@
 // before it collects. A young-generation collection after every 4 MiB received (about 0.1 ms)
 // frees them sooner. Neither much more nor much less: with 16 or 2 MiB, some 1 GiB pushes fell
 // into about 60 full collections per GiB and ran at 55–65% of the speed; with 4 MiB none did,
-// and a process's peak RSS in a push is 10–20 MiB lower than with 16 (docs/PERFORMANCE.md,
-// "A fifth look").
+// and a process's peak RSS in a push is 10–20 MiB lower than with 16.
 import type { IncomingMessage } from "node:http";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";

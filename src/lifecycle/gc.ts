@@ -67,9 +67,10 @@ export interface GcOptions {
 /** Manifests per page, and claimed blobs a run left, per batch. */
 const BATCH = 1000;
 /**
- * Blobs claimed per write transaction (their bytes go in S3 DeleteObjects calls of 1000). Digests
- * are random, so any batch touches pages all over the digest indexes: fewer, larger batches write
- * far fewer pages (on SQLite, 2500 cost about 60% of what 1000 do, twice over), for a lock of tens of ms.
+ * Blobs claimed per write transaction (their bytes go in S3 DeleteObjects calls of 1000): a lock
+ * of tens of ms. Batches follow digest order, so each rewrites only its own stretch of the digest
+ * indexes; the links (keyed by repository first) spread each batch over every repository, so
+ * fewer batches still write fewer pages.
  */
 export const CLAIM_BATCH = 2500;
 /** Passes over the manifests: removing a subject leaves its referrers to the next pass. */

@@ -1,5 +1,5 @@
 // How big a serving process lets V8's heap grow. Both settings trade a little collection work for
-// memory; the measurements are in docs/PERFORMANCE.md ("A fifth look").
+// memory (bench rows 8 and S5).
 import { setFlagsFromString } from "node:v8";
 
 /**

@@ -2,9 +2,8 @@
 // An upload's bytes are read at most once before the commit, so caching them buys nothing, and
 // taking a page-cache page for every 4 KiB received is what made big pushes slow: on a virtual
 // machine whose balloon hands free memory back to the host (this benchmark machine), each fresh
-// page costs a fault on the host. 1 GiB written through the page cache and fsynced took 2.9–3.1 s
-// there, with O_DIRECT 0.5 s (docs/PERFORMANCE.md, "A seventh look"). Blobs are still read through
-// the page cache: pulls of the same image repeat.
+// page costs a fault on the host (1 GiB fsynced: about 3 s through the page cache, 0.5 s direct).
+// Blobs are still read through the page cache: pulls of the same image repeat.
 import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { BufferPool } from "../buffer-pool.js";

@@ -8,9 +8,8 @@ import { BufferPool } from "../buffer-pool.js";
 import { alignDown, DIRECT_ALIGN, directBuffers } from "./direct-io.js";
 
 /**
- * Ranges are read in 1 MiB pieces. Larger ones mean fewer syscalls but not faster GETs: cached
- * 1 GiB GETs went at a median of 2,231 MiB/s with pieces of 4 MiB, 2,663 with 1 MiB
- * (docs/PERFORMANCE.md, "An eighth look").
+ * Ranges are read in 1 MiB pieces. Larger ones mean fewer syscalls but not faster GETs (cached
+ * 1 GiB GETs went faster with 1 MiB pieces than with 4).
  */
 const readBuffers = new BufferPool(1024 * 1024, 4);
 
