@@ -13,13 +13,18 @@ const D = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 const dir = await mkdtemp(join(tmpdir(), "berth-migration-"));
 after(() => rm(dir, { recursive: true, force: true }));
 
-it("0010_blobs backfills one record per linked digest: first link as created, last as linked", async () => {
-  const path = join(dir, "meta.db");
+/** A database at the latest schema where repository a links D(1) (at 100) and D(2) (200), b links D(1) (300). */
+async function linkThree(path: string): Promise<void> {
   const store = await openSqliteStore(path);
   await store.linkBlob("a", D(1), 10, 100);
   await store.linkBlob("b", D(1), 10, 300);
   await store.linkBlob("a", D(2), 20, 200);
   await store.close();
+}
+
+it("0010_blobs backfills one record per linked digest: first link as created, last as linked", async () => {
+  const path = join(dir, "meta.db");
+  await linkThree(path);
   // Back to the schema of a Berth before the blob model, links kept (later migrations undone too:
   // the migrator applies them in order only).
   const raw = new Sqlite(path);
@@ -39,11 +44,7 @@ it("0010_blobs backfills one record per linked digest: first link as created, la
 
 it("0015_blobs_by_digest keeps every blob record and link while it rebuilds their tables", async () => {
   const path = join(dir, "rowid.db");
-  const store = await openSqliteStore(path);
-  await store.linkBlob("a", D(1), 10, 100);
-  await store.linkBlob("b", D(1), 10, 300);
-  await store.linkBlob("a", D(2), 20, 200);
-  await store.close();
+  await linkThree(path);
   // Back to the tables of 0010: rowid tables and the last-link index.
   const raw = new Sqlite(path);
   raw.exec(`create table blobs_old (digest text primary key, size bigint not null, created_at bigint not null, linked_at bigint not null, claimed_by text, claimed_at bigint);
