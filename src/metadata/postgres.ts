@@ -89,16 +89,23 @@ function markingLostConnections(pool: pg.Pool): PostgresPool {
     if (lost) Object.assign(e, { code: "DATABASE_UNAVAILABLE" });
     throw err;
   };
+  // The pool hands out the same few clients again and again: each is wrapped once, on its first
+  // checkout (wrapping on every checkout nested a layer per query, until the stack overflowed).
+  const wrapped = new WeakSet<pg.PoolClient>();
   return {
     async connect() {
       const client = await pool.connect().catch(mark);
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      return Object.assign(client, {
-        query: (...args: unknown[]) => {
-          const result = query(...args);
-          return result instanceof Promise ? result.catch(mark) : result;
-        },
-      }) as unknown as PostgresPoolClient;
+      if (!wrapped.has(client)) {
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        Object.assign(client, {
+          query: (...args: unknown[]) => {
+            const result = query(...args);
+            return result instanceof Promise ? result.catch(mark) : result;
+          },
+        });
+        wrapped.add(client);
+      }
+      return client as unknown as PostgresPoolClient;
     },
     end: () => pool.end(),
   };

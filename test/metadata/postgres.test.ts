@@ -92,6 +92,26 @@ describe("postgres", { skip }, () => {
   });
 });
 
+describe("postgres connections", { skip }, () => {
+  it("postgres: a pooled connection costs the same on its 20,000th query as on its first", async () => {
+    // One connection, checked out for every query: anything added per checkout accumulates.
+    const { meta } = await openPostgresStores({ url: await newDatabase(), poolSize: 1 });
+    const db = (meta as unknown as { db: { executeQuery(q: unknown): Promise<unknown> } }).db;
+    const { sql } = await import("kysely");
+    const one = sql`select 1`.compile(db as never);
+    const timed = async (n: number) => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) await db.executeQuery(one);
+      return Number(process.hrtime.bigint() - t0) / n;
+    };
+    const first = await timed(1000);
+    await timed(18_000);
+    const last = await timed(1000);
+    assert.ok(last < first * 3, `per query: first thousand ${Math.round(first / 1000)} µs, last thousand ${Math.round(last / 1000)} µs`);
+    await meta.close();
+  });
+});
+
 describe("berth serve on postgres", { skip }, () => {
   it("serves on PostgreSQL and is ready (no SQLite file is looked for)", async () => {
     const { startRegistry } = await import("../helpers/registry.js");
