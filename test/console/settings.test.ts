@@ -8,7 +8,7 @@ import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { launchBrowser, newConsolePage, screenshot, signIn } from "../helpers/browser.js";
 import { until } from "../helpers/until.js";
-import { formatBytes } from "../helpers/console-format.js";
+import { formatBytes } from "../../src/api/byte-format.js";
 import { api, basic, expectStatus, OPERATOR, pushImage, startAuthRegistry, type AuthRegistry } from "../iam/support.js";
 
 test("console: retention, usage and audit", async (t) => {

@@ -17,7 +17,7 @@ import { buildRandomLayout } from "../fixtures/oci-layout.js";
 import { launchBrowser, newConsolePage, screenshot, signIn } from "../helpers/browser.js";
 import { needTools } from "../helpers/tools.js";
 import { until } from "../helpers/until.js";
-import { formatBytes } from "../helpers/console-format.js";
+import { formatBytes } from "../../src/api/byte-format.js";
 import { api, basic, call, expectStatus, OPERATOR, pushImage, startAuthRegistry } from "../iam/support.js";
 
 const NS = "acme";

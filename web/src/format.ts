@@ -1,20 +1,7 @@
 // How the console writes sizes, times and digests.
 import { createElement, type ReactElement } from "react";
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-
-/** IEC units: 1536 → "1.5 KiB". */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return "—";
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const text = unit === 0 ? String(value) : value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, "");
-  return `${text} ${UNITS[unit]}`;
-}
+export { formatBytes } from "../../src/api/byte-format.js";
 
 const RELATIVE = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
