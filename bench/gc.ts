@@ -3,8 +3,10 @@
 // online collection (`berth gc --offline` in a process of its own, beside the serving one, as
 // another node would run it) timed while a pull loop measures latency, and Distribution's offline
 // `docker-registry garbage-collect` timed on its copy with the registry stopped, as its docs require.
+// On the filesystem, also G-online: a copy of Berth's data collected by the serving registry
+// itself (`POST /api/v1/gc`, as the scheduled job runs), pulls served by the same processes.
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { cpSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { BenchError, Client, imageManifest, pool, sha256, ACCEPT_MANIFESTS } from "./lib/client.js";
 import { run } from "./lib/proc.js";
@@ -76,13 +78,26 @@ export async function gcRows(o: GcRowOptions): Promise<Row[]> {
   let idleP99: number | undefined;
   let runSeconds: number | undefined;
 
+  const operator = randomBytes(24).toString("base64url");
+  let online: { wall: number; p99: number; idleP99: number } | undefined;
+
   for (const name of o.names) {
     const dataDir = join(o.workDir, `gc-${name.toLowerCase()}${suffix}`);
     const bucket = o.s3?.[name];
-    const berthEnv = { BERTH_GC_ENABLED: "false", BERTH_GC_GRACE: "0s", ...(bucket ? berthOnS3(bucket) : {}) };
-    const server: RunningRegistry =
-      name === "Berth" ? await startBerth({ mainJs: o.mainJs, dataDir, env: berthEnv }) : await startDistribution(dataDir, o.workDir, bucket);
-    const client = new Client(server.base, s.concurrency);
+    // Auth on, for the admin API of G-online; the operator's tenancy is the repositories' namespace.
+    const berthEnv = {
+      BERTH_GC_ENABLED: "false",
+      BERTH_GC_GRACE: "0s",
+      BERTH_AUTH_ENABLED: "true",
+      BERTH_AUTH_OPERATOR_NAMESPACE: "gc",
+      BERTH_AUTH_OPERATOR_TOKEN: operator,
+      ...(bucket ? berthOnS3(bucket) : {}),
+    };
+    const startBerthOn = (dir: string) => startBerth({ mainJs: o.mainJs, dataDir: dir, env: berthEnv });
+    let server: RunningRegistry = name === "Berth" ? await startBerthOn(dataDir) : await startDistribution(dataDir, o.workDir, bucket);
+    // HTTP Basic on every request, as some clients send it (Berth keeps the check cached).
+    const clientOf = (r: RunningRegistry) => new Client(r.base, s.concurrency, name === "Berth" ? { Authorization: basic(operator) } : {});
+    let client = clientOf(server);
     try {
       const started = Date.now();
       await pool(images, s.concurrency, async (image) => {
@@ -95,17 +110,34 @@ export async function gcRows(o: GcRowOptions): Promise<Row[]> {
       });
 
       if (name === "Berth") {
+        const onlineDir = `${dataDir}-online`;
+        if (!bucket) {
+          await server.stop();
+          cpSync(dataDir, onlineDir, { recursive: true });
+          client.close();
+          server = await startBerthOn(dataDir);
+          client = clientOf(server);
+        }
         idleP99 = percentile(await pullLoop(client, kept, s.pullers, sleep(1000)), 99);
         const gc = runBerthGc(o.mainJs, dataDir, berthEnv);
         const latencies = await pullLoop(client, kept, s.pullers, gc.then(() => undefined, () => undefined));
         const { wall, run: inRun, result } = await gc;
         runSeconds = inRun;
-        const expected = garbage.length * s.blobsPerImage;
+        const expected = expectedBlobs(garbage, s);
         if (result.blobs !== expected) throw new BenchError(`Berth's collection removed ${result.blobs} blobs, expected ${expected}`);
         seconds.Berth = wall;
         pullP99 = percentile(latencies, 99);
         o.log(`${id} Berth: collected ${result.blobs} blobs in ${wall.toFixed(2)} s (the run itself ${inRun.toFixed(2)} s); ${latencies.length} pulls meanwhile, p99 ${pullP99.toFixed(1)} ms (idle ${idleP99.toFixed(1)} ms)`);
         await verify(client, kept, garbage);
+        if (!bucket) {
+          await server.stop();
+          client.close();
+          server = await startBerthOn(onlineDir);
+          client = clientOf(server);
+          online = await collectOnline(server.base, operator, client, kept, s, expectedBlobs(garbage, s));
+          o.log(`G-online Berth: collected in the serving registry in ${online.wall.toFixed(2)} s; pulls meanwhile p99 ${online.p99.toFixed(1)} ms (idle ${online.idleP99.toFixed(1)} ms)`);
+          await verify(client, kept, garbage);
+        }
       } else {
         await server.stop();
         const config = join(o.workDir, bucket ? "distribution-s3.yml" : "distribution.yml");
@@ -131,10 +163,50 @@ export async function gcRows(o: GcRowOptions): Promise<Row[]> {
   }
 
   const workload = `GC of ${s.manifests.toLocaleString("en-US")} manifests / ${(s.manifests * s.blobsPerImage).toLocaleString("en-US")} blobs, half garbage, on ${where}: Berth online vs Distribution offline`;
-  return [
+  const rows: Row[] = [
     { id, workload, metric: "wall time (Berth's includes its CLI start-up)", unit: "s", values: seconds, target: ratioAtMost(0.1, "D/B ≥ 10×"), note: runSeconds === undefined ? undefined : `Berth's run itself (its record's start to end): ${runSeconds.toFixed(2)} s` },
     { id, workload: `pulls during Berth's collection (${s.pullers} loops of manifest + blob GET)`, metric: `p99 latency (idle: ${idleP99?.toFixed(1) ?? "—"} ms)`, unit: "ms", values: { Berth: pullP99 }, target: below(50, "ms") },
   ];
+  if (online) {
+    const inServer = `${workload.replace("Berth online", "Berth in its serving processes (POST /api/v1/gc)")}`;
+    rows.push(
+      { id: "G-online", workload: inServer, metric: "wall time, the API call to the run's end", unit: "s", values: { Berth: online.wall, Distribution: seconds.Distribution }, target: ratioAtMost(0.1, "D/B ≥ 10×") },
+      { id: "G-online", workload: `pulls from the collecting registry (${s.pullers} loops of manifest + blob GET)`, metric: `p99 latency (idle: ${online.idleP99.toFixed(1)} ms)`, unit: "ms", values: { Berth: online.p99 }, target: below(50, "ms") },
+    );
+  }
+  return rows;
+}
+
+const expectedBlobs = (garbage: Image[], s: GcSizes) => garbage.length * s.blobsPerImage;
+
+const basic = (operator: string) => `Basic ${Buffer.from(`gc/admin:${operator}`).toString("base64")}`;
+
+/**
+ * G-online: `POST /api/v1/gc` to the serving registry, its run polled every 10 ms until it ends,
+ * while the pull loops run against the same registry.
+ */
+async function collectOnline(base: string, operator: string, client: Client, kept: Image[], s: GcSizes, expected: number) {
+  const idleP99 = percentile(await pullLoop(client, kept, s.pullers, sleep(1000)), 99);
+  const api = async (method: string, path: string) => {
+    const headers: Record<string, string> = { Authorization: basic(operator), "Content-Type": "application/json" };
+    const res = await fetch(`${base}/api/v1/gc${path}`, { method, headers, body: method === "POST" ? "{}" : undefined });
+    const body = (await res.json()) as { data?: { id: string; state: string; result: { blobs: number } | null } };
+    if (!res.ok || !body.data) throw new BenchError(`${method} /api/v1/gc${path} answered ${res.status}`);
+    return body.data;
+  };
+  const t0 = process.hrtime.bigint();
+  const collected = (async () => {
+    const { id } = await api("POST", "");
+    for (;;) {
+      const run = await api("GET", `/${id}`);
+      if (run.state !== "running") return { run, wall: Number(process.hrtime.bigint() - t0) / 1e9 };
+      await sleep(10);
+    }
+  })();
+  const latencies = await pullLoop(client, kept, s.pullers, collected.then(() => undefined, () => undefined));
+  const { run, wall } = await collected;
+  if (run.state !== "succeeded" || run.result?.blobs !== expected) throw new BenchError(`the serving registry's collection ended ${run.state}, removing ${run.result?.blobs} blobs (expected ${expected})`);
+  return { wall, p99: percentile(latencies, 99), idleP99 };
 }
 
 /** `berth gc --offline` on the serving registry's data: its wall time and what it removed. */

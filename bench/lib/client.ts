@@ -103,7 +103,7 @@ export class Client {
     const hash = createHash("sha256");
     let received = 0;
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(url, { agent: this.agent }, (res) => {
+      const req = request(url, { agent: this.agent, headers: this.defaultHeaders }, (res) => {
         res.on("data", (c: Buffer) => {
           hash.update(c);
           received += c.byteLength;

@@ -11,7 +11,7 @@ import type { JobRuns } from "../jobs/runs.js";
 import type { MetadataStore } from "../metadata/store.js";
 import type { Registry } from "../registry/registry.js";
 import type { StorageDriver } from "../storage/driver.js";
-import { collectGarbage, type GcDeps, type GcProgress, type GcResult, type GcSettings } from "./gc.js";
+import { CLAIM_BATCH, SERVING_CLAIM_BATCH, collectGarbage, type GcDeps, type GcProgress, type GcResult, type GcSettings } from "./gc.js";
 
 export const GC_JOB = "gc";
 const STOPPED = "stopped before the end (lease lost or process stopping)";
@@ -25,6 +25,8 @@ export interface GcApp {
   registry: Registry;
   /** where runs are recorded for `GET /api/v1/gc` (none: not recorded) */
   runs?: JobRuns;
+  /** a serving process: a collection takes turns with its requests (smaller claims) */
+  serving?: boolean;
 }
 
 export interface RunGcOptions {
@@ -86,7 +88,7 @@ export async function startGc(app: GcApp, options: RunGcOptions = {}): Promise<S
   }
   const done = (async () => {
     try {
-      const result = await collectGarbage(depsOf(app, log, now), settingsOf(app.config), {
+      const result = await collectGarbage(depsOf(app, log, now), settingsOf(app), {
         dryRun,
         signal: dryRun ? undefined : abort.signal,
         onProgress: (progress) => {
@@ -121,7 +123,7 @@ export function gcJob(app: GcApp, log: Logger, now: () => number = Date.now): Jo
     async run(signal) {
       const record = app.runs && (await RunRecorder.begin(app.runs, "schedule", false, now, app.config.jobs.lease, log));
       try {
-        const result = await collectGarbage(deps, settingsOf(app.config), { signal, onProgress: (p) => record?.progress(p) });
+        const result = await collectGarbage(deps, settingsOf(app), { signal, onProgress: (p) => record?.progress(p) });
         await record?.end(signal.aborted ? "failed" : "succeeded", { phase: "done", ...result }, signal.aborted ? STOPPED : null);
       } catch (err) {
         await record?.end("failed", undefined, (err as Error).message ?? String(err));
@@ -135,8 +137,14 @@ function depsOf(app: GcApp, log: Logger, now: () => number): GcDeps {
   return { meta: app.meta, storage: app.storage, uploads: app.registry.uploads, now, log };
 }
 
-function settingsOf(config: Config): GcSettings {
-  return { grace: config.gc.grace, untagged: config.gc.untagged, uploadAge: config.storage.maintenance.uploadpurging.age };
+function settingsOf(app: GcApp): GcSettings {
+  const { config } = app;
+  return {
+    grace: config.gc.grace,
+    untagged: config.gc.untagged,
+    uploadAge: config.storage.maintenance.uploadpurging.age,
+    claimBatch: app.serving ? SERVING_CLAIM_BATCH : CLAIM_BATCH,
+  };
 }
 
 /**

@@ -27,7 +27,7 @@ import type { MetadataStore } from "../metadata/store.js";
 import { faultOf } from "../registry/errors.js";
 import { Registry } from "../registry/registry.js";
 import type { StorageDriver } from "../storage/driver.js";
-import { FilesystemDriver } from "../storage/drivers/filesystem.js";
+import { FilesystemDriver, UNLINKS_BESIDE_READS } from "../storage/drivers/filesystem.js";
 import { MemoryDriver } from "../storage/drivers/memory.js";
 import type { ServerMetrics } from "./metrics.js";
 import { timedStore } from "./metrics-stores.js";
@@ -50,6 +50,8 @@ export interface App {
   jobs: JobLeases;
   /** runs of background jobs (the gc run `berth gc` follows), in the metadata database */
   runs: JobRuns;
+  /** a serving process (not a CLI tool): background work takes turns with requests */
+  serving: boolean;
   registry: Registry;
   audit: AuditLog;
   admin: AdminServices;
@@ -64,11 +66,16 @@ export interface App {
   close(): Promise<void>;
 }
 
-/**
- * `metrics`: a serving process's metrics, into which every store call is timed.
- */
-export async function assemble(config: Config, log: Logger, metrics?: ServerMetrics): Promise<App> {
-  const driver = await openStorage(config);
+/** What a serving process (not a CLI tool) brings to its application. */
+export interface ServingProcess {
+  /** its metrics (unless http.metrics is off), into which every store call is timed */
+  metrics?: ServerMetrics;
+}
+
+/** `serving`: present in a serving process, whose storage then leaves room for its reads. */
+export async function assemble(config: Config, log: Logger, serving?: ServingProcess): Promise<App> {
+  const metrics = serving?.metrics;
+  const driver = await openStorage(config, serving !== undefined);
   // Tenancies and their repository limits exist only with auth; an open registry has neither.
   const opened = await openMetadataStores(config);
   const { iam, jobs, runs } = opened;
@@ -103,7 +110,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     const sessions = new SessionService(iam, credentials, audit, session, now);
     auth = { authorizer, keys, sessions, tokenEndpoint: new TokenEndpoint(tokens, credentials, authz, repositoryExists, authorizer, keys, now) };
   }
-  const gc = new GcAdmin({ config, storage, meta, jobs, registry, runs }, log, now, audit);
+  const gc = new GcAdmin({ config, storage, meta, jobs, registry, runs, serving: serving !== undefined }, log, now, audit);
   const admin = new AdminServices({ iam, meta, registry, access, authz, audit, now, log, settings }, auth?.keys, gc);
   const authenticator: Authenticator = auth?.authorizer ?? new OpenAuthenticator();
   const v2Authz = auth ? authz : OPEN_REGISTRY;
@@ -116,6 +123,7 @@ export async function assemble(config: Config, log: Logger, metrics?: ServerMetr
     iam,
     jobs,
     runs,
+    serving: serving !== undefined,
     registry,
     audit,
     admin,
@@ -170,7 +178,7 @@ async function openMetadataStores(config: Config) {
   return openPostgresStores({ url: pg.url!, poolSize: pg.poolsize, statementTimeout: pg.statementtimeout, tls }, options);
 }
 
-async function openStorage(config: Config): Promise<StorageDriver> {
+async function openStorage(config: Config, serving: boolean): Promise<StorageDriver> {
   if (config.storage.driver === "inmemory") return new MemoryDriver();
   if (config.storage.driver === "s3") {
     // Loaded only here: the AWS SDK costs every serving process memory and start-up time.
@@ -183,7 +191,7 @@ async function openStorage(config: Config): Promise<StorageDriver> {
     return driver;
   }
   const { rootdirectory, directio } = config.storage.filesystem;
-  const driver = new FilesystemDriver(rootdirectory, { directIo: directio });
+  const driver = new FilesystemDriver(rootdirectory, { directIo: directio, unlinksInFlight: serving ? UNLINKS_BESIDE_READS : undefined });
   await driver.init();
   await driver.check();
   return driver;

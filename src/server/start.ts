@@ -56,7 +56,7 @@ export interface StartOptions {
 
 export async function startServer(config: Config, log: Logger, options: StartOptions): Promise<RunningServer> {
   const metrics = openMetrics(config);
-  const app = await assemble(config, log, metrics);
+  const app = await assemble(config, log, { metrics });
 
   const observed = observability(config, app, log, metrics, options.metricsScope ?? { kind: "alone" });
   const extra: ExtraHandler[] = [...observed.endpoints];

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import pino from "pino";
 import { loadConfig } from "../../src/config/config.js";
-import { CLAIM_BATCH, collectGarbage, type GcSettings } from "../../src/lifecycle/gc.js";
+import { collectGarbage, type GcSettings } from "../../src/lifecycle/gc.js";
 import type { MetadataStore } from "../../src/metadata/store.js";
 import { createHash } from "node:crypto";
 import { GcBusy, runGc } from "../../src/lifecycle/run.js";
@@ -53,8 +53,9 @@ describe("garbage collection: mark and sweep", () => {
   it("sweeps across claim batches, and leaves a blob linked again between its page and its claim", async () => {
     const t = await setup();
     const digests: string[] = [];
+    const batch = 100;
     // Two full batches and one more: the last batch's rows are forgotten after the loop.
-    for (let i = 0; i < 2 * CLAIM_BATCH + 1; i++) {
+    for (let i = 0; i < 2 * batch + 1; i++) {
       const digest = `sha256:${createHash("sha256").update(String(i)).digest("hex")}`;
       await t.storage.put(blobKey(digest), Buffer.from("x"));
       await t.meta.linkBlob("app/web", digest, 1, t.advance(0));
@@ -76,9 +77,9 @@ describe("garbage collection: mark and sweep", () => {
         };
       },
     });
-    const result = await collectGarbage({ meta, storage: t.storage, uploads: t.registry.uploads, now: () => t.advance(0), log }, { grace: HOUR, untagged: false, uploadAge: 24 * HOUR });
+    const result = await collectGarbage({ meta, storage: t.storage, uploads: t.registry.uploads, now: () => t.advance(0), log }, { grace: HOUR, untagged: false, uploadAge: 24 * HOUR, claimBatch: batch });
     assert.equal(claims, 3);
-    assert.deepEqual(result, { manifests: 0, blobs: 2 * CLAIM_BATCH, bytes: 2 * CLAIM_BATCH, uploads: 0 });
+    assert.deepEqual(result, { manifests: 0, blobs: 2 * batch, bytes: 2 * batch, uploads: 0 });
     for (const digest of digests) {
       const keep = digest === relinked;
       assert.equal(await t.stored(digest), keep, `${digest} ${keep ? "kept" : "removed"}`);

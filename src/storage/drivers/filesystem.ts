@@ -12,20 +12,33 @@ import { assertKey, assertPrefix, byteOrder } from "../keys.js";
 import { FileRange } from "./file-range.js";
 import { appendToFile, cutTo, type DirectIoSwitch } from "./upload-writer.js";
 
+/**
+ * Unlinks a serving process queues at once: enough to keep libuv's threads (4 unless
+ * UV_THREADPOOL_SIZE) busy, few enough that a blob GET's read is not queued behind thousands.
+ */
+export const UNLINKS_BESIDE_READS = 2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4);
+
 export interface FilesystemOptions {
   /** write large bodies with O_DIRECT where the filesystem allows (direct-io.ts) */
   directIo?: boolean;
+  /**
+   * unlinks `delete` queues at once (default: all of a call's); a bound lets the process's reads
+   * take turns with a large delete (GC's thousands per call)
+   */
+  unlinksInFlight?: number;
 }
 
 export class FilesystemDriver implements StorageDriver {
   readonly name = "filesystem";
   private readonly directIo: DirectIoSwitch;
+  private readonly unlinksInFlight: number;
 
   constructor(
     readonly root: string,
     options: FilesystemOptions = {},
   ) {
     this.directIo = { enabled: options.directIo ?? true };
+    this.unlinksInFlight = options.unlinksInFlight ?? Infinity;
   }
 
   /** Creates the root; the registry's `blobs/` and `uploads/` too, so a new data directory shows its layout. */
@@ -121,13 +134,15 @@ export class FilesystemDriver implements StorageDriver {
 
   async delete(keys: readonly string[]): Promise<void> {
     const paths = keys.map((k) => this.path(k));
-    await Promise.all(
-      paths.map((p) =>
-        unlink(p).catch((err: unknown) => {
+    let next = 0;
+    const unlinkNext = async (): Promise<void> => {
+      for (let p = paths[next++]; p !== undefined; p = paths[next++]) {
+        await unlink(p).catch((err: unknown) => {
           if (!isAbsent(err)) throw err;
-        }),
-      ),
-    );
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.unlinksInFlight, paths.length) }, unlinkNext));
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
