@@ -10,6 +10,16 @@ import { HttpTransport, parseRegistryUrl } from "./transport.js";
 
 const LOGIN = /^[^/\s]+\/[^/\s]+$/;
 
+/** Before the token is asked for: over plain HTTP to another machine it would travel in clear. */
+function warnIfCleartext(base: URL): void {
+  if (base.protocol !== "http:" || isLoopback(base.hostname)) return;
+  process.stderr.write(
+    `berth: warning: ${base.origin} is plain HTTP: the auth token would cross the network in clear text with every command; use https:// unless that network is yours alone\n`,
+  );
+}
+
+const isLoopback = (host: string) => host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+
 export function registerLoginCommands(program: Command): void {
   program
     .command("login")
@@ -33,6 +43,7 @@ Examples:
     .action(async (url: string, o: Record<string, any>) => {
       const format = outputFormat(o);
       const base = parseRegistryUrl(url);
+      warnIfCleartext(base);
       if (o.passwordStdin && !o.username) throw new CliError("--password-stdin needs --username <namespace>/<user>", EXIT.invalid);
       const login: string = o.username ?? (await askLine("Username (<namespace>/<user>): "));
       if (!LOGIN.test(login)) throw new CliError(`log in as <namespace>/<user>, not ${JSON.stringify(login)}`, EXIT.invalid);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -109,6 +109,14 @@ describe("CLI errors and exit codes", () => {
       });
       const res = await berth(["login", `http://127.0.0.1:${port}`, "--username", "acme/alice", "--password-stdin"], "token\n");
       assert.deepEqual(res, { code: EXIT.other, stdout: "", stderr: `berth: cannot reach http://127.0.0.1:${port}: connection refused\n` });
+
+      // The same over plain HTTP to another machine's address: a warning first, before the token is sent.
+      const address = Object.values(networkInterfaces())
+        .flat()
+        .find((i) => i?.family === "IPv4" && !i.internal)?.address;
+      if (address === undefined) return;
+      const remote = await berth(["login", `http://${address}:${port}`, "--username", "acme/alice", "--password-stdin"], "token\n");
+      assert.match(remote.stderr, new RegExp(`^berth: warning: http://${address.replace(/\./g, "\\.")}:${port} is plain HTTP: the auth token would cross the network in clear text`));
     });
   });
 });
