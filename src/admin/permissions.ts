@@ -1,7 +1,7 @@
 // "What may I do here?": which of a list of operations the caller may perform on one target, so
 // the console (and scripts) can hide what would be refused. It only reveals the caller's own
 // rights: the decision is the router's own, taken silently (asking is not an attempt).
-import { repositoryTarget, tenancyTarget, userTarget, REGISTRY, type Target } from "../authz/index.js";
+import { groupTarget, repositoryTarget, tenancyTarget, userTarget, REGISTRY, type Target } from "../authz/index.js";
 import { isValidIdentifier, isValidNamespace } from "../iam/names.js";
 import { isOperation, type Operation } from "../iam/operations.js";
 import type { Principal } from "../iam/principal.js";
@@ -11,10 +11,11 @@ import { parseRepositoryName } from "./repositories.js";
 
 export const MAX_ASKED_OPERATIONS = 50;
 
-/** The target asked about: a repository, a user, or a tenancy (the caller's own by default). */
+/** The target asked about: a repository, a user, a group, or a tenancy (the caller's own by default). */
 export interface PermissionTarget {
   repository?: string;
   user?: string;
+  group?: string;
   tenancy?: string;
 }
 
@@ -46,16 +47,22 @@ function validOperations(asked: readonly string[]): Operation[] {
 
 function targetOf(actor: Principal, where: PermissionTarget): Target {
   if (where.repository !== undefined) {
-    if (where.user !== undefined || where.tenancy !== undefined) throw invalid("give either repository, or user and/or tenancy");
+    if (where.user !== undefined || where.group !== undefined || where.tenancy !== undefined) throw invalid("give either repository, or user or group and/or tenancy");
     parseRepositoryName(where.repository);
     return repositoryTarget(where.repository);
   }
   const tenancy = where.tenancy ?? (actor.kind === "user" ? actor.tenancy : undefined);
   if (tenancy !== undefined && !isValidNamespace(tenancy)) throw invalid(`invalid tenancy "${tenancy.slice(0, 100)}"`);
+  if (where.user !== undefined && where.group !== undefined) throw invalid("give either user or group");
   if (where.user !== undefined) {
     if (!isValidIdentifier(where.user)) throw invalid(`invalid user name "${where.user.slice(0, 100)}"`);
     if (tenancy === undefined) throw invalid("user: give the tenancy too (tenancy=)");
     return userTarget(tenancy, where.user);
+  }
+  if (where.group !== undefined) {
+    if (!isValidIdentifier(where.group)) throw invalid(`invalid group name "${where.group.slice(0, 100)}"`);
+    if (tenancy === undefined) throw invalid("group: give the tenancy too (tenancy=)");
+    return groupTarget(tenancy, where.group);
   }
   return tenancy === undefined ? REGISTRY : tenancyTarget(tenancy);
 }

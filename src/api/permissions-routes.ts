@@ -9,12 +9,13 @@ export function permissionRoutes(a: AdminServices): Route[] {
     {
       method: "GET",
       path: "/permissions",
-      summary: "Which of ?operations=A,B (at most 50) the caller may do on ?repository=, ?user= (with ?tenancy=), or the tenancy (?tenancy=, the caller's by default)",
+      summary: "Which of ?operations=A,B (at most 50) the caller may do on ?repository=, ?user= or ?group= (with ?tenancy=), or the tenancy (?tenancy=, the caller's by default)",
       access: "authenticated",
       query: [
         { name: "operations", description: "operation names, comma-separated (or the parameter repeated); 1 to 50" },
         { name: "repository", description: "the repository asked about (<tenancy>/<path>)" },
         { name: "user", description: "the user asked about, in `tenancy` (default: the caller's)" },
+        { name: "group", description: "the group asked about, in `tenancy` (default: the caller's)" },
         { name: "tenancy", description: "the tenancy asked about (default: the caller's)" },
       ],
       response: s.permissions,
@@ -22,7 +23,7 @@ export function permissionRoutes(a: AdminServices): Route[] {
       action: async ({ principal, query }) => {
         const operations = query.getAll("operations").flatMap((v) => v.split(","));
         const optional = (key: string) => query.get(key) ?? undefined;
-        const allowed = await a.permissions.allowed(principal, operations, { repository: optional("repository"), user: optional("user"), tenancy: optional("tenancy") });
+        const allowed = await a.permissions.allowed(principal, operations, { repository: optional("repository"), user: optional("user"), group: optional("group"), tenancy: optional("tenancy") });
         return { allowed };
       },
     },

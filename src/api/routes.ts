@@ -19,6 +19,7 @@ import { usageDays } from "../admin/usage.js";
 
 const tenancyOf = ({ params }: TargetFacts): Target => ({ kind: "tenancy", tenancy: params.ns! });
 const userOf = ({ params }: TargetFacts): Target => ({ kind: "user", tenancy: params.ns!, user: params.user! });
+const groupOf = ({ params }: TargetFacts): Target => ({ kind: "group", tenancy: params.ns!, group: params.group! });
 const registry = (): Target => ({ kind: "registry" });
 /** The repository of the path, checked first: a name without its tenancy is refused before any decision. */
 const repositoryOf = ({ params }: TargetFacts): Target => {
@@ -154,12 +155,12 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       status: 201,
       action: ({ principal, params, body }) => a.identities.createGroup(principal, params.ns!, body),
     },
-    { method: "DELETE", path: "/tenancies/{ns}/groups/{group}", summary: "Delete a group", access: { operation: "DeleteGroup", target: tenancyOf }, status: 204, action: ({ principal, params }) => a.identities.deleteGroup(principal, params.ns!, params.group!) },
+    { method: "DELETE", path: "/tenancies/{ns}/groups/{group}", summary: "Delete a group", access: { operation: "DeleteGroup", target: groupOf }, status: 204, action: ({ principal, params }) => a.identities.deleteGroup(principal, params.ns!, params.group!) },
     {
       method: "GET",
       path: "/tenancies/{ns}/groups/{group}/members",
       summary: "Members of a group",
-      access: { operation: "ListGroupMembers", target: tenancyOf },
+      access: { operation: "ListGroupMembers", target: groupOf },
       response: s.user,
       list: true,
       status: 200,
@@ -169,7 +170,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       method: "POST",
       path: "/tenancies/{ns}/groups/{group}/members",
       summary: "Add a user to a group",
-      access: { operation: "AddUserToGroup", target: tenancyOf },
+      access: { operation: "AddUserToGroup", target: groupOf },
       body: s.bodies.addMember,
       status: 204,
       action: ({ principal, params, body }) => a.identities.addMember(principal, params.ns!, params.group!, body.user),
@@ -178,7 +179,7 @@ export function adminRoutes(a: AdminServices, all: () => readonly Route[]): Rout
       method: "DELETE",
       path: "/tenancies/{ns}/groups/{group}/members/{user}",
       summary: "Remove a user from a group",
-      access: { operation: "RemoveUserFromGroup", target: tenancyOf },
+      access: { operation: "RemoveUserFromGroup", target: groupOf },
       status: 204,
       action: ({ principal, params }) => a.identities.removeMember(principal, params.ns!, params.group!, params.user!),
     },

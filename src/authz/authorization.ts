@@ -4,8 +4,9 @@
 import type { VerifiedToken } from "../auth/tokens.js";
 import type { AccessControl } from "../iam/access.js";
 import type { AuditLog } from "../iam/audit.js";
-import { isRepositoryOperation, OPERATIONS, OPERATOR_REACH, type Operation, type RepositoryOperation } from "../iam/operations.js";
-import { isAdministrator, type Principal, type UserPrincipal } from "../iam/principal.js";
+import { isPolicyOperation, OPERATIONS, OPERATOR_REACH, SELF_SERVICE, type Operation, type PolicyOperation } from "../iam/operations.js";
+import { GRANTS, isRepositoryPermission, RESOURCES, VERBS, type Permission } from "../iam/policy/index.js";
+import { ADMINISTRATORS, isAdministrator, type Principal, type UserPrincipal } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
 import { RegistryError } from "../registry/errors.js";
 import { reasons } from "./reasons.js";
@@ -49,7 +50,7 @@ const SCOPE_ACTIONS: Partial<Record<Operation, string>> = {
 
 export class PolicyAuthorization implements Authorization {
   constructor(
-    private readonly iam: Pick<IamStore, "getRepositoryInfo">,
+    private readonly iam: Pick<IamStore, "getRepositoryInfo" | "getUser" | "groupsOfUser">,
     private readonly access: AccessControl,
     private readonly audit: AuditLog,
     private readonly settings: AuthorizationSettings,
@@ -117,19 +118,31 @@ export class PolicyAuthorization implements Authorization {
     }
     if (requirement === "OPERATOR") return deny(reasons.operatorsOnly(operation));
     if (requirement === "AUTHENTICATED") return ALLOWED;
-    if (isRepositoryOperation(operation)) return this.repository(principal, operation, target);
-    // IAM operations: the tenancy wall, then Administrators (or the user themself).
+    if (isPolicyOperation(operation) && isRepositoryPermission(OPERATIONS[operation])) return this.repository(principal, operation, target);
+    // IAM operations: the tenancy wall, then Administrators, the user themself, or the policies.
     if (principal.tenancy !== target.tenancy) {
       return deny(requirement === "TENANCY_MEMBER" ? reasons.notInTenancy(operation, target.tenancy) : reasons.administratorsOnly(operation, target.tenancy));
     }
     if (requirement === "TENANCY_MEMBER" || isAdministrator(principal)) return ALLOWED;
-    if (requirement === "SELF_OR_TENANCY_ADMIN" && target.kind === "user" && target.user === principal.userName) return ALLOWED;
-    return deny(reasons.administratorsOnly(operation, target.tenancy));
+    if (SELF_SERVICE.has(operation) && target.kind === "user" && target.user === principal.userName) return ALLOWED;
+    if (!isPolicyOperation(operation)) return deny(reasons.administratorsOnly(operation, target.tenancy));
+    // A policy never reaches the Administrators group, its members' credentials or their deletion:
+    // whoever may manage users or groups could otherwise make themself an Administrator.
+    if (await this.concernsAdministrators(operation, target)) return deny(reasons.administratorsGroup(operation, target.tenancy));
+    if (await this.access.allowed(principal, { operation, tenancy: target.tenancy })) return ALLOWED;
+    return deny(reasons.administratorsOrPolicy(operation, target.tenancy, lowestGrant(OPERATIONS[operation])));
   }
 
-  private async repository(principal: UserPrincipal, operation: RepositoryOperation, target: Exclude<Target, { kind: "registry" }>): Promise<Decision> {
+  private async concernsAdministrators(operation: PolicyOperation, target: Exclude<Target, { kind: "registry" }>): Promise<boolean> {
+    if (target.kind === "group") return target.group.toLowerCase() === ADMINISTRATORS.toLowerCase() && operation !== "ListGroupMembers";
+    if (target.kind !== "user" || !ADMINISTRATOR_WRITES.has(operation)) return false;
+    const user = await this.iam.getUser(target.tenancy, target.user);
+    return user !== undefined && (await this.iam.groupsOfUser(user.id)).some((g) => g.name.toLowerCase() === ADMINISTRATORS.toLowerCase());
+  }
+
+  private async repository(principal: UserPrincipal, operation: PolicyOperation, target: Exclude<Target, { kind: "registry" }>): Promise<Decision> {
     const path = target.kind === "repository" ? target.path : undefined;
-    const may = (op: RepositoryOperation) => this.access.allowed(principal, { operation: op, tenancy: target.tenancy, repository: path });
+    const may = (op: PolicyOperation) => this.access.allowed(principal, { operation: op, tenancy: target.tenancy, repository: path });
     if (await may(operation)) return ALLOWED;
     const publicPull = operation === "PullImage" && target.kind === "repository" && (await this.isPublic(target));
     if (publicPull) return ALLOWED;
@@ -161,6 +174,18 @@ export class PolicyAuthorization implements Authorization {
 function operatorReaches(operator: UserPrincipal, operation: Operation, target: Target): boolean {
   if (OPERATIONS[operation] === "OPERATOR" || target.kind === "registry" || target.tenancy === operator.tenancy) return true;
   return OPERATOR_REACH.has(operation);
+}
+
+/** What a policy grants a user that is a member of Administrators, done by someone who is not one. */
+const ADMINISTRATOR_WRITES: ReadonlySet<Operation> = new Set<Operation>(["DeleteUser", "UnlockUser", "CreateAuthToken", "DeleteAuthToken", "SetConsolePassword"]);
+
+/** The least a policy says to grant `permission`: `manage users` for USER_CREATE. */
+function lowestGrant(permission: Permission): string {
+  for (const resource of RESOURCES) {
+    const verb = VERBS.find((v) => GRANTS[resource][v].has(permission));
+    if (verb !== undefined) return `${verb} ${resource}`;
+  }
+  return permission;
 }
 
 function deny(reason: string): Decision {

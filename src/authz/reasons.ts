@@ -61,6 +61,11 @@ export const reasons = {
   authenticationRequired: "authentication required",
   operatorsOnly: (op: Operation) => `only registry operators may ${phrase(op)}`,
   administratorsOnly: (op: Operation, tenancy: string) => `only Administrators of tenancy ${tenancy} may ${phrase(op)}`,
+  /** `grant`: what a policy would say, e.g. `manage users` */
+  administratorsOrPolicy: (op: Operation, tenancy: string, grant: string) =>
+    `only Administrators of tenancy ${tenancy}, or groups a policy lets ${grant} in it, may ${phrase(op)}`,
+  administratorsGroup: (op: Operation, tenancy: string) =>
+    `only Administrators of tenancy ${tenancy} may ${phrase(op)} where Administrators are concerned (the group, its members and their credentials)`,
   notInTenancy: (op: Operation, tenancy: string) => `only members of tenancy ${tenancy} may ${phrase(op)}`,
   /** Said the same whether or not the repository exists. */
   repository: (op: Operation, name: string, mayRead: boolean, mayList: boolean) => {

@@ -1,5 +1,5 @@
-// What an operation acts on: the registry, a tenancy (or a collection in it), one repository, or
-// one user. Every target but the registry lives in exactly one tenancy.
+// What an operation acts on: the registry, a tenancy (or a collection in it), one repository, one
+// user or one group. Every target but the registry lives in exactly one tenancy.
 import { splitRepository } from "../iam/names.js";
 
 export type Target =
@@ -10,7 +10,9 @@ export type Target =
   /** one repository `<tenancy>/<path>` (use repositoryTarget(name)) */
   | { kind: "repository"; tenancy: string; path: string }
   /** one user: self-service (own auth tokens, own console password) or admin */
-  | { kind: "user"; tenancy: string; user: string };
+  | { kind: "user"; tenancy: string; user: string }
+  /** one group (its members, its deletion) */
+  | { kind: "group"; tenancy: string; group: string };
 
 export const REGISTRY: Target = { kind: "registry" };
 
@@ -25,6 +27,10 @@ export function tenancyTarget(tenancy: string): Target {
 
 export function userTarget(tenancy: string, user: string): Target {
   return { kind: "user", tenancy, user };
+}
+
+export function groupTarget(tenancy: string, group: string): Target {
+  return { kind: "group", tenancy, group };
 }
 
 export function tenancyOf(target: Target): string | undefined {
@@ -42,5 +48,7 @@ export function describeTarget(target: Target): string {
       return `${target.tenancy}/${target.path}`;
     case "user":
       return `${target.tenancy}/${target.user}`;
+    case "group":
+      return `${target.tenancy}/${target.group}`;
   }
 }

@@ -1,18 +1,18 @@
-// What a tenancy's policies grant: whether a principal holds a repository permission on a
-// repository (or on a tenancy's repositories as a whole). Tenancy walls come first: no policy text
+// What a tenancy's policies grant: whether a principal holds a permission on a repository (or on a
+// tenancy's repositories as a whole), or on the tenancy's users, groups, policies or audit log. Tenancy walls come first: no policy text
 // can reach into another tenancy. The whole decision (operators, public repositories, IAM
 // operations, bearer scopes, audit) is `Authorization`'s (src/authz), built on this.
 import type { Logger } from "pino";
 import { AccessCache } from "./access-cache.js";
-import { OPERATIONS, type RepositoryOperation } from "./operations.js";
+import { OPERATIONS, type PolicyOperation } from "./operations.js";
 import { isAllowed, parseStatement, type Statement } from "./policy/index.js";
 import { isAdministrator, type Principal } from "./principal.js";
 import type { IamStore } from "./store.js";
 
 export interface AccessQuestion {
-  operation: RepositoryOperation;
+  operation: PolicyOperation;
   tenancy: string;
-  /** repository path inside the tenancy (`oxar`, `project/web`); absent for tenancy-wide questions */
+  /** repository path inside the tenancy (`oxar`, `project/web`); absent for tenancy-wide and IAM questions */
   repository?: string;
 }
 

@@ -1,15 +1,14 @@
-// Every operation a caller can ask for, in one list, with what it needs. Repository operations
-// carry the OCIR permission that policies grant (the names are what `request.operation` matches in
-// policy conditions); IAM operations belong to a tenancy's Administrators (and a user's own
-// credentials to that user); operator operations to the registry's operators alone.
+// Every operation a caller can ask for, in one list, with what it needs. Repository and IAM
+// operations carry the permission policies grant (OCIR's and OCI IAM's; the names are what
+// `request.operation` matches in policy conditions), and a tenancy's Administrators hold them
+// all; a user's own credentials are that user's (SELF_SERVICE); operator operations belong to the
+// registry's operators alone.
 import type { Permission } from "./policy/index.js";
 
-/** Who can be given an operation that no repository permission covers. */
+/** Who can be given an operation that no permission covers. */
 export type Authority =
   /** Administrators of the target's tenancy (and the registry's operators) */
   | "TENANCY_ADMIN"
-  /** the user named by the target themself, or as TENANCY_ADMIN */
-  | "SELF_OR_TENANCY_ADMIN"
   /** any user of the target's tenancy (and the registry's operators) */
   | "TENANCY_MEMBER"
   /** any authenticated principal */
@@ -50,31 +49,32 @@ export const OPERATIONS = {
   /** `GET /v2/`: the version check that tells clients to log in */
   GetApiVersion: "AUTHENTICATED",
 
-  // --- a tenancy's IAM ---
+  // --- a tenancy's IAM (granted by policies on users, groups, policies, audit-events) ---
   GetTenancy: "TENANCY_MEMBER",
   UpdateTenancy: "TENANCY_ADMIN",
-  ListUsers: "TENANCY_ADMIN",
-  CreateUser: "TENANCY_ADMIN",
-  GetUser: "SELF_OR_TENANCY_ADMIN",
-  DeleteUser: "TENANCY_ADMIN",
-  UnlockUser: "TENANCY_ADMIN",
-  ListGroups: "TENANCY_ADMIN",
-  CreateGroup: "TENANCY_ADMIN",
-  DeleteGroup: "TENANCY_ADMIN",
-  ListGroupMembers: "TENANCY_ADMIN",
-  AddUserToGroup: "TENANCY_ADMIN",
-  RemoveUserFromGroup: "TENANCY_ADMIN",
-  ListPolicies: "TENANCY_ADMIN",
-  GetPolicy: "TENANCY_ADMIN",
-  CreatePolicy: "TENANCY_ADMIN",
-  UpdatePolicy: "TENANCY_ADMIN",
-  DeletePolicy: "TENANCY_ADMIN",
-  ReadAuditEvents: "TENANCY_ADMIN",
+  ListUsers: "USER_INSPECT",
+  CreateUser: "USER_CREATE",
+  GetUser: "USER_READ",
+  DeleteUser: "USER_DELETE",
+  UnlockUser: "USER_UNBLOCK",
+  ListGroups: "GROUP_INSPECT",
+  CreateGroup: "GROUP_CREATE",
+  DeleteGroup: "GROUP_DELETE",
+  ListGroupMembers: "GROUP_READ",
+  /** and, for a member of Administrators or into it, Administrators only */
+  AddUserToGroup: "GROUP_UPDATE",
+  RemoveUserFromGroup: "GROUP_UPDATE",
+  ListPolicies: "POLICY_READ",
+  GetPolicy: "POLICY_READ",
+  CreatePolicy: "POLICY_CREATE",
+  UpdatePolicy: "POLICY_UPDATE",
+  DeletePolicy: "POLICY_DELETE",
+  ReadAuditEvents: "AUDIT_EVENT_READ",
   ReadUsage: "TENANCY_ADMIN",
-  ListAuthTokens: "SELF_OR_TENANCY_ADMIN",
-  CreateAuthToken: "SELF_OR_TENANCY_ADMIN",
-  DeleteAuthToken: "SELF_OR_TENANCY_ADMIN",
-  SetConsolePassword: "SELF_OR_TENANCY_ADMIN",
+  ListAuthTokens: "USER_READ",
+  CreateAuthToken: "USER_UPDATE",
+  DeleteAuthToken: "USER_UPDATE",
+  SetConsolePassword: "USER_UPDATE",
 
   // --- the registry's operators ---
   /** every tenancy (others see their own through GetTenancy) */
@@ -110,12 +110,15 @@ export const OPERATOR_REACH: ReadonlySet<Operation> = new Set<Operation>([
   "GetRetentionPolicy",
 ]);
 
-/** Operations a policy statement can grant (they carry a repository permission). */
-export type RepositoryOperation = { [K in Operation]: (typeof OPERATIONS)[K] extends Permission ? K : never }[Operation];
+/** Operations a user may always do to themself: their own details and credentials. */
+export const SELF_SERVICE: ReadonlySet<Operation> = new Set<Operation>(["GetUser", "ListAuthTokens", "CreateAuthToken", "DeleteAuthToken", "SetConsolePassword"]);
 
-const AUTHORITIES: ReadonlySet<string> = new Set<Authority>(["TENANCY_ADMIN", "SELF_OR_TENANCY_ADMIN", "TENANCY_MEMBER", "AUTHENTICATED", "OPERATOR"]);
+/** Operations a policy statement can grant (they carry a permission). */
+export type PolicyOperation = { [K in Operation]: (typeof OPERATIONS)[K] extends Permission ? K : never }[Operation];
 
-export function isRepositoryOperation(operation: Operation): operation is RepositoryOperation {
+const AUTHORITIES: ReadonlySet<string> = new Set<Authority>(["TENANCY_ADMIN", "TENANCY_MEMBER", "AUTHENTICATED", "OPERATOR"]);
+
+export function isPolicyOperation(operation: Operation): operation is PolicyOperation {
   return !AUTHORITIES.has(OPERATIONS[operation]);
 }
 

@@ -88,7 +88,7 @@ describe("GET /api/v1/permissions", () => {
   it("the OpenAPI document names its query parameters", async () => {
     const document = (await call(`${registry.url}/api/v1/openapi.json`)).body;
     const names = (path: string) => document.paths[path].get.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name);
-    assert.deepEqual(names("/permissions"), ["operations", "repository", "user", "tenancy"]);
+    assert.deepEqual(names("/permissions"), ["operations", "repository", "user", "group", "tenancy"]);
     assert.deepEqual(names("/repositories/{name}/tags"), ["limit", "cursor", "filter"]);
   });
 

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import type { VerifiedToken } from "../../src/auth/tokens.js";
 import { PolicyAuthorization } from "../../src/authz/authorization.js";
-import { REGISTRY, repositoryTarget, tenancyTarget, userTarget } from "../../src/authz/target.js";
+import { groupTarget, REGISTRY, repositoryTarget, tenancyTarget, userTarget } from "../../src/authz/target.js";
 import { AccessControl } from "../../src/iam/access.js";
 import { AuditLog } from "../../src/iam/audit.js";
 import { ADMINISTRATORS, ANONYMOUS, LOCAL_OPERATOR, userPrincipal, type Principal } from "../../src/iam/principal.js";
@@ -42,11 +42,29 @@ describe("Authorization.decide", () => {
       for (const g of [ADMINISTRATORS, "READERS"]) await iam.createGroup({ id: randomUUID(), tenancy, name: g, description: "", createdAt: 0 });
     }
     await iam.createPolicy({ id: randomUUID(), tenancy: "acme", name: "Read", description: "", statements: ["Allow group READERS to read repos in tenancy"], createdAt: 0 });
+    for (const g of ["HELPDESK", "GROUPKEEPERS", "AUDITORS", "UNLOCKERS"]) await iam.createGroup({ id: randomUUID(), tenancy: "acme", name: g, description: "", createdAt: 0 });
+    await iam.createPolicy({
+      id: randomUUID(),
+      tenancy: "acme",
+      name: "Identity",
+      description: "",
+      statements: [
+        "Allow group HelpDesk to manage users in tenancy",
+        "Allow group GroupKeepers to manage groups in tenancy",
+        "Allow group Auditors to read audit-events in tenancy",
+        "Allow group Unlockers to manage users in tenancy where request.operation = 'UnlockUser'",
+      ],
+      createdAt: 0,
+    });
     who.operator = await user("berth", "root", [ADMINISTRATORS]);
     who.operatorMember = await user("berth", "helper", ["READERS"]);
     who.admin = await user("acme", "boss", [ADMINISTRATORS]);
     who.reader = await user("acme", "reader", ["READERS"]);
     who.stranger = await user("other", "mallory", [ADMINISTRATORS]);
+    who.helpdesk = await user("acme", "helen", ["HELPDESK"]);
+    who.groupKeeper = await user("acme", "gus", ["GROUPKEEPERS"]);
+    who.auditor = await user("acme", "ada", ["AUDITORS"]);
+    who.unlocker = await user("acme", "uma", ["UNLOCKERS"]);
     for (const name of ["acme/app", "acme/pub"]) await meta.createRepository(name, 0);
     await iam.setRepositoryPublic("acme/pub", true);
     audit = new AuditLog(iam, log, now, 60_000);
@@ -88,7 +106,12 @@ describe("Authorization.decide", () => {
     assert.deepEqual(await authz.decide(who.reader!, "CreateUser", tenancyTarget("acme"), { audit: false }), {
       allowed: false,
       status: 403,
-      reason: "only Administrators of tenancy acme may create users",
+      reason: "only Administrators of tenancy acme, or groups a policy lets manage users in it, may create users",
+    });
+    assert.deepEqual(await authz.decide(who.reader!, "UpdateTenancy", tenancyTarget("acme"), { audit: false }), {
+      allowed: false,
+      status: 403,
+      reason: "only Administrators of tenancy acme may change this tenancy",
     });
     assert.deepEqual(await authz.decide(who.reader!, "CreateAuthToken", userTarget("acme", "reader")), { allowed: true });
     assert.deepEqual(await authz.decide(who.reader!, "SetConsolePassword", userTarget("acme", "reader")), { allowed: true });
@@ -99,8 +122,43 @@ describe("Authorization.decide", () => {
     assert.deepEqual(await authz.decide(ANONYMOUS, "GetTenancy", tenancyTarget("acme"), { audit: false }), { allowed: false, status: 401, reason: "authentication required" });
   });
 
+  it("IAM operations by policy: users, groups, policies, audit-events as OCI grants them, never over Administrators", async () => {
+    const may = async (p: Principal, op: Parameters<typeof authz.decide>[1], target: Parameters<typeof authz.decide>[2]) => (await authz.decide(p, op, target, { audit: false })).allowed;
+    const acme = tenancyTarget("acme");
+    // manage users: users and their credentials, nothing else
+    for (const op of ["ListUsers", "CreateUser"] as const) assert.equal(await may(who.helpdesk!, op, acme), true, op);
+    for (const op of ["GetUser", "DeleteUser", "UnlockUser", "ListAuthTokens", "CreateAuthToken", "DeleteAuthToken", "SetConsolePassword"] as const) {
+      assert.equal(await may(who.helpdesk!, op, userTarget("acme", "reader")), true, op);
+    }
+    for (const op of ["CreateGroup", "CreatePolicy", "ListPolicies", "ReadAuditEvents", "UpdateTenancy", "ReadUsage"] as const) assert.equal(await may(who.helpdesk!, op, acme), false, op);
+    assert.equal(await may(who.helpdesk!, "PullImage", repositoryTarget("acme/app")), false, "users are not repos");
+    // an Administrator's deletion and credentials stay with Administrators; reading them does not
+    for (const op of ["DeleteUser", "UnlockUser", "CreateAuthToken", "DeleteAuthToken", "SetConsolePassword"] as const) {
+      assert.equal(await may(who.helpdesk!, op, userTarget("acme", "boss")), false, op);
+    }
+    assert.equal(await may(who.helpdesk!, "GetUser", userTarget("acme", "boss")), true);
+    // manage groups: any group's members but Administrators'
+    assert.equal(await may(who.groupKeeper!, "AddUserToGroup", groupTarget("acme", "READERS")), true);
+    assert.equal(await may(who.groupKeeper!, "RemoveUserFromGroup", groupTarget("acme", "READERS")), true);
+    assert.equal(await may(who.groupKeeper!, "ListGroupMembers", groupTarget("acme", ADMINISTRATORS)), true);
+    assert.deepEqual(await authz.decide(who.groupKeeper!, "AddUserToGroup", groupTarget("acme", "administrators"), { audit: false }), {
+      allowed: false,
+      status: 403,
+      reason: "only Administrators of tenancy acme may add users to groups where Administrators are concerned (the group, its members and their credentials)",
+    });
+    assert.equal(await may(who.groupKeeper!, "DeleteGroup", groupTarget("acme", ADMINISTRATORS)), false);
+    assert.equal(await may(who.groupKeeper!, "CreateUser", acme), false);
+    // read audit-events; a condition narrows a grant to one operation
+    assert.equal(await may(who.auditor!, "ReadAuditEvents", acme), true);
+    assert.equal(await may(who.auditor!, "ListUsers", acme), false);
+    assert.equal(await may(who.unlocker!, "UnlockUser", userTarget("acme", "reader")), true);
+    assert.equal(await may(who.unlocker!, "DeleteUser", userTarget("acme", "reader")), false);
+    // the wall holds: acme's policies say nothing of other tenancies
+    assert.equal(await may(who.helpdesk!, "CreateUser", tenancyTarget("other")), false);
+  });
+
   it("require throws DENIED 403 with the reason, UNAUTHORIZED 401 for anonymous", async () => {
-    await assert.rejects(authz.require(who.reader!, "DeleteUser", userTarget("acme", "boss"), { audit: false }), { code: "DENIED", status: 403, message: "only Administrators of tenancy acme may delete users" });
+    await assert.rejects(authz.require(who.reader!, "DeleteUser", userTarget("acme", "boss"), { audit: false }), { code: "DENIED", status: 403, message: "only Administrators of tenancy acme may delete users where Administrators are concerned (the group, its members and their credentials)" });
     await assert.rejects(authz.require(ANONYMOUS, "PullImage", repositoryTarget("acme/app"), { audit: false }), { code: "UNAUTHORIZED", status: 401 });
   });
 

@@ -2,8 +2,8 @@
 // a tenancy's Administrator creates a group, a user, a membership and a policy (a typo flagged
 // with its column while typing, then fixed), generates an auth token shown once and copied, which
 // then works for the registry (a real skopeo push when skopeo is here); the token limit, token
-// deletion, console passwords, and a plain user who sees no Identity pages and whose writes the
-// API refuses anyway.
+// deletion, console passwords, a plain user who sees no Identity pages and whose writes the API
+// refuses anyway, and a user whom a policy lets manage policies, who sees those alone.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
@@ -242,6 +242,30 @@ test("the Identity pages and my account, in a browser", { timeout: 120_000 }, as
       return res.status;
     }, TENANCY);
     assert.equal(status, 403);
+  });
+
+  await t.test("a group a policy lets manage policies sees Identity with Policies alone, and writes one", async () => {
+    expectStatus(await boss.post(`/tenancies/${TENANCY}/groups`, { name: "PolicyWriters" }), 201, "group");
+    expectStatus(await boss.post(`/tenancies/${TENANCY}/users`, { name: "pat" }), 201, "user");
+    expectStatus(await boss.post(`/tenancies/${TENANCY}/groups/PolicyWriters/members`, { user: "pat" }), 204, "member");
+    const grant = { name: "PolicyWriting", statements: ["Allow group PolicyWriters to manage policies in tenancy"] };
+    expectStatus(await boss.post(`/tenancies/${TENANCY}/policies`, grant), 201, "policy");
+    const patToken = await boss.post(`/tenancies/${TENANCY}/users/pat/auth-tokens`, {});
+    const pat = await newConsolePage(browser, registry.url);
+    await signIn(pat, registry.url, `${TENANCY}/pat`, patToken.body.data.token);
+
+    await pat.getByRole("link", { name: "Identity" }).click();
+    await pat.getByRole("heading", { level: 1, name: "Policies" }).waitFor();
+    assert.equal(new URL(pat.url()).pathname, "/console/iam/policies", "Identity opens the one section pat may list");
+    await identityTab(pat, "Users").waitFor({ state: "detached" });
+    assert.equal(await identityTab(pat, "Groups").count(), 0);
+
+    await pat.getByRole("button", { name: "Create policy" }).click();
+    await pat.getByLabel("Name", { exact: true }).fill("Readers");
+    await pat.getByLabel("Statements").fill("Allow group Developers to read repos in tenancy");
+    await pat.getByRole("button", { name: "Create policy" }).last().click();
+    await pat.getByRole("heading", { level: 1, name: "Readers" }).waitFor();
+    assert.deepEqual((await boss.get(`/tenancies/${TENANCY}/policies/Readers`)).body.data.statements, ["Allow group Developers to read repos in tenancy"]);
   });
 
   await t.test("my account: my tokens and my console password", async () => {

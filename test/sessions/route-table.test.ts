@@ -35,7 +35,7 @@ describe("session routes × every kind of principal", () => {
     }
     expectStatus(await boss.post("/tenancies/acme/groups", { name: "OPS" }), 201, "OPS");
     expectStatus(await boss.post("/tenancies/acme/groups/OPS/members", { user: "ops" }), 204, "ops in OPS");
-    expectStatus(await boss.post("/tenancies/acme/policies", { name: "Managers", statements: ["Allow group OPS to manage all-resources in tenancy"] }), 201, "manage");
+    expectStatus(await boss.post("/tenancies/acme/policies", { name: "Managers", statements: ["Allow group OPS to manage repos in tenancy"] }), 201, "manage repos (not users)");
   });
   after(() => registry?.close());
 
@@ -54,7 +54,7 @@ describe("session routes × every kind of principal", () => {
     expectStatus(await send(`${registry.url}/api/v1/session`, { method: "DELETE" }), 401, "anonymous DELETE");
   });
 
-  it("PUT console-password of acme/dev: acme's Administrators and dev themself, by Basic and by session; nobody else, the operator neither", async () => {
+  it("PUT console-password of acme/dev: acme's Administrators and dev themself, by Basic and by session; nobody else (a manager of repos, the operator neither)", async () => {
     const path = "/tenancies/acme/users/dev/console-password";
     const anonymous = await send(`${registry.url}/api/v1${path}`, { method: "PUT", json: { password: password() } });
     expectStatus(anonymous, 401, "anonymous");

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  GRANTS,
   MAX_STATEMENT_LENGTH,
   PERMISSIONS,
   PolicyParseError,
-  VERB_PERMISSIONS,
+  REPOSITORY_PERMISSIONS,
   findAllowingStatement,
   isAllowed,
   matchWildcard,
@@ -20,19 +21,37 @@ function ctx(groups: string[], permission: Permission, over: Partial<AccessConte
   return { permission, operation: "GetImage", repository: "app", userName: "alice", groups, ...over };
 }
 
-/** which of the six permissions `statements` grant a request like `base` */
+/** which of the six repository permissions `statements` grant a request like `base` */
 function granted(statements: Statement[], base: Omit<AccessContext, "permission">): Permission[] {
-  return PERMISSIONS.filter((permission) => isAllowed(statements, { ...base, permission }));
+  return REPOSITORY_PERMISSIONS.filter((permission) => isAllowed(statements, { ...base, permission }));
 }
 
-const [INSPECT, READ, UPDATE, CREATE, DELETE, MANAGE] = PERMISSIONS;
+const [INSPECT, READ, UPDATE, CREATE, DELETE, MANAGE] = REPOSITORY_PERMISSIONS;
 
 describe("verbs", () => {
   it("are cumulative permission sets", () => {
-    assert.deepEqual([...VERB_PERMISSIONS.inspect], ["REPOSITORY_INSPECT"]);
-    assert.deepEqual([...VERB_PERMISSIONS.read], ["REPOSITORY_INSPECT", "REPOSITORY_READ"]);
-    assert.deepEqual([...VERB_PERMISSIONS.use], ["REPOSITORY_INSPECT", "REPOSITORY_READ", "REPOSITORY_UPDATE"]);
-    assert.deepEqual([...VERB_PERMISSIONS.manage], [...PERMISSIONS]);
+    const repos = GRANTS.repos;
+    assert.deepEqual([...repos.inspect], ["REPOSITORY_INSPECT"]);
+    assert.deepEqual([...repos.read], ["REPOSITORY_INSPECT", "REPOSITORY_READ"]);
+    assert.deepEqual([...repos.use], ["REPOSITORY_INSPECT", "REPOSITORY_READ", "REPOSITORY_UPDATE"]);
+    assert.deepEqual([...repos.manage], [...REPOSITORY_PERMISSIONS]);
+  });
+
+  it("grant OCI IAM's permissions on users, groups, policies and audit-events; all-resources grants every type's", () => {
+    assert.deepEqual([...GRANTS.users.inspect], ["USER_INSPECT"]);
+    assert.deepEqual([...GRANTS.users.use], ["USER_INSPECT", "USER_READ"]);
+    assert.deepEqual([...GRANTS.users.manage], ["USER_INSPECT", "USER_READ", "USER_CREATE", "USER_UPDATE", "USER_DELETE", "USER_UNBLOCK"]);
+    assert.deepEqual([...GRANTS.groups.read], ["GROUP_INSPECT", "GROUP_READ"]);
+    assert.deepEqual([...GRANTS.policies.inspect], ["POLICY_READ"]);
+    assert.deepEqual([...GRANTS["audit-events"].inspect], []);
+    assert.deepEqual([...GRANTS["audit-events"].read], ["AUDIT_EVENT_READ"]);
+    assert.deepEqual(new Set(GRANTS["all-resources"].manage), new Set(PERMISSIONS));
+    assert.equal(GRANTS["all-resources"].read.has("USER_CREATE"), false);
+    const helpdesk = parseStatement("Allow group HelpDesk to manage users in tenancy");
+    const ask = (permission: Permission) => statementAllows(helpdesk, ctx(["helpdesk"], permission, { operation: "CreateUser", repository: undefined }));
+    assert.equal(ask("USER_CREATE"), true);
+    assert.equal(ask("GROUP_CREATE"), false, "users are not groups");
+    assert.equal(ask("REPOSITORY_READ"), false, "nor repositories");
   });
 });
 
@@ -104,7 +123,7 @@ describe("seed statements (OCIR walkthroughs), verbatim", () => {
     const on = (repository: string | undefined) =>
       granted(policy, { operation: "x", repository, userName: "u", groups: ["G"] });
     for (const repo of ["projectName-a", "projectname-a", "projectName-", "projectname-team/app"]) {
-      assert.deepEqual(on(repo), [...PERMISSIONS], repo);
+      assert.deepEqual(on(repo), [...REPOSITORY_PERMISSIONS], repo);
     }
     for (const repo of ["other", "xprojectName-a", "projectName"]) assert.deepEqual(on(repo), [], repo);
     // The catalog has no target repository: the condition does not apply, so it is false.
@@ -134,7 +153,7 @@ describe("seed statements (OCIR walkthroughs), verbatim", () => {
     const policy = [VIEWERS, MANAGERS].map(parseStatement);
     const base = { operation: "x", repository: "app", userName: "u" };
     assert.deepEqual(granted(policy, { ...base, groups: ["acme-viewers"] }), [INSPECT]);
-    assert.deepEqual(granted(policy, { ...base, groups: ["ACME-Managers"] }), [...PERMISSIONS]);
+    assert.deepEqual(granted(policy, { ...base, groups: ["ACME-Managers"] }), [...REPOSITORY_PERMISSIONS]);
   });
 });
 
@@ -286,8 +305,8 @@ describe("errors say where and why", () => {
     ["Allow group X, to use repos in tenancy", 16, 'expected a group name but found "to"'],
     ["Allow group '' to use repos in tenancy", 13, "a group name cannot be empty"],
     ["Allow group X to", 17, "expected a verb (inspect, read, use or manage) but found end of statement"],
-    ["Allow group X to use", 21, "expected a resource type (repos or all-resources) but found end of statement"],
-    ["Allow group X to manage images in tenancy", 25, 'unknown resource type "images" (expected repos or all-resources)'],
+    ["Allow group X to use", 21, "expected a resource type (repos, users, groups, policies, audit-events or all-resources) but found end of statement"],
+    ["Allow group X to manage images in tenancy", 25, 'unknown resource type "images" (expected repos, users, groups, policies, audit-events or all-resources)'],
     ["Allow group X to use repos", 27, 'expected "in" but found end of statement'],
     ["Allow group X to use repos in", 30, 'expected "tenancy" or "compartment" but found end of statement'],
     ["Allow group X to use repos in region", 31, 'expected "tenancy" or "compartment" but found "region"'],
@@ -321,7 +340,7 @@ describe("errors say where and why", () => {
     [
       `${W}request.permission = 'REPOSITORY_PUSH'`,
       67,
-      "unknown permission 'REPOSITORY_PUSH' (expected one of REPOSITORY_INSPECT, REPOSITORY_READ, REPOSITORY_UPDATE, REPOSITORY_CREATE, REPOSITORY_DELETE, REPOSITORY_MANAGE)",
+      `unknown permission 'REPOSITORY_PUSH' (expected one of ${PERMISSIONS.join(", ")})`,
     ],
     [`${W}${"any {".repeat(16)}request.user.name = 'x'${"}".repeat(16)}`, 126, "conditions are nested too deeply (at most 16 levels)"],
   ];

@@ -1,9 +1,6 @@
 // The parsed form of a policy statement: plain data, so statements can be stored, compared and
 // logged. `text` keeps the statement exactly as it was written, for audit messages.
-import type { Verb } from "./permissions.js";
-
-export const RESOURCES = ["repos", "all-resources"] as const;
-export type Resource = (typeof RESOURCES)[number];
+import type { Resource, Verb } from "./permissions.js";
 
 export const VARIABLES = ["target.repo.name", "request.permission", "request.operation", "request.user.name"] as const;
 export type Variable = (typeof VARIABLES)[number];

@@ -1,14 +1,14 @@
 // Deciding whether statements allow a request. Deny by default: there are only Allow statements,
 // and a request is allowed when at least one statement matches it entirely.
 import type { Condition, Statement, Variable } from "./ast.js";
-import { VERB_PERMISSIONS, type Permission } from "./permissions.js";
+import { GRANTS, type Permission } from "./permissions.js";
 import { matchWildcard } from "./wildcard.js";
 
 export interface AccessContext {
   permission: Permission;
   /** the API operation, e.g. `ListDockerRepositories`; compared exactly */
   operation: string;
-  /** the repository acted on; absent for registry-wide requests such as the catalog */
+  /** the repository acted on; absent for registry-wide requests such as the catalog, and for IAM */
   repository?: string;
   userName: string;
   /** the names of the user's groups; compared case-insensitively */
@@ -22,13 +22,12 @@ export interface AccessContext {
 }
 
 export function statementAllows(s: Statement, ctx: AccessContext): boolean {
-  if (!VERB_PERMISSIONS[s.verb].has(ctx.permission)) return false;
+  if (!GRANTS[s.resource][s.verb].has(ctx.permission)) return false;
   const userGroups = new Set(ctx.groups.map((g) => g.toLowerCase()));
   if (!s.groups.some((g) => userGroups.has(g.toLowerCase()))) return false;
   if (s.location.kind === "compartment") {
     if (ctx.compartment === undefined || ctx.compartment.toLowerCase() !== s.location.name.toLowerCase()) return false;
   }
-  // Both resource types cover repositories: they are the only resources Berth has.
   return s.condition === undefined || holds(s.condition, ctx);
 }
 

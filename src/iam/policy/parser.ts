@@ -4,16 +4,16 @@
 //                [ "where" condition ] ;
 //   group      = word | string ;
 //   verb       = "inspect" | "read" | "use" | "manage" ;
-//   resource   = "repos" | "all-resources" ;
+//   resource   = "repos" | "users" | "groups" | "policies" | "audit-events" | "all-resources" ;
 //   location   = "tenancy" | "compartment" ( word | string ) ;
 //   condition  = ( "any" | "all" ) "{" condition { "," condition } "}"
 //              | variable ( "=" | "!=" ) ( string | pattern ) ;
 //
 // Keywords, verbs, resources and variable names are case-insensitive.
-import { RESOURCES, VARIABLES, type Condition, type Location, type Resource, type Statement, type Variable } from "./ast.js";
+import { VARIABLES, type Condition, type Location, type Statement, type Variable } from "./ast.js";
 import { PolicyParseError } from "./errors.js";
 import { Lexer, describeToken, type Token } from "./lexer.js";
-import { PERMISSIONS, isPermission, isVerb, type Verb } from "./permissions.js";
+import { PERMISSIONS, RESOURCES, isPermission, isVerb, type Resource, type Verb } from "./permissions.js";
 
 /** Statements are typed by people; anything longer is a mistake or an attack. */
 export const MAX_STATEMENT_LENGTH = 4096;
@@ -124,9 +124,9 @@ class Parser {
 
   private resource(): Resource {
     const t = this.lexer.next();
-    if (t.kind !== "word") expected("a resource type (repos or all-resources)", t);
+    if (t.kind !== "word") expected(`a resource type (${RESOURCE_LIST})`, t);
     const resource = RESOURCES.find((r) => r === t.value.toLowerCase());
-    if (resource === undefined) fail(t, `unknown resource type "${t.value}" (expected repos or all-resources)`);
+    if (resource === undefined) fail(t, `unknown resource type "${t.value}" (expected ${RESOURCE_LIST})`);
     return resource;
   }
 
@@ -168,6 +168,8 @@ class Parser {
     return { kind: "compare", variable, operator, value: { kind: "string", value: v.value } };
   }
 }
+
+const RESOURCE_LIST = `${RESOURCES.slice(0, -1).join(", ")} or ${RESOURCES[RESOURCES.length - 1]}`;
 
 /** A misspelt permission would never match and silently grant nothing; say so instead. */
 function checkValue(variable: Variable, v: Token): void {

@@ -3,7 +3,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { CopyButton } from "../components/CopyButton";
 import { Toasts } from "../components/Toasts";
 import { toast } from "../components/toast";
-import { useCan, useSession } from "../session/session";
+import { useCanAny, useSession } from "../session/session";
 import { Link, useLocation } from "./router";
 import type { NavEntry } from "./route-types";
 import { registryHost } from "./registry-host";
@@ -52,12 +52,12 @@ export function Shell({ children }: { children: ReactNode }) {
 }
 
 function NavItem({ entry }: { entry: NavEntry }) {
-  return entry.operation ? <GuardedNavItem entry={entry} operation={entry.operation} /> : <NavLink entry={entry} />;
+  return entry.operations ? <GuardedNavItem entry={entry} operations={entry.operations} /> : <NavLink entry={entry} />;
 }
 
-function GuardedNavItem({ entry, operation }: { entry: NavEntry; operation: string }) {
+function GuardedNavItem({ entry, operations }: { entry: NavEntry; operations: readonly string[] }) {
   // Shown while asking: hiding, then showing, would make the nav jump under the pointer.
-  return useCan(operation) === false ? null : <NavLink entry={entry} />;
+  return useCanAny(operations) === false ? null : <NavLink entry={entry} />;
 }
 
 function NavLink({ entry }: { entry: NavEntry }) {

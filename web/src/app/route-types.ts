@@ -5,8 +5,8 @@ export interface NavEntry {
   label: string;
   /** relative to /console */
   to: string;
-  /** hidden when set and the signed-in user may not do it */
-  operation?: string;
+  /** hidden when set and the signed-in user may do none of them */
+  operations?: readonly string[];
 }
 
 /** `:x` matches one segment, `:x*` the rest (slashes included); values are decoded. */

@@ -6,6 +6,7 @@ import type { Permissions } from "../api/types";
 export interface CanTarget {
   repository?: string;
   user?: string;
+  group?: string;
 }
 
 /** per target key: operation → allowed (absent while unknown) */
@@ -16,7 +17,7 @@ const listeners = new Set<() => void>();
 let flushQueued = false;
 
 export function targetKey(target?: CanTarget): string {
-  return `${target?.repository ?? ""}\u0000${target?.user ?? ""}`;
+  return `${target?.repository ?? ""}\u0000${target?.user ?? ""}\u0000${target?.group ?? ""}`;
 }
 
 export function subscribePermissions(listener: () => void): () => void {
@@ -54,7 +55,7 @@ function flush(): void {
 async function fetchBatch(key: string, target: CanTarget, operations: string[]): Promise<void> {
   let allowed: Set<string>;
   try {
-    const answer = await api.get<Permissions>("/permissions", { operations: operations.join(","), repository: target.repository, user: target.user });
+    const answer = await api.get<Permissions>("/permissions", { operations: operations.join(","), repository: target.repository, user: target.user, group: target.group });
     allowed = new Set(answer.allowed);
   } catch {
     // Unknown counts as no: a hidden control is safer than one that fails (the API decides anyway).

@@ -131,12 +131,26 @@ export function useSession(): Session {
 }
 
 /** Whether the signed-in user may do `operation` (on `target`); undefined while asking. */
+/** Whether the user may do any of `operations` (on their tenancy): true, false, or undefined while asking. */
+export function useCanAny(operations: readonly string[]): boolean | undefined {
+  const key = operations.join(",");
+  const value = useSyncExternalStore(subscribePermissions, () => {
+    const answers = operations.map((o) => permission(o));
+    return answers.includes(true) ? true : answers.every((a) => a === false) ? false : undefined;
+  });
+  useEffect(() => {
+    for (const operation of key.split(",")) askPermission(operation);
+  }, [key, value]);
+  return value;
+}
+
 export function useCan(operation: string, target?: CanTarget): boolean | undefined {
   const value = useSyncExternalStore(subscribePermissions, () => permission(operation, target));
   const repository = target?.repository;
   const user = target?.user;
+  const group = target?.group;
   useEffect(() => {
-    askPermission(operation, { repository, user });
-  }, [operation, repository, user, value]);
+    askPermission(operation, { repository, user, group });
+  }, [operation, repository, user, group, value]);
   return value;
 }

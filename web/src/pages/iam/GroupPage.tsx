@@ -23,9 +23,9 @@ import { actionsColumn } from "./actions-column";
 export function GroupPage({ group }: { group: string }) {
   const { tenancy } = useSession();
   const members = useList<User>(apiPaths.members(tenancy, group));
-  const canAdd = useCan("AddUserToGroup");
-  const canRemove = useCan("RemoveUserFromGroup");
-  const canDelete = useCan("DeleteGroup");
+  const canAdd = useCan("AddUserToGroup", { group });
+  const canRemove = useCan("RemoveUserFromGroup", { group });
+  const canDelete = useCan("DeleteGroup", { group });
   const users = useLoaded(canAdd ? `users ${tenancy}` : null, useCallback(() => loadAll<User>(apiPaths.users(tenancy)), [tenancy]));
   const [choice, setChoice] = useState("");
   const action = useAction();

@@ -2,25 +2,31 @@ import { useEffect } from "react";
 import type { AreaRoutes } from "../../app/route-types";
 import { navigate } from "../../app/router";
 import { GroupList } from "./GroupList";
+import { IAM_SECTIONS, useSections } from "./IamNav";
 import { GroupPage } from "./GroupPage";
-import { links } from "./paths";
 import { PolicyList } from "./PolicyList";
 import { PolicyPage } from "./PolicyPage";
 import { UserList } from "./UserList";
 import { UserPage } from "./UserPage";
 import "./iam.css";
 
-function ToUsers() {
-  useEffect(() => navigate(links.users, { replace: true }), []);
+/** /iam opens the first section the user may list, once the answers are in. */
+function ToFirstSection() {
+  const sections = useSections();
+  const first = sections.every((s) => s.allowed !== undefined) ? sections.find((s) => s.allowed) : undefined;
+  useEffect(() => {
+    if (first) navigate(first.to, { replace: true });
+  }, [first]);
   return null;
 }
 
-// Only a tenancy's Administrators (and operators) may list users: the nav entry follows ListUsers.
-// It points at /iam (which opens Users) so that it stays marked on every Identity page.
+// Administrators, and whoever a policy lets list users, groups or policies (OCI's `inspect users`,
+// `inspect groups`, `inspect policies`). The entry points at /iam so that it stays marked on every
+// Identity page.
 export const routes: AreaRoutes = {
-  nav: [{ label: "Identity", to: "/iam", operation: "ListUsers" }],
+  nav: [{ label: "Identity", to: "/iam", operations: IAM_SECTIONS.map((s) => s.operation) }],
   pages: [
-    { path: "/iam", render: () => <ToUsers /> },
+    { path: "/iam", render: () => <ToFirstSection /> },
     { path: "/iam/users", render: () => <UserList /> },
     { path: "/iam/users/:user", render: ({ user }) => <UserPage key={user} user={user!} /> },
     { path: "/iam/groups", render: () => <GroupList /> },
