@@ -176,7 +176,7 @@ function operatorReaches(operator: UserPrincipal, operation: Operation, target: 
   return OPERATOR_REACH.has(operation);
 }
 
-/** What a policy grants a user that is a member of Administrators, done by someone who is not one. */
+/** Operations on a member of Administrators that only Administrators may do, whatever the policies. */
 const ADMINISTRATOR_WRITES: ReadonlySet<Operation> = new Set<Operation>(["DeleteUser", "UnlockUser", "CreateAuthToken", "DeleteAuthToken", "SetConsolePassword"]);
 
 /** The least a policy says to grant `permission`: `manage users` for USER_CREATE. */

@@ -1,6 +1,6 @@
 // What a tenancy's policies grant: whether a principal holds a permission on a repository (or on a
-// tenancy's repositories as a whole), or on the tenancy's users, groups, policies or audit log. Tenancy walls come first: no policy text
-// can reach into another tenancy. The whole decision (operators, public repositories, IAM
+// tenancy's repositories as a whole), or on the tenancy's users, groups, policies or audit log.
+// Tenancy walls come first: no policy text can reach into another tenancy. The whole decision (operators, public repositories, IAM
 // operations, bearer scopes, audit) is `Authorization`'s (src/authz), built on this.
 import type { Logger } from "pino";
 import { AccessCache } from "./access-cache.js";

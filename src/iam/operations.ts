@@ -61,7 +61,7 @@ export const OPERATIONS = {
   CreateGroup: "GROUP_CREATE",
   DeleteGroup: "GROUP_DELETE",
   ListGroupMembers: "GROUP_READ",
-  /** and, for a member of Administrators or into it, Administrators only */
+  /** in or out of Administrators: Administrators only, whatever the policies */
   AddUserToGroup: "GROUP_UPDATE",
   RemoveUserFromGroup: "GROUP_UPDATE",
   ListPolicies: "POLICY_READ",

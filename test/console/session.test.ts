@@ -71,11 +71,11 @@ test("console sign-in", async (t) => {
     });
     await signIn(p, base, "acme/bob", minted.body.data.token);
     const nav = p.getByRole("navigation", { name: "Console" });
-    // bob is in no group: no policy grants him anything, and IAM is for Administrators.
+    // bob is in no group: no policy grants him anything, repositories or identities.
     await nav.getByRole("link", { name: "Identity" }).waitFor({ state: "detached" });
     for (const hidden of ["Identity", "Audit log", "Usage"]) assert.equal(await nav.getByRole("link", { name: hidden }).count(), 0, hidden);
     assert.equal(asked.length, 1, `one batched request: ${asked.join(", ")}`);
-    assert.match(decodeURIComponent(asked[0]!), /operations=ListDockerRepositories,ListUsers,GetRetentionPolicy,ReadUsage,ReadAuditEvents/);
+    assert.match(decodeURIComponent(asked[0]!), /operations=ListDockerRepositories,ListUsers,ListGroups,ListPolicies,GetRetentionPolicy,ReadUsage,ReadAuditEvents/);
     await p.context().close();
   });
 

@@ -128,6 +128,20 @@ test("console: retention, usage and audit", async (t) => {
     await screenshot(page, "usage");
     await page.emulateMedia({ colorScheme: "dark" });
     await screenshot(page, "usage-dark");
+    assert.equal(await page.getByRole("heading", { name: "Every tenancy" }).count(), 0, "a tenancy's Administrator sees their own");
+
+    // The operator also sees every tenancy's, as GET /api/v1/usage reports it.
+    secrets[OPERATOR] = registry.operatorToken;
+    const ops = await consoleAs(OPERATOR);
+    await ops.getByRole("link", { name: "Usage", exact: true }).click();
+    const every = ops.getByRole("table", { name: "Every tenancy's usage" });
+    const tenancies = (await operator.get("/usage")).body.data as { namespace: string; storedBytes: number; window: { pulls: number } }[];
+    assert.deepEqual(tenancies.map((t) => t.namespace).sort(), ["acme", "berth", "rival"]);
+    for (const t of tenancies) {
+      await every.getByRole("row", { name: new RegExp(`^${t.namespace} ${formatBytes(t.storedBytes).replace(".", "\\.")} `) }).waitFor();
+    }
+    const perTenancy = ops.getByRole("img", { name: /^Storage per tenancy:/ });
+    assert.match((await perTenancy.getAttribute("aria-label"))!, new RegExp(`^Storage per tenancy: acme ${formatBytes(usage.storedBytes).replace(".", "\\.")};`), "the largest first");
   });
 
   await t.test("audit: the changes just made with their actor, narrowed by action; another tenancy sees none of it", async () => {

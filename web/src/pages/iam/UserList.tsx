@@ -25,7 +25,11 @@ export function UserList() {
   const { tenancy } = useSession();
   const users = useList<User>(apiPaths.users(tenancy));
   const canList = users.error === undefined;
-  const memberships = useMemberships(tenancy, canList);
+  // Memberships come from the groups' member lists: only for those a policy lets read groups too.
+  const mayListGroups = useCan("ListGroups");
+  const mayListMembers = useCan("ListGroupMembers");
+  const seesGroups = mayListGroups === true && mayListMembers === true;
+  const memberships = useMemberships(tenancy, canList && seesGroups);
   const canCreate = useCan("CreateUser");
   const canDelete = useCan("DeleteUser");
   const canUnlock = useCan("UnlockUser");
@@ -64,11 +68,15 @@ export function UserList() {
         columns={[
           { key: "name", header: "Name", render: (u) => <Link to={links.user(u.name)}>{u.name}</Link> },
           { key: "description", header: "Description", render: (u) => u.description || "—" },
-          {
-            key: "groups",
-            header: "Groups",
-            render: (u) => (memberships.data ? (memberships.data.get(u.name) ?? []).join(", ") || "—" : "…"),
-          },
+          ...(mayListGroups === false || mayListMembers === false
+            ? []
+            : [
+                {
+                  key: "groups",
+                  header: "Groups",
+                  render: (u: User) => (memberships.data ? (memberships.data.get(u.name) ?? []).join(", ") || "—" : "…"),
+                },
+              ]),
           { key: "created", header: "Created", render: (u) => formatTime(u.createdAt) },
           ...actionsColumn<User>(canUnlock || canDelete, (u) => (
             <span className="iam-row-actions">

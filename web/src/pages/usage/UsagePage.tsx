@@ -1,4 +1,5 @@
-// Usage: what the tenancy stores (against its quota), storage per repository and pulls per day.
+// Usage: what the tenancy stores (against its quota), storage per repository and pulls per day;
+// for the registry's operators, every tenancy's too.
 import { useMemo } from "react";
 import { useApi, useList } from "../../api/hooks";
 import type { Repository, Usage } from "../../api/types";
@@ -9,10 +10,11 @@ import { ErrorMessage } from "../../components/ErrorMessage";
 import { Loading } from "../../components/Loading";
 import { Page } from "../../components/Page";
 import { formatBytes } from "../../format";
-import { useSession } from "../../session/session";
+import { useCan, useSession } from "../../session/session";
 import { registryHost } from "../../app/registry-host";
 import { BarChart } from "./BarChart";
 import { ColumnChart } from "./ColumnChart";
+import { EveryTenancy } from "./EveryTenancy";
 import { QuotaBar } from "./QuotaBar";
 import "./usage.css";
 
@@ -25,6 +27,7 @@ export function UsagePage() {
   const repositories = useList<Repository>(`/tenancies/${encodeURIComponent(tenancy)}/repositories`, { limit: 1000 });
   const bySize = useMemo(() => [...repositories.items].sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1)), [repositories.items]);
   const u = usage.data;
+  const operator = useCan("ViewRegistry") === true;
 
   return (
     <Page title="Usage" description="What the tenancy stores and how often its images are pulled.">
@@ -108,6 +111,8 @@ export function UsagePage() {
           </details>
         </section>
       )}
+
+      {operator && <EveryTenancy bars={CHART_BARS} />}
     </Page>
   );
 }
