@@ -244,7 +244,7 @@ test("the Identity pages and my account, in a browser", { timeout: 120_000 }, as
     assert.equal(status, 403);
   });
 
-  await t.test("a group a policy lets manage policies sees Identity with Policies alone, and writes one", async () => {
+  await t.test("a group a policy lets manage policies sees Identity with Policies alone, and writes one; a help desk sees users without groups", async () => {
     expectStatus(await boss.post(`/tenancies/${TENANCY}/groups`, { name: "PolicyWriters" }), 201, "group");
     expectStatus(await boss.post(`/tenancies/${TENANCY}/users`, { name: "pat" }), 201, "user");
     expectStatus(await boss.post(`/tenancies/${TENANCY}/groups/PolicyWriters/members`, { user: "pat" }), 204, "member");
@@ -266,6 +266,17 @@ test("the Identity pages and my account, in a browser", { timeout: 120_000 }, as
     await pat.getByRole("button", { name: "Create policy" }).last().click();
     await pat.getByRole("heading", { level: 1, name: "Readers" }).waitFor();
     assert.deepEqual((await boss.get(`/tenancies/${TENANCY}/policies/Readers`)).body.data.statements, ["Allow group Developers to read repos in tenancy"]);
+
+    // A help desk that may manage users but not read groups: the users list, without the groups column or an error.
+    expectStatus(await boss.post(`/tenancies/${TENANCY}/groups`, { name: "HelpDesk" }), 201, "group");
+    expectStatus(await boss.post(`/tenancies/${TENANCY}/groups/HelpDesk/members`, { user: "pat" }), 204, "member");
+    expectStatus(await boss.post(`/tenancies/${TENANCY}/policies`, { name: "HelpDesking", statements: ["Allow group HelpDesk to manage users in tenancy"] }), 201, "policy");
+    await pat.goto(`${registry.url}/console/iam/users`);
+    const users = pat.getByRole("table", { name: `Users of ${TENANCY}` });
+    await users.getByRole("row", { name: /\bviewer\b/ }).waitFor();
+    await pat.getByRole("button", { name: "Create user" }).waitFor();
+    assert.equal(await users.getByRole("columnheader", { name: "Groups" }).count(), 0);
+    assert.equal(await pat.getByRole("alert").count(), 0, "no refusal shown");
   });
 
   await t.test("my account: my tokens and my console password", async () => {
