@@ -129,7 +129,8 @@ export class PolicyAuthorization implements Authorization {
     // A policy never reaches the Administrators group, its members' credentials or their deletion:
     // whoever may manage users or groups could otherwise make themself an Administrator.
     if (await this.concernsAdministrators(operation, target)) return deny(reasons.administratorsGroup(operation, target.tenancy));
-    if (await this.access.allowed(principal, { operation, tenancy: target.tenancy })) return ALLOWED;
+    const about = target.kind === "user" ? { targetUser: target.user } : target.kind === "group" ? { targetGroup: target.group } : {};
+    if (await this.access.allowed(principal, { operation, tenancy: target.tenancy, ...about })) return ALLOWED;
     return deny(reasons.administratorsOrPolicy(operation, target.tenancy, lowestGrant(OPERATIONS[operation])));
   }
 

@@ -14,6 +14,9 @@ export interface AccessQuestion {
   tenancy: string;
   /** repository path inside the tenancy (`oxar`, `project/web`); absent for tenancy-wide and IAM questions */
   repository?: string;
+  /** the user or group an IAM question is about (`target.user.name`, `target.group.name`) */
+  targetUser?: string;
+  targetGroup?: string;
 }
 
 export class AccessControl {
@@ -36,6 +39,8 @@ export class AccessControl {
       permission: OPERATIONS[q.operation],
       operation: q.operation,
       repository: q.repository,
+      targetUser: q.targetUser,
+      targetGroup: q.targetGroup,
       userName: principal.userName,
       groups: principal.groups,
     });

@@ -53,6 +53,8 @@ describe("Authorization.decide", () => {
         "Allow group GroupKeepers to manage groups in tenancy",
         "Allow group Auditors to read audit-events in tenancy",
         "Allow group Unlockers to manage users in tenancy where request.operation = 'UnlockUser'",
+        "Allow group Unlockers to manage groups in tenancy where target.group.name = 'readers'",
+        "Allow group Unlockers to manage users in tenancy where target.user.name = 'reader'",
       ],
       createdAt: 0,
     });
@@ -152,7 +154,12 @@ describe("Authorization.decide", () => {
     assert.equal(await may(who.auditor!, "ReadAuditEvents", acme), true);
     assert.equal(await may(who.auditor!, "ListUsers", acme), false);
     assert.equal(await may(who.unlocker!, "UnlockUser", userTarget("acme", "reader")), true);
-    assert.equal(await may(who.unlocker!, "DeleteUser", userTarget("acme", "reader")), false);
+    assert.equal(await may(who.unlocker!, "DeleteUser", userTarget("acme", "helen")), false);
+    // target.user.name and target.group.name (group names in any case) narrow a grant to one user or group
+    assert.equal(await may(who.unlocker!, "DeleteUser", userTarget("acme", "reader")), true);
+    assert.equal(await may(who.unlocker!, "AddUserToGroup", groupTarget("acme", "READERS")), true);
+    assert.equal(await may(who.unlocker!, "AddUserToGroup", groupTarget("acme", "HELPDESK")), false);
+    assert.equal(await may(who.unlocker!, "ListGroups", acme), false, "a condition on a group says nothing of the list");
     // the wall holds: acme's policies say nothing of other tenancies
     assert.equal(await may(who.helpdesk!, "CreateUser", tenancyTarget("other")), false);
   });

@@ -329,7 +329,7 @@ describe("errors say where and why", () => {
     [
       `${W}target.repo = 'x'`,
       46,
-      'unknown variable "target.repo" (expected target.repo.name, request.permission, request.operation or request.user.name)',
+      'unknown variable "target.repo" (expected target.repo.name, target.user.name, target.group.name, request.permission, request.operation or request.user.name)',
     ],
     [`${W}target.repo.name 'x'`, 63, "expected \"=\" or \"!=\" after target.repo.name but found 'x'"],
     [`${W}target.repo.name == 'x'`, 64, "expected a quoted string or a /pattern/ but found \"=\""],

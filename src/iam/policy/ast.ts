@@ -2,7 +2,7 @@
 // logged. `text` keeps the statement exactly as it was written, for audit messages.
 import type { Resource, Verb } from "./permissions.js";
 
-export const VARIABLES = ["target.repo.name", "request.permission", "request.operation", "request.user.name"] as const;
+export const VARIABLES = ["target.repo.name", "target.user.name", "target.group.name", "request.permission", "request.operation", "request.user.name"] as const;
 export type Variable = (typeof VARIABLES)[number];
 
 export type Location = { kind: "tenancy" } | { kind: "compartment"; name: string };

@@ -10,6 +10,10 @@ export interface AccessContext {
   operation: string;
   /** the repository acted on; absent for registry-wide requests such as the catalog, and for IAM */
   repository?: string;
+  /** the user an IAM request acts on (their details, credentials, deletion) */
+  targetUser?: string;
+  /** the group an IAM request acts on (its members, its deletion) */
+  targetGroup?: string;
   userName: string;
   /** the names of the user's groups; compared case-insensitively */
   groups: string[];
@@ -44,6 +48,10 @@ function variableValue(variable: Variable, ctx: AccessContext): string | undefin
   switch (variable) {
     case "target.repo.name":
       return ctx.repository;
+    case "target.user.name":
+      return ctx.targetUser;
+    case "target.group.name":
+      return ctx.targetGroup;
     case "request.permission":
       return ctx.permission;
     case "request.operation":
@@ -68,7 +76,8 @@ function holds(c: Condition, ctx: AccessContext): boolean {
       // Permission names are identifiers: `'repository_read'` means REPOSITORY_READ. Repository
       // names match case-insensitively as OCI documents for conditions, so the seeds'
       // `/projectName-*/` matches Berth's (always lowercase) `projectname-web`.
-      const ignoreCase = c.variable === "request.permission" || c.variable === "target.repo.name";
+      // Group names match case-insensitively everywhere in a policy.
+      const ignoreCase = c.variable === "request.permission" || c.variable === "target.repo.name" || c.variable === "target.group.name";
       const matched =
         c.value.kind === "pattern"
           ? matchWildcard(c.value.pattern, actual, ignoreCase)

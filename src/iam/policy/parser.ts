@@ -156,7 +156,7 @@ class Parser {
     if (t.kind !== "word") expected("a condition", t);
     const variable = VARIABLES.find((v) => v === t.value.toLowerCase());
     if (variable === undefined) {
-      fail(t, `unknown variable "${t.value}" (expected target.repo.name, request.permission, request.operation or request.user.name)`);
+      fail(t, `unknown variable "${t.value}" (expected ${VARIABLES.slice(0, -1).join(", ")} or ${VARIABLES[VARIABLES.length - 1]})`);
     }
     const op = this.lexer.next();
     if (op.kind !== "eq" && op.kind !== "neq") expected(`"=" or "!=" after ${variable}`, op);
