@@ -5,77 +5,12 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { parseAddressRange } from "./address-ranges.js";
-import { parseDuration } from "./duration.js";
-
-const DURATION = "a duration such as 30s, 10m or 24h";
-const BOOLEAN = "true or false";
-
-const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
-  if (typeof value === "number") return value * 1000;
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (e.g. 30s, 10m, 24h)` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])]).transform((v) =>
-  typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v),
-);
-
-/** A list of addresses or CIDR ranges: a YAML list, or one string separated by commas (environment). */
-const addressRanges = z.union([z.string(), z.array(z.string())]).transform((value, ctx) => {
-  const entries = (typeof value === "string" ? value.split(",") : value).map((e) => e.trim()).filter((e) => e !== "");
-  for (const entry of entries) {
-    if (!parseAddressRange(entry)) ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8)`, params: { verbatim: true } });
-  }
-  return entries;
-});
+import { s3, normalizeS3, S3_KEYS } from "./s3-config.js";
+import { addressRanges, bool, BOOLEAN, duration, DURATION } from "./values.js";
 
 const POSTGRES_DEFAULTS = { poolsize: 10, statementtimeout: 30_000, tls: { enabled: false, verify: true } };
 const SESSION_DEFAULTS = { idle: 30 * 60_000, ttl: 12 * 3_600_000 };
 const METRICS_DEFAULTS = { enabled: true, anonymous: false, repositories: 100 };
-
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
-/** A byte count between S3's smallest part (5 MiB, the last excepted) and its largest (5 GiB). */
-const partSize = (fallback: number) => z.coerce.number().int().min(5 * MiB, "must be at least 5 MiB (5242880), S3's smallest part").max(5 * GiB, "must be at most 5 GiB").default(fallback);
-
-const S3_DEFAULTS = {
-  region: "us-east-1",
-  forcepathstyle: false,
-  secure: true,
-  rootdirectory: "",
-  chunksize: 10 * MiB,
-  multipartcopythresholdsize: 32 * MiB,
-  multipartcopychunksize: 32 * MiB,
-  multipartcopymaxconcurrency: 100,
-};
-
-/** Distribution's `storage.s3` keys where they mean the same; `bucket` is required with `driver: s3`. */
-const s3 = z
-  .object({
-    region: z.string().min(1).default(S3_DEFAULTS.region),
-    /** the S3 endpoint (RGW, MinIO, …): a URL, or host[:port] with `secure` choosing the scheme; absent for AWS */
-    regionendpoint: z.string().min(1).optional(),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 of a-z, 0-9, '.', '-')").optional(),
-    forcepathstyle: bool.default(S3_DEFAULTS.forcepathstyle),
-    /** absent: the AWS credential chain (AWS_ACCESS_KEY_ID…, ~/.aws, an instance role) */
-    accesskey: z.string().min(1).optional(),
-    secretkey: z.string().min(1).optional(),
-    /** `http` for a `regionendpoint` given without a scheme when false */
-    secure: bool.default(S3_DEFAULTS.secure),
-    /** accepted for Distribution configs; requests are always signed with Signature V4 */
-    v4auth: bool.optional(),
-    rootdirectory: z.string().default(S3_DEFAULTS.rootdirectory),
-    chunksize: partSize(S3_DEFAULTS.chunksize),
-    multipartcopythresholdsize: z.coerce.number().int().min(0).max(5 * GiB, "must be at most 5 GiB").default(S3_DEFAULTS.multipartcopythresholdsize),
-    multipartcopychunksize: partSize(S3_DEFAULTS.multipartcopychunksize),
-    multipartcopymaxconcurrency: z.coerce.number().int().min(1).max(1000).default(S3_DEFAULTS.multipartcopymaxconcurrency),
-  })
-  .strict();
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, "must be host:port (e.g. 0.0.0.0:5000)");
 
@@ -358,25 +293,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (Boolean(certificate) !== Boolean(key)) {
     throw new ConfigError("invalid configuration:\n  http.tls: certificate and key must be given together");
   }
-  checkS3(config);
+  const problem = normalizeS3(config.storage.driver, config.storage.s3);
+  if (problem) throw new ConfigError(`invalid configuration:\n  ${problem}`);
   config.storage.filesystem.rootdirectory = resolve(config.storage.filesystem.rootdirectory);
   return config;
-}
-
-function checkS3(config: Config): void {
-  if (config.storage.driver !== "s3") return;
-  const s3 = config.storage.s3;
-  if (!s3?.bucket) throw new ConfigError("invalid configuration:\n  storage.s3.bucket: required with storage.driver s3");
-  if (Boolean(s3.accesskey) !== Boolean(s3.secretkey)) {
-    throw new ConfigError("invalid configuration:\n  storage.s3: accesskey and secretkey must be given together (or neither, for the AWS credential chain)");
-  }
-  if (s3.regionendpoint) {
-    const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(s3.regionendpoint) ? s3.regionendpoint : `${s3.secure ? "https" : "http"}://${s3.regionendpoint}`;
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-      throw new ConfigError(`invalid configuration:\n  storage.s3.regionendpoint: "${s3.regionendpoint}" is not an http(s) URL or host:port`);
-    }
-    s3.regionendpoint = url.replace(/\/+$/, "");
-  }
 }
 
 /**
@@ -442,22 +362,6 @@ const EXPECTED: Record<string, string> = {
   "log.level": "one of trace, debug, info, warn, error, fatal, silent",
   "log.accesslog.disabled": BOOLEAN,
 };
-/** storage.s3 keys: their schema words its own messages (S3's limits, Distribution's names). */
-const S3_KEYS = [
-  "region",
-  "regionendpoint",
-  "bucket",
-  "forcepathstyle",
-  "accesskey",
-  "secretkey",
-  "secure",
-  "v4auth",
-  "rootdirectory",
-  "chunksize",
-  "multipartcopythresholdsize",
-  "multipartcopychunksize",
-  "multipartcopymaxconcurrency",
-].map((k) => `storage.s3.${k}`);
 const LEAF_KEYS = [...Object.keys(EXPECTED), ...S3_KEYS];
 /** Keys whose values are secrets: never echoed in a message. */
 const SECRET_KEYS = new Set(["auth.operator.token", "storage.s3.secretkey", "metadata.postgres.url"]);
