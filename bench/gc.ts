@@ -168,7 +168,7 @@ export async function gcRows(o: GcRowOptions): Promise<Row[]> {
     { id, workload: `pulls during Berth's collection (${s.pullers} loops of manifest + blob GET)`, metric: `p99 latency (idle: ${idleP99?.toFixed(1) ?? "—"} ms)`, unit: "ms", values: { Berth: pullP99 }, target: below(50, "ms") },
   ];
   if (online) {
-    const inServer = `${workload.replace("Berth online", "Berth in its serving processes (POST /api/v1/gc)")}`;
+    const inServer = workload.replace("Berth online", "Berth in its serving processes (POST /api/v1/gc)");
     rows.push(
       { id: "G-online", workload: inServer, metric: "wall time, the API call to the run's end", unit: "s", values: { Berth: online.wall, Distribution: seconds.Distribution }, target: ratioAtMost(0.1, "D/B ≥ 10×") },
       { id: "G-online", workload: `pulls from the collecting registry (${s.pullers} loops of manifest + blob GET)`, metric: `p99 latency (idle: ${online.idleP99.toFixed(1)} ms)`, unit: "ms", values: { Berth: online.p99 }, target: below(50, "ms") },

@@ -13,9 +13,9 @@ import "./iam.css";
 /** /iam opens the first section the user may list, once the answers are in. */
 function ToFirstSection() {
   const sections = useSections();
-  const first = sections.every((s) => s.allowed !== undefined) ? sections.find((s) => s.allowed) : undefined;
+  const first = sections.every((s) => s.allowed !== undefined) ? sections.find((s) => s.allowed)?.to : undefined;
   useEffect(() => {
-    if (first) navigate(first.to, { replace: true });
+    if (first) navigate(first, { replace: true });
   }, [first]);
   return null;
 }
