@@ -10,10 +10,10 @@ import { UserList } from "./UserList";
 import { UserPage } from "./UserPage";
 import "./iam.css";
 
-/** /iam opens the first section the user may list, once the answers are in. */
+/** /iam opens the first section the user may list, once the answers are in (Users, with the API's refusal, if none). */
 function ToFirstSection() {
   const sections = useSections();
-  const first = sections.every((s) => s.allowed !== undefined) ? sections.find((s) => s.allowed)?.to : undefined;
+  const first = sections.every((s) => s.allowed !== undefined) ? (sections.find((s) => s.allowed) ?? sections[0]!).to : undefined;
   useEffect(() => {
     if (first) navigate(first, { replace: true });
   }, [first]);
