@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { unlockLogin } from "../auth/rate-limit.js";
 import { isValidIdentifier } from "../iam/names.js";
-import { ADMINISTRATORS, type Principal } from "../iam/principal.js";
+import { ADMINISTRATORS, isAdministratorsGroup, type Principal } from "../iam/principal.js";
 import type { Group, User } from "../iam/store.js";
 import type { AdminContext } from "./context.js";
 import { conflict, invalid, notFound } from "./errors.js";
@@ -72,7 +72,7 @@ export class IdentityAdmin {
 
   async deleteGroup(actor: Principal, tenancy: string, name: string): Promise<void> {
     const group = await this.group(tenancy, name);
-    if (group.name.toLowerCase() === ADMINISTRATORS.toLowerCase()) throw invalid(`the ${ADMINISTRATORS} group cannot be deleted`);
+    if (isAdministratorsGroup(group.name)) throw invalid(`the ${ADMINISTRATORS} group cannot be deleted`);
     await this.ctx.iam.deleteGroup(group.id);
     this.ctx.audit.record({ actor, action: "DeleteGroup", target: `${tenancy}/${group.name}`, outcome: "ok", tenancy });
   }

@@ -6,7 +6,7 @@ import type { AccessControl } from "../iam/access.js";
 import type { AuditLog } from "../iam/audit.js";
 import { isPolicyOperation, OPERATIONS, OPERATOR_REACH, SELF_SERVICE, type Operation, type PolicyOperation } from "../iam/operations.js";
 import { GRANTS, isRepositoryPermission, RESOURCES, VERBS, type Permission } from "../iam/policy/index.js";
-import { ADMINISTRATORS, isAdministrator, type Principal, type UserPrincipal } from "../iam/principal.js";
+import { isAdministrator, isAdministratorsGroup, type Principal, type UserPrincipal } from "../iam/principal.js";
 import type { IamStore } from "../iam/store.js";
 import { RegistryError } from "../registry/errors.js";
 import { reasons } from "./reasons.js";
@@ -135,10 +135,10 @@ export class PolicyAuthorization implements Authorization {
   }
 
   private async concernsAdministrators(operation: PolicyOperation, target: Exclude<Target, { kind: "registry" }>): Promise<boolean> {
-    if (target.kind === "group") return target.group.toLowerCase() === ADMINISTRATORS.toLowerCase() && operation !== "ListGroupMembers";
+    if (target.kind === "group") return isAdministratorsGroup(target.group) && operation !== "ListGroupMembers";
     if (target.kind !== "user" || !ADMINISTRATOR_WRITES.has(operation)) return false;
     const user = await this.iam.getUser(target.tenancy, target.user);
-    return user !== undefined && (await this.iam.groupsOfUser(user.id)).some((g) => g.name.toLowerCase() === ADMINISTRATORS.toLowerCase());
+    return user !== undefined && (await this.iam.groupsOfUser(user.id)).some((g) => isAdministratorsGroup(g.name));
   }
 
   private async repository(principal: UserPrincipal, operation: PolicyOperation, target: Exclude<Target, { kind: "registry" }>): Promise<Decision> {

@@ -36,6 +36,11 @@ export const LOCAL_OPERATOR: Principal = { kind: "local", name: "local-operator"
 /** Every tenancy's all-powerful group, created with the tenancy. */
 export const ADMINISTRATORS = "Administrators";
 
+/** Group names compare case-insensitively, this one too. */
+export function isAdministratorsGroup(name: string): boolean {
+  return name.toLowerCase() === ADMINISTRATORS.toLowerCase();
+}
+
 export function isAdministrator(p: Principal): boolean {
-  return p.kind === "user" && p.groups.some((g) => g.toLowerCase() === ADMINISTRATORS.toLowerCase());
+  return p.kind === "user" && p.groups.some(isAdministratorsGroup);
 }
