@@ -1,6 +1,6 @@
 // SHA-256 / SHA-512 whose running state can be saved with an upload and restored by any process
 // on any node (native/resumable-hash.c, OpenSSL's own structs: node:crypto's speed).
-import { createRequire } from "node:module";
+import { loadAddon } from "../native/addon.js";
 import type { DigestAlgorithm } from "./digest.js";
 
 interface Native {
@@ -13,19 +13,7 @@ interface Native {
 
 const ALGORITHMS: Record<DigestAlgorithm, number> = { sha256: 1, sha512: 2 };
 
-let native: Native | undefined;
-
-/** The addon, built by `npm ci` (binding.gyp at the package root), loaded on first use. */
-function addon(): Native {
-  if (native) return native;
-  const path = new URL("../../../build/Release/resumable_hash.node", import.meta.url);
-  try {
-    native = createRequire(import.meta.url)(path.pathname) as Native;
-  } catch (err) {
-    throw new Error(`the resumable-hash addon is missing (${(err as Error).message.split("\n")[0]}): run \`npm ci\` (or \`npm run build:native\`) with a C toolchain installed`);
-  }
-  return native;
-}
+const addon = () => loadAddon<Native>("resumable_hash");
 
 export class ResumableHash {
   private constructor(

@@ -79,7 +79,7 @@ export const CLAIM_BATCH = 2500;
  * The same in a serving process: on SQLite a claim runs on the thread that answers requests, so
  * a claim of a few ms keeps pulls' p99 low (bench row G-online) at some cost in throughput.
  */
-export const SERVING_CLAIM_BATCH = 500;
+export const SERVING_CLAIM_BATCH = 250;
 /** Passes over the manifests: removing a subject leaves its referrers to the next pass. */
 const MANIFEST_PASSES = 8;
 
@@ -157,10 +157,11 @@ export async function collectGarbage(deps: GcDeps, settings: GcSettings, options
 }
 
 /**
- * The sweep proper, a pipeline of batches: while one batch's bytes are deleted (in libuv's
- * threads), the next page is read; the next claim's transaction also forgets the rows of the
- * batch whose bytes are gone, so each batch costs one short write transaction. The order per
- * blob stays claim (links gone) → bytes → row.
+ * The sweep proper, a pipeline of batches: while one batch's bytes are deleted (on the storage
+ * driver's threads, or S3's calls), the next page is read and claimed, and that claim's
+ * transaction also forgets the rows of the batch before, whose bytes are gone: each batch costs
+ * one short write transaction, and the database's work overlaps the deletes. The order per blob
+ * stays claim (links gone) → bytes → row.
  */
 async function sweepUnreferenced(
   deps: GcDeps,
@@ -172,44 +173,44 @@ async function sweepUnreferenced(
 ): Promise<void> {
   const { meta, storage } = deps;
   let after: string | undefined;
+  /** the batch whose bytes are being deleted */
   let deleting: { blobs: BlobRecord[]; done: Promise<void> } | undefined;
+  /** bytes gone, rows still claimed: the next claim forgets them */
+  let gone: BlobRecord[] = [];
   const startDeleting = (blobs: BlobRecord[]) => {
     const done = blobs.length === 0 ? Promise.resolve() : storage.delete(blobs.map((b) => blobKey(b.digest)));
     // Awaited below; until then a failure must not count as unhandled.
     done.catch(() => undefined);
     deleting = { blobs, done };
   };
+  const finishDeleting = async () => {
+    if (!deleting) return;
+    const { blobs, done } = deleting;
+    deleting = undefined;
+    await done;
+    gone = gone.concat(blobs);
+  };
   try {
     while (!stopped()) {
       const page = await meta.unreferencedBlobs(before, after, batch);
-      let gone: BlobRecord[] = [];
-      if (deleting) {
-        await deleting.done;
-        gone = deleting.blobs;
-        deleting = undefined;
-      }
-      if (page.length === 0) {
-        if (gone.length > 0) await meta.forgetBlobs(gone.map((b) => b.digest));
-        count(gone);
-        break;
-      }
+      if (page.length === 0) break;
       after = page[page.length - 1]!.digest;
       const claimed = await meta.claimBlobs(page.map((b) => b.digest), before, claimant, deps.now(), gone.map((b) => b.digest));
       count(gone);
+      gone = [];
+      await finishDeleting();
       startDeleting(claimed);
       if (page.length < batch) break;
     }
+    await finishDeleting();
   } finally {
     // Stopped or failed: bytes already being deleted finish; their rows stay claimed and the
     // next run forgets them (it finishes what a run left).
-    if (deleting) {
-      const last = deleting;
-      await last.done;
-      if (!stopped()) {
-        await meta.forgetBlobs(last.blobs.map((b) => b.digest));
-        count(last.blobs);
-      }
-    }
+    await deleting?.done;
+  }
+  if (gone.length > 0 && !stopped()) {
+    await meta.forgetBlobs(gone.map((b) => b.digest));
+    count(gone);
   }
 }
 

@@ -27,7 +27,7 @@ import type { MetadataStore } from "../metadata/store.js";
 import { faultOf } from "../registry/errors.js";
 import { Registry } from "../registry/registry.js";
 import type { StorageDriver } from "../storage/driver.js";
-import { FilesystemDriver, UNLINKS_BESIDE_READS } from "../storage/drivers/filesystem.js";
+import { FilesystemDriver, UNLINKS_BESIDE_REQUESTS } from "../storage/drivers/filesystem.js";
 import { MemoryDriver } from "../storage/drivers/memory.js";
 import type { ServerMetrics } from "./metrics.js";
 import { timedStore } from "./metrics-stores.js";
@@ -191,7 +191,7 @@ async function openStorage(config: Config, serving: boolean): Promise<StorageDri
     return driver;
   }
   const { rootdirectory, directio } = config.storage.filesystem;
-  const driver = new FilesystemDriver(rootdirectory, { directIo: directio, unlinksInFlight: serving ? UNLINKS_BESIDE_READS : undefined });
+  const driver = new FilesystemDriver(rootdirectory, { directIo: directio, unlinks: serving ? UNLINKS_BESIDE_REQUESTS : undefined });
   await driver.init();
   await driver.check();
   return driver;

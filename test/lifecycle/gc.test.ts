@@ -69,6 +69,7 @@ describe("garbage collection: mark and sweep", () => {
       get(target, name, receiver) {
         if (name !== "claimBlobs") return Reflect.get(target, name, receiver);
         return async (...args: Parameters<MetadataStore["claimBlobs"]>) => {
+          for (const forgotten of args[4] ?? []) assert.equal(await t.stored(forgotten), false, "a row is forgotten only once its bytes are gone");
           if (++claims === 2) {
             relinked = args[0][7]!;
             await target.linkBlob("app/other", relinked, 1, t.advance(0));

@@ -43,10 +43,10 @@ it("filesystem: files written before this driver (an existing data directory) ar
   assert.deepEqual(keys, ["blobs/sha256/ab/ab00"]);
 });
 
-it("filesystem: a delete with few unlinks in flight (a serving process's) still removes every key of a large call", async () => {
+it("filesystem: a delete on a few lowered threads (a serving process's) removes every key of a large call, and names a failure", async () => {
   const root = await mkdtemp(join(tmpdir(), "berth-fs-"));
   roots.push(root);
-  const driver = new FilesystemDriver(root, { unlinksInFlight: 2 });
+  const driver = new FilesystemDriver(root, { unlinks: { threads: 2, nice: 5 } });
   await driver.init();
   const keys = Array.from({ length: 50 }, (_, i) => `blobs/sha256/${String(i % 4).padStart(2, "0")}/k${i}`);
   for (const key of keys.slice(0, 40)) await driver.put(key, Buffer.from(key));
@@ -54,5 +54,9 @@ it("filesystem: a delete with few unlinks in flight (a serving process's) still 
   for (const key of keys) assert.equal(await driver.stat(key), undefined, `${key} is gone`);
   // A failure is reported, not swallowed: a directory where an object was expected.
   await mkdir(join(root, "blobs", "sha256", "dir"), { recursive: true });
-  await assert.rejects(driver.delete(["blobs/sha256/00/absent", "blobs/sha256/dir"]));
+  await assert.rejects(driver.delete(["blobs/sha256/00/absent", "blobs/sha256/dir"]), (err: NodeJS.ErrnoException) => {
+    assert.equal(err.code, "EISDIR");
+    assert.match(err.message, /could not unlink .*blobs\/sha256\/dir$/);
+    return true;
+  });
 });

@@ -5,40 +5,44 @@
 // direct-io.ts); reads through it, in reused buffers (file-range.ts).
 import { randomUUID } from "node:crypto";
 import { constants, type Dirent } from "node:fs";
-import { access, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
+import { access, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ByteRange, Chunks, ObjectBody, ObjectInfo, ObjectWriter, StorageDriver, WriterOptions } from "../driver.js";
 import { assertKey, assertPrefix, byteOrder } from "../keys.js";
 import { FileRange } from "./file-range.js";
+import { unlinkAll, type UnlinkThreads } from "./unlink-batch.js";
 import { appendToFile, cutTo, type DirectIoSwitch } from "./upload-writer.js";
 
 /**
- * Unlinks a serving process queues at once: enough to keep libuv's threads (4 unless
- * UV_THREADPOOL_SIZE) busy, few enough that a blob GET's read is not queued behind thousands.
+ * `delete`'s unlinks by default, in a process that serves nothing (`berth gc --offline`); the
+ * threads take the niceness of the thread that asks (the CLI's `--nice`).
  */
-export const UNLINKS_BESIDE_READS = 2 * (Number(process.env.UV_THREADPOOL_SIZE) || 4);
+export const UNLINKS_ALONE: UnlinkThreads = { threads: 16, nice: 0 };
+/**
+ * In a serving process: few threads, lowered. Each unlink also costs the disk work it waits for,
+ * which niceness does not reach, so the count is what bounds a collection's share (bench row
+ * G-online).
+ */
+export const UNLINKS_BESIDE_REQUESTS: UnlinkThreads = { threads: 3, nice: 10 };
 
 export interface FilesystemOptions {
   /** write large bodies with O_DIRECT where the filesystem allows (direct-io.ts) */
   directIo?: boolean;
-  /**
-   * unlinks `delete` queues at once (default: all of a call's); a bound lets the process's reads
-   * take turns with a large delete (GC's thousands per call)
-   */
-  unlinksInFlight?: number;
+  /** the threads of `delete`'s unlinks (default UNLINKS_ALONE) */
+  unlinks?: UnlinkThreads;
 }
 
 export class FilesystemDriver implements StorageDriver {
   readonly name = "filesystem";
   private readonly directIo: DirectIoSwitch;
-  private readonly unlinksInFlight: number;
+  private readonly unlinks: UnlinkThreads;
 
   constructor(
     readonly root: string,
     options: FilesystemOptions = {},
   ) {
     this.directIo = { enabled: options.directIo ?? true };
-    this.unlinksInFlight = options.unlinksInFlight ?? Infinity;
+    this.unlinks = options.unlinks ?? UNLINKS_ALONE;
   }
 
   /** Creates the root; the registry's `blobs/` and `uploads/` too, so a new data directory shows its layout. */
@@ -133,16 +137,7 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
-    const paths = keys.map((k) => this.path(k));
-    let next = 0;
-    const unlinkNext = async (): Promise<void> => {
-      for (let p = paths[next++]; p !== undefined; p = paths[next++]) {
-        await unlink(p).catch((err: unknown) => {
-          if (!isAbsent(err)) throw err;
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.unlinksInFlight, paths.length) }, unlinkNext));
+    await unlinkAll(keys.map((k) => this.path(k)), this.unlinks);
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
