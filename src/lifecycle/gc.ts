@@ -204,9 +204,9 @@ async function sweepUnreferenced(
     }
     await finishDeleting();
   } finally {
-    // Stopped or failed: bytes already being deleted finish; their rows stay claimed and the
-    // next run forgets them (it finishes what a run left).
-    await deleting?.done;
+    // Stopped or failed: bytes already being deleted finish (a failure there is the next run's
+    // to meet; this one reports its own); their rows stay claimed and the next run forgets them.
+    await deleting?.done.catch(() => undefined);
   }
   if (gone.length > 0 && !stopped()) {
     await meta.forgetBlobs(gone.map((b) => b.digest));
