@@ -149,6 +149,7 @@ static napi_value js_unlink_all(napi_env env, napi_callback_info info) {
   if (napi_create_promise(env, &batch->deferred, &promise) != napi_ok ||
       napi_create_string_utf8(env, "unlinkAll", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_async_work(env, NULL, name, execute, complete, batch, &batch->work) != napi_ok || napi_queue_async_work(env, batch->work) != napi_ok) {
+    if (batch->work != NULL) napi_delete_async_work(env, batch->work);
     free_batch(batch);
     napi_throw_error(env, NULL, "unlink-batch: could not start the work");
     return NULL;

@@ -13,7 +13,9 @@ interface Native {
 
 const ALGORITHMS: Record<DigestAlgorithm, number> = { sha256: 1, sha512: 2 };
 
-const addon = () => loadAddon<Native>("resumable_hash");
+let native: Native | undefined;
+/** Kept once loaded: `update` runs for every chunk of every upload. */
+const addon = () => (native ??= loadAddon<Native>("resumable_hash"));
 
 export class ResumableHash {
   private constructor(
